@@ -1,0 +1,45 @@
+"""stir: a small, fast, readable neural-network library on NumPy.
+
+"You pour the data into this big pile of linear algebra, then stir the pile until the
+answers start looking right."
+
+>>> import stir
+>>> w = stir.tensor([[1.0, -2.0]], requires_grad=True)
+>>> x = stir.tensor([3.0, 1.0])
+>>> loss = ((w @ x) ** 2).sum()
+>>> loss.backward()
+>>> w.grad
+tensor([[6., 2.]])
+"""
+
+from ._version import __version__
+from .tensor import Tensor
+from .autograd import Context, Function
+from .anomaly import detect_anomaly
+from .creation import (
+    arange, bool_, float32, float64, from_numpy, full, full_like, int32, int64, ones, ones_like,
+    rand, rand_like, randn, randn_like, tensor, zeros, zeros_like,
+)
+from .engine import grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .random import Generator, default_generator, manual_seed
+from .ops import concatenate, stack, where
+from .functional import (
+    abs, clip, cos, exp, log, logsumexp, matmul, max, maximum, mean, min, minimum, permute,
+    relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
+)
+
+cat = concatenate
+clamp = clip
+
+__all__ = [
+    "Context", "Function", "Generator", "GradcheckError", "Tensor", "__version__", "abs", "arange",
+    "bool_", "cat", "clamp", "clip", "concatenate", "cos", "default_generator", "detect_anomaly",
+    "enable_grad", "exp", "flatten", "float32", "float64", "from_numpy", "full", "full_like",
+    "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log",
+    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "no_grad", "ones", "ones_like", "permute", "rand", "rand_like", "randn", "randn_like", "relu",
+    "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh",
+    "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,265 @@
+"""Differentiable functions: the `Function` contract, its `Context`, and how a call is recorded.
+
+Every operation in stir, the library's own and the user's, is a `Function` subclass. Calling
+`MyFunction.apply(*inputs)` runs `forward` with recording switched off and, when some input
+requires grad, records the call as a node of the graph: the `Context` that `forward` received
+becomes the output's `grad_fn`. `stir.engine` later walks these nodes to run `backward`.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import numpy as np
+
+from . import anomaly, grad_mode
+from .tensor import Tensor
+
+
+class SavedTensors(tuple):  # type: ignore[type-arg]
+    """The tuple `ctx.saved_tensors` returns.
+
+    When exactly one tensor was saved it also behaves as that tensor, because the examples in
+    the seeds' lecture 004 write `W = ctx.saved_tensors` and then use `W.T`; the PyTorch form
+    `W, = ctx.saved_tensors` works as well.
+    """
+
+    def _single(self) -> Tensor:
+        if len(self) != 1:
+            raise AttributeError(
+                f"ctx.saved_tensors holds {len(self)} tensors; unpack it first "
+                "(a, b = ctx.saved_tensors)"
+            )
+        return self[0]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._single(), name)
+
+    def __lt__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._single() < other
+
+    def __le__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._single() <= other
+
+    def __gt__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._single() > other
+
+    def __ge__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._single() >= other
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._single() @ other
+
+    def __neg__(self) -> Any:
+        return -self._single()
+
+
+class Context:
+    """What one call of a `Function` keeps for its backward; it is also that call's graph node.
+
+    In `forward`, call `ctx.save_for_backward(...)` with the inputs or the output that
+    `backward` needs, and set any other plain attribute (`ctx.axis = axis`). In `backward`,
+    read them back with `ctx.saved_tensors`; `ctx.needs_input_grad[i]` says whether input `i`
+    needs a gradient at all.
+
+    Saved inputs come back as the very tensors that were passed in, and the saved output as a
+    tensor whose `grad_fn` is this node, so a `backward` written with tensor operations is
+    itself differentiable (higher-order gradients). Any other saved array comes back as a
+    constant: save such arrays only if they are piecewise constant in the inputs (masks).
+    """
+
+    def __init__(self, function: type[Function]) -> None:
+        self.function = function
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self._to_save: tuple[Any, ...] = ()
+        self._saved: tuple[Any, ...] | None = ()
+        self._parents: tuple[Any, ...] = ()
+        self._input_meta: tuple[Any, ...] = ()
+        self._retained: Any = None
+        self._stack: list[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep tensors (or the output array) for `backward`; call at most once, in `forward`."""
+        self._to_save = values
+
+    @property
+    def saved_tensors(self) -> SavedTensors:
+        """The saved values, checked for in-place modification since they were saved."""
+        if self._saved is None:
+            raise RuntimeError(
+                f"Trying to backward through {self.name} a second time: its saved tensors were "
+                "freed after the first backward. Pass retain_graph=True to the first "
+                "backward() if you need to call it again."
+            )
+        return SavedTensors(self._unpack(entry, index) for index, entry in enumerate(self._saved))
+
+    def _unpack(self, entry: Any, index: int) -> Any:
+        if entry is None:
+            return None
+        kind, value, box, version = entry
+        if box is not None and box[0] != version:
+            what = "output" if kind == "output" else f"saved tensor {index}"
+            raise RuntimeError(
+                f"{self.name}: its {what} (shape {_shape_of(value)}) was modified in place "
+                f"after it was saved for backward (version {version}, now {box[0]}); backward "
+                "needs the old value. Use an out-of-place operation (x = x * 2, not x *= 2) "
+                "or modify a .clone()."
+            )
+        if kind == "tensor":
+            return value
+        if kind == "output":
+            output = Tensor(value)
+            output._version = box
+            output.grad_fn = self
+            output._requires_grad = True
+            return output
+        return Tensor(value)
+
+    def _record(self, args: tuple[Any, ...], result: Tensor, raw_output: Any) -> None:
+        """Link this node to its inputs and freeze what `forward` saved."""
+        parents = []
+        meta = []
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if arg.grad_fn is not None:
+                    parents.append(arg.grad_fn)
+                elif arg._requires_grad:
+                    parents.append(arg)
+                else:
+                    parents.append(None)
+                meta.append((arg.data.shape, arg.data.dtype))
+            else:
+                parents.append(None)
+                meta.append(None)
+        self._parents = tuple(parents)
+        self._input_meta = tuple(meta)
+        self.needs_input_grad = tuple(parent is not None for parent in parents)
+        self._saved = tuple(self._freeze(value, result, raw_output) for value in self._to_save)
+        self._to_save = ()
+        if anomaly.state.enabled:
+            self._stack = traceback.format_stack()[:-3]
+
+    @staticmethod
+    def _freeze(value: Any, result: Tensor, raw_output: Any) -> Any:
+        if value is None:
+            return None
+        # NumPy returns scalars for 0-d results, so the output is also recognised as the raw
+        # object forward returned.
+        if value is result or value is result.data or value is raw_output:
+            return ("output", result.data, result._version, result._version[0])
+        if isinstance(value, Tensor):
+            return ("tensor", value, value._version, value._version[0])
+        if isinstance(value, (np.ndarray, np.generic)):
+            return ("constant", np.asarray(value), None, 0)
+        raise TypeError(
+            f"save_for_backward takes tensors or arrays, got {type(value).__name__}; "
+            "store other values as attributes of ctx (ctx.value = ...)"
+        )
+
+    def _release(self) -> None:
+        self._saved = None
+
+
+def _shape_of(value: Any) -> tuple[int, ...]:
+    return tuple(value.shape) if hasattr(value, "shape") else ()
+
+
+class Function:
+    """A differentiable function: subclass it and define `forward` and `backward`.
+
+    `forward(ctx, *inputs)` receives the inputs as given to `apply` (tensors and any other
+    values), runs with recording switched off, and returns one tensor (or NumPy array).
+
+    `backward(ctx, grad_output)` receives the gradient of the loss with respect to the output,
+    a tensor of the output's shape, and returns one gradient per input of `forward`, in order:
+    a tensor of that input's shape, or None for inputs that need none (non-tensors, tensors
+    that do not require grad). Trailing Nones may be left out. A gradient whose shape is the
+    input's shape broadcast is summed back to the input's shape. Write `backward` with tensor
+    operations and it is differentiable in turn, so higher-order gradients work.
+
+    Call it as `MyFunction.apply(*inputs)`; check a new one with `stir.gradcheck`.
+
+    >>> import stir
+    >>> class Cube(stir.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad_output):
+    ...         x, = ctx.saved_tensors
+    ...         return grad_output * 3 * x * x
+    >>> x = stir.tensor([2.0], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad
+    tensor([12.])
+    >>> stir.gradcheck(Cube.apply, (stir.randn(3, dtype=stir.float64, requires_grad=True),))
+    True
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """Run `forward` on `args` and record the call when any input requires grad."""
+        ctx = Context(cls)
+        previous = grad_mode.state.enabled
+        recording = previous and any(
+            isinstance(arg, Tensor) and arg._requires_grad for arg in args
+        )
+        grad_mode.state.enabled = False
+        try:
+            out = cls.forward(ctx, *args)
+        except ValueError as error:
+            described = _describe_error(cls, args, error)
+            if described is error:
+                raise
+            # stir's own ops hide NumPy's frames; a user's Function keeps its own traceback
+            raise described from (None if cls.__module__.startswith("stir.") else error)
+        finally:
+            grad_mode.state.enabled = previous
+        result = _as_result(out, args, cls)
+        if recording and result.data.dtype.kind in "fc":
+            ctx._record(args, result, out)
+            result.grad_fn = ctx
+            result._requires_grad = True
+        if anomaly.state.enabled:
+            anomaly.check_forward(cls.__name__, result, args)
+        return result
+
+
+def _as_result(out: Any, args: tuple[Any, ...], function: type[Function]) -> Tensor:
+    """The output tensor of a call: forward's own tensor when it is new, else a fresh one."""
+    if isinstance(out, Tensor):
+        if out.grad_fn is None and not out._requires_grad and not any(out is a for a in args):
+            return out
+        return Tensor(out.data)
+    if isinstance(out, tuple):
+        raise TypeError(
+            f"{function.__name__}.forward returned a tuple; a stir Function returns one tensor"
+        )
+    return Tensor(out)
+
+
+def _describe_error(function: type[Function], args: tuple[Any, ...], error: ValueError) -> Exception:
+    """Name the operation and its input shapes in an error raised inside forward."""
+    if getattr(error, "_stir_described", False):
+        return error
+    shapes = " and ".join(str(tuple(arg.shape)) for arg in args if isinstance(arg, Tensor))
+    described = ValueError(f"{function.__name__} (inputs of shape {shapes}): {error}")
+    described._stir_described = True  # type: ignore[attr-defined]
+    return described

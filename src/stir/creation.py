@@ -1,0 +1,141 @@
+"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, `randn`, `rand`, `*_like`."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import random as _random
+from ._types import DTypeLike
+from .tensor import Tensor
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+_DEFAULT_FLOAT = float32
+
+
+def _dtype(dtype: DTypeLike, default: np.dtype[Any] = _DEFAULT_FLOAT) -> np.dtype[Any]:
+    if dtype is None:
+        return default
+    resolved = np.dtype(dtype)
+    if resolved.kind not in "fiub":
+        raise TypeError(f"stir tensors are float, integer or bool; {resolved} is not supported")
+    return resolved
+
+
+def _size(size: Sequence[Any]) -> tuple[int, ...]:
+    """zeros(2, 3) and zeros((2, 3)) both mean the shape (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in size):
+        raise ValueError(f"a size must be non-negative integers, got {tuple(size)}")
+    return tuple(int(n) for n in size)
+
+
+def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (nested lists, numbers, arrays or tensors).
+
+    Python floats give float32, ints int64 and bools bool; a NumPy array keeps its dtype.
+
+    >>> import stir
+    >>> stir.tensor([[1, 2], [3, 4]]).dtype, stir.tensor([0.5]).dtype
+    (dtype('int64'), dtype('float32'))
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data, dtype=dtype, copy=True)
+    else:
+        array = np.array(data, dtype=dtype)
+        if dtype is None and array.dtype.kind == "f":
+            array = array.astype(_DEFAULT_FLOAT)
+        elif dtype is None and array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+    _dtype(array.dtype)
+    return _made(array, requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory (no copy), as `torch.from_numpy`."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
+    _dtype(array.dtype)
+    return Tensor(array)
+
+
+def zeros(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.zeros(_size(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _made(np.ones(_size(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(size: Sequence[int], fill_value: float, dtype: DTypeLike = None,
+         requires_grad: bool = False) -> Tensor:
+    return _made(np.full(_size((size,)), fill_value, dtype=_dtype(dtype)), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, end); integers give int64, floats float32."""
+    if end is None:
+        start, end = 0, start
+    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    default = int64 if integral else _DEFAULT_FLOAT
+    return _made(np.arange(start, end, step).astype(_dtype(dtype, default)), requires_grad)
+
+
+def randn(*size: Any, generator: _random.Generator | None = None, dtype: DTypeLike = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples of the given shape."""
+    samples = _random.resolve(generator).standard_normal(_size(size))
+    return _made(samples.astype(_dtype(dtype)), requires_grad)
+
+
+def rand(*size: Any, generator: _random.Generator | None = None, dtype: DTypeLike = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) of the given shape."""
+    samples = _random.resolve(generator).random(_size(size))
+    return _made(samples.astype(_dtype(dtype)), requires_grad)
+
+
+def _like(other: Tensor, dtype: DTypeLike) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    return other.shape, _dtype(dtype, other.dtype)
+
+
+def zeros_like(other: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    shape, kind = _like(other, dtype)
+    return zeros(shape, dtype=kind, requires_grad=requires_grad)
+
+
+def ones_like(other: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    shape, kind = _like(other, dtype)
+    return ones(shape, dtype=kind, requires_grad=requires_grad)
+
+
+def full_like(other: Tensor, fill_value: float, dtype: DTypeLike = None,
+              requires_grad: bool = False) -> Tensor:
+    shape, kind = _like(other, dtype)
+    return full(shape, fill_value, dtype=kind, requires_grad=requires_grad)
+
+
+def randn_like(other: Tensor, dtype: DTypeLike = None, requires_grad: bool = False,
+               generator: _random.Generator | None = None) -> Tensor:
+    shape, kind = _like(other, dtype)
+    return randn(shape, dtype=kind, requires_grad=requires_grad, generator=generator)
+
+
+def rand_like(other: Tensor, dtype: DTypeLike = None, requires_grad: bool = False,
+              generator: _random.Generator | None = None) -> Tensor:
+    shape, kind = _like(other, dtype)
+    return rand(shape, dtype=kind, requires_grad=requires_grad, generator=generator)

@@ -1,0 +1,316 @@
+"""The backward pass: walk the graph from the outputs to the leaves, without recursion.
+
+Nodes are `Context` objects (one per recorded call); a node's parents are the nodes that made
+its inputs, or the leaf tensors themselves. The walk sorts the nodes so that each comes after
+all of its parents (an iterative depth-first search), then runs them in reverse, so every
+node's `backward` runs once, after all gradients for its output have arrived, and a chain of
+any length is fine. The gradients a `backward` returns are
+checked here, in one place: count, shape (a broadcast gradient is summed back to the input's
+shape) and dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import anomaly, grad_mode
+from .autograd import Context
+from .tensor import Tensor
+
+
+def backward(
+    output: Tensor,
+    gradient: Tensor | None = None,
+    *,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(output)/d(leaf) into `.grad` of every leaf that requires grad."""
+    if not output._requires_grad:
+        raise RuntimeError(
+            "backward() on a tensor that does not require grad: no input of the computation "
+            "had requires_grad=True (or it ran inside stir.no_grad())"
+        )
+    root_grad = _root_gradient(output, gradient, "backward()")
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run([output], [root_grad], retain_graph, create_graph, targets=None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of `outputs` with respect to `inputs`, returned instead of accumulated.
+
+    `grad_outputs` are d(loss)/d(outputs) (omit them for one-element outputs). With
+    `create_graph=True` the results are themselves differentiable: a Hessian-vector product
+    or a gradient penalty is one more `grad` or `backward` on them.
+
+    >>> import stir
+    >>> x = stir.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x ** 3).sum()
+    >>> g, = stir.grad(y, x, create_graph=True)      # 3x²
+    >>> hv, = stir.grad(g, x, grad_outputs=stir.tensor([1.0, 0.0]))   # H @ v = 6x * v
+    >>> g, hv
+    (tensor([ 3., 12.], grad_fn=Mul), tensor([6., 0.]))
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    for index, tensor in enumerate(inputs):
+        if not tensor._requires_grad:
+            raise RuntimeError(f"grad: input {index} does not require grad")
+    roots, root_grads = [], []
+    for output, gradient in zip(outputs, grad_outputs):
+        if not output._requires_grad:
+            raise RuntimeError(
+                "grad: an output does not require grad (nothing it was computed from did)"
+            )
+        roots.append(output)
+        root_grads.append(_root_gradient(output, gradient, "grad()"))
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = _run(roots, root_grads, retain_graph, create_graph, targets=inputs)
+    for index, result in enumerate(results):
+        if result is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {index} was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+    return tuple(results)
+
+
+def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
+    if gradient is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"{caller}: a gradient can only be implied for a one-element output; this one "
+                f"has shape {output.shape}. Pass gradient= (d loss / d output) or reduce it "
+                "first, e.g. y.sum().backward()"
+            )
+        return Tensor(np.ones_like(output.data))
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(np.asarray(gradient, dtype=output.data.dtype))
+    if gradient.shape != output.shape:
+        raise ValueError(
+            f"{caller}: gradient has shape {gradient.shape} but the output has shape "
+            f"{output.shape}"
+        )
+    return gradient
+
+
+def _run(
+    roots: list[Tensor],
+    root_grads: list[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: list[Tensor] | None,
+) -> list[Tensor | None]:
+    """Propagate gradients; accumulate into leaves (targets None) or return them."""
+    previous = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
+    try:
+        return _propagate(roots, root_grads, retain_graph, create_graph, targets)
+    finally:
+        grad_mode.state.enabled = previous
+
+
+def _propagate(
+    roots: list[Tensor],
+    root_grads: list[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: list[Tensor] | None,
+) -> list[Tensor | None]:
+    captured: dict[int, Tensor] = {}  # id(target or its node) -> gradient, for grad()
+    target_ids = {id(t): t for t in targets} if targets is not None else None
+    buffers: dict[Context, Tensor] = {}
+    for root, gradient in zip(roots, root_grads):
+        if root.grad_fn is None:  # a leaf as the output
+            _deliver_to_leaf(root, gradient, create_graph, target_ids, captured)
+        else:
+            _add_into(buffers, root.grad_fn, gradient)
+
+    order = _topological_order([root.grad_fn for root in roots if root.grad_fn is not None])
+    target_nodes: set[Context] = set()
+    useful: set[Context] | None = None
+    if targets is not None:
+        target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
+        useful = _useful_nodes(order, target_ids or {}, target_nodes)
+
+    # Children come after their parents in `order`, so walking it backwards runs every node
+    # once all the gradients for its output have arrived.
+    for node in reversed(order):
+        grad_output = buffers.pop(node, None)
+        if grad_output is None:
+            continue
+        if node in target_nodes:
+            captured[id(node)] = grad_output
+        if node._retained is not None:
+            _deliver_to_leaf(node._retained, grad_output, create_graph, None, captured)
+        if useful is not None and node not in useful:
+            continue
+        grads = _call_backward(node, grad_output)
+        if not retain_graph:
+            node._release()
+        for parent, gradient in zip(node._parents, grads):
+            if gradient is None:
+                continue
+            if type(parent) is not Context:
+                _deliver_to_leaf(parent, gradient, create_graph, target_ids, captured)
+            elif useful is None or parent in useful or parent in target_nodes:
+                _add_into(buffers, parent, gradient)
+
+    if targets is None:
+        return []
+    return [captured.get(id(t.grad_fn) if t.grad_fn is not None else id(t)) for t in targets]
+
+
+def _topological_order(start: list[Context]) -> list[Context]:
+    """Every node reachable from `start`, each after all of its parents (iterative DFS)."""
+    order: list[Context] = []
+    visited: set[Context] = set()
+    for first in start:
+        if first in visited:
+            continue
+        visited.add(first)
+        stack = [(first, iter(first._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if type(parent) is Context and parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parent._parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _useful_nodes(
+    order: list[Context], target_ids: dict[int, Tensor], target_nodes: set[Context]
+) -> set[Context]:
+    """The nodes whose backward leads to a target, so that `grad` runs only what it needs."""
+    useful: set[Context] = set()
+    for node in order:  # parents first, so one pass suffices
+        for parent in node._parents:
+            if parent is None:
+                continue
+            if type(parent) is Context:
+                hit = parent in target_nodes or parent in useful
+            else:
+                hit = id(parent) in target_ids
+            if hit:
+                useful.add(node)
+                break
+    return useful
+
+
+def _add_into(buffers: dict[Context, Tensor], node: Context, gradient: Tensor) -> None:
+    held = buffers.get(node)
+    buffers[node] = gradient if held is None else held + gradient
+
+
+def _deliver_to_leaf(
+    leaf: Tensor,
+    gradient: Tensor,
+    create_graph: bool,
+    target_ids: dict[int, Tensor] | None,
+    captured: dict[int, Tensor],
+) -> None:
+    """Accumulate into `leaf.grad`, or capture for `grad()` when targets are given."""
+    if target_ids is not None:
+        if id(leaf) in target_ids:
+            held = captured.get(id(leaf))
+            captured[id(leaf)] = gradient if held is None else held + gradient
+        return
+    if create_graph:
+        leaf.grad = gradient if leaf.grad is None else leaf.grad + gradient
+        return
+    if leaf.grad is None:
+        # Copied: a backward may hand the same gradient array to several inputs.
+        leaf.grad = Tensor(np.array(gradient.data, dtype=leaf.data.dtype, copy=True))
+    else:
+        np.add(leaf.grad.data, gradient.data, out=leaf.grad.data, casting="same_kind")
+        leaf.grad._version[0] += 1
+
+
+def _call_backward(node: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+    """Run one node's backward and check what it returns, input by input."""
+    if node._saved is None:
+        raise RuntimeError(
+            f"Trying to backward through {node.name} a second time: the graph was freed after "
+            "the first backward. Pass retain_graph=True to the first backward() (or grad()) "
+            "if you need to go through it again."
+        )
+    grads = node.function.backward(node, grad_output)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    count = len(node._parents)
+    if len(grads) > count and any(g is not None for g in grads[count:]):
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(grads)} gradients for {count} inputs"
+        )
+    if len(grads) < count:
+        missing = [i for i in range(len(grads), count) if node.needs_input_grad[i]]
+        if missing:
+            raise RuntimeError(
+                f"{node.name}.backward returned {len(grads)} gradients for {count} inputs; "
+                f"input {missing[0]} requires grad, so it needs one (return None for inputs "
+                "that need none)"
+            )
+        grads = grads + (None,) * (count - len(grads))
+    checked = []
+    for index, gradient in enumerate(grads[:count]):
+        if gradient is None or not node.needs_input_grad[index]:
+            checked.append(None)
+            continue
+        checked.append(_check_gradient(node, index, gradient))
+    return tuple(checked)
+
+
+def _check_gradient(node: Any, index: int, gradient: Any) -> Tensor:
+    shape, dtype = node._input_meta[index]
+    if not isinstance(gradient, Tensor):
+        if not isinstance(gradient, (np.ndarray, np.generic, int, float)):
+            raise TypeError(
+                f"{node.name}.backward returned a {type(gradient).__name__} for input "
+                f"{index}; return a tensor (or None)"
+            )
+        gradient = Tensor(np.asarray(gradient, dtype=dtype))
+    if gradient.data.shape != shape:
+        if not _reducible(gradient.data.shape, shape):
+            raise RuntimeError(
+                f"{node.name}.backward returned a gradient of shape {gradient.shape} for input "
+                f"{index}, which has shape {shape}"
+            )
+        gradient = _ops.SumTo.apply(gradient, shape)
+    if gradient.data.dtype != dtype:
+        gradient = _ops.Cast.apply(gradient, dtype)
+    if anomaly.state.enabled:
+        anomaly.check_backward(node, index, gradient)
+    return gradient
+
+
+def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """True when `shape` broadcasts to `grad_shape`, so summing undoes the broadcast."""
+    if len(shape) > len(grad_shape):
+        return False
+    tail = grad_shape[len(grad_shape) - len(shape):]
+    return all(s == g or s == 1 for s, g in zip(shape, tail))
+
+
+from . import ops as _ops  # noqa: E402  (ops build on Tensor; imported after it)

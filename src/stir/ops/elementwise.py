@@ -1,0 +1,339 @@
+"""Elementwise primitives: each computes its value and, right beside it, its derivative.
+
+Binary operations broadcast as NumPy does; their backward returns gradients of the output's
+shape and the engine sums them back to each input's shape. Every `backward` is written with
+tensor operations, so it is differentiable in turn (higher-order gradients). Masks at kinks
+(ReLU, abs, clip, maximum) are piecewise constant, so they enter as constants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Context, Function
+from ..tensor import Tensor
+
+
+def _constant(array: Any, dtype: Any) -> Tensor:
+    return Tensor(np.asarray(array, dtype=dtype))
+
+
+class Add(Function):
+    """z = x + y;  dz/dx = 1, dz/dy = 1."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        return x.data + y.data
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    """z = x - y;  dz/dx = 1, dz/dy = -1."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        return x.data - y.data
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return grad_output, (-grad_output if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = x * y;  dz/dx = y, dz/dy = x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        ctx.save_for_backward(x, y)
+        return x.data * y.data
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        return (grad_output * y if need_x else None, grad_output * x if need_y else None)
+
+
+class Div(Function):
+    """z = x / y;  dz/dx = 1/y, dz/dy = -x/y²."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        ctx.save_for_backward(x, y)
+        return x.data / y.data
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad_output / y if need_x else None
+        grad_y = -grad_output * x / (y * y) if need_y else None
+        return grad_x, grad_y
+
+
+class Pow(Function):
+    """z = x ** y;  dz/dx = y·x^(y-1) (0 where y = 0), dz/dy = z·ln x (0 where x = 0, y ≥ 0)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        z = np.power(x.data, y.data)
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, y, z = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad_y = None
+        if need_x:
+            grad_x = grad_output * y * x ** (y - 1)
+            if (y.data == 0).any():  # avoid 0 * inf at x = 0 when the exponent is 0
+                grad_x = Where.apply(y.data != 0, grad_x, _constant(0, grad_x.dtype))
+        if need_y:
+            safe = (x.data != 0) | (y.data < 0)
+            grad_y = grad_output * z * Where.apply(safe, x, _constant(1, x.dtype)).log()
+        return grad_x, grad_y
+
+
+class Neg(Function):
+    """z = -x;  dz/dx = -1."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        return -x.data
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return -grad_output
+
+
+class Exp(Function):
+    """z = eˣ;  dz/dx = z."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        z = np.exp(x.data)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        z, = ctx.saved_tensors
+        return grad_output * z
+
+
+class Log(Function):
+    """z = ln x;  dz/dx = 1/x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.save_for_backward(x)
+        return np.log(x.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, = ctx.saved_tensors
+        return grad_output / x
+
+
+class Sqrt(Function):
+    """z = √x;  dz/dx = 1/(2z)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        z = np.sqrt(x.data)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        z, = ctx.saved_tensors
+        return grad_output / (z * 2)
+
+
+class Abs(Function):
+    """z = |x|;  dz/dx = sign(x), taken as 0 at x = 0 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.save_for_backward(x)
+        return np.abs(x.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, = ctx.saved_tensors
+        return grad_output * _constant(np.sign(x.data), x.dtype)
+
+
+class Sin(Function):
+    """z = sin x;  dz/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.save_for_backward(x)
+        return np.sin(x.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, = ctx.saved_tensors
+        return grad_output * x.cos()
+
+
+class Cos(Function):
+    """z = cos x;  dz/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.save_for_backward(x)
+        return np.cos(x.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, = ctx.saved_tensors
+        return -grad_output * x.sin()
+
+
+class Tanh(Function):
+    """z = tanh x;  dz/dx = 1 - z²."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        z = np.tanh(x.data)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        z, = ctx.saved_tensors
+        return grad_output * (1 - z * z)
+
+
+class Sigmoid(Function):
+    """z = 1/(1 + e⁻ˣ);  dz/dx = z(1 - z).
+
+    A primitive for numerical stability: e^(-|x|) never overflows, so z is exact at any x.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        e = np.exp(-np.abs(x.data))
+        z = np.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        z, = ctx.saved_tensors
+        return grad_output * z * (1 - z)
+
+
+class ReLU(Function):
+    """z = max(0, x);  dz/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        z = np.maximum(x.data, 0)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        z, = ctx.saved_tensors
+        return grad_output * _constant(z.data > 0, z.dtype)
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise;  the gradient goes to the larger, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        ctx.save_for_backward(x, y)
+        return np.maximum(x.data, y.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, y = ctx.saved_tensors
+        share = (x.data > y.data) + 0.5 * (x.data == y.data)
+        return _split(ctx, grad_output, share)
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise;  the gradient goes to the smaller, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
+        ctx.save_for_backward(x, y)
+        return np.minimum(x.data, y.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, y = ctx.saved_tensors
+        share = (x.data < y.data) + 0.5 * (x.data == y.data)
+        return _split(ctx, grad_output, share)
+
+
+def _split(ctx: Context, grad_output: Tensor, share_x: Any) -> tuple[Any, Any]:
+    """Gradients of a two-way selection: x gets `share_x` of it, y the rest."""
+    dtype = grad_output.dtype
+    need_x, need_y = ctx.needs_input_grad
+    grad_x = grad_output * _constant(share_x, dtype) if need_x else None
+    grad_y = grad_output * _constant(1 - share_x, dtype) if need_y else None
+    return grad_x, grad_y
+
+
+class Clip(Function):
+    """z = min(max(x, low), high);  dz/dx = 1 for low ≤ x ≤ high (bounds included), else 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, low: float | None, high: float | None) -> Any:
+        if low is None and high is None:
+            raise ValueError("clip needs at least one of min and max")
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return np.clip(x.data, low, high)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= x.data >= ctx.low
+        if ctx.high is not None:
+            inside &= x.data <= ctx.high
+        return grad_output * _constant(inside, x.dtype), None, None
+
+
+class Where(Function):
+    """z = x where condition else y;  the gradient goes to whichever was chosen."""
+
+    @staticmethod
+    def forward(ctx: Context, condition: Any, x: Tensor, y: Tensor) -> Any:
+        ctx.condition = condition
+        return np.where(condition, x.data, y.data)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        _, need_x, need_y = ctx.needs_input_grad
+        zero = _constant(0, grad_output.dtype)
+        condition = ctx.condition
+        grad_x = Where.apply(condition, grad_output, zero) if need_x else None
+        grad_y = Where.apply(condition, zero, grad_output) if need_y else None
+        return None, grad_x, grad_y
+
+
+class Cast(Function):
+    """z = x converted to another dtype (a copy);  dz/dx = 1, converted back."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, dtype: Any) -> Any:
+        ctx.dtype = x.dtype
+        return x.data.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return Cast.apply(grad_output, ctx.dtype), None

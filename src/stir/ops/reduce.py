@@ -1,0 +1,143 @@
+"""Reductions: sum, max, min and log-sum-exp over axes, and `SumTo`, which undoes broadcasting.
+
+`axis` is None (all axes), an int or a tuple of ints, negative counting from the end; with
+`keepdims` the reduced axes stay as size 1. Each backward first puts the reduced axes back as
+size 1, so the gradient broadcasts against the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Context, Function
+from ..tensor import Tensor
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """The reduced axes as sorted non-negative ints, with a clear error for a bad one."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        # A 0-d tensor accepts axis 0 or -1, as in PyTorch, and reduces nothing.
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(a) % max(ndim, 1))
+    if ndim == 0:
+        return ()
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"axis {axis} repeats a dimension")
+    return tuple(sorted(normalized))
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """`shape` with the reduced `axes` kept as size 1."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """z = Σ x over `axes`;  dz/dx = 1 (the gradient is broadcast back over the axes)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
+        ctx.shape = x.shape
+        ctx.kept = kept_shape(x.shape, axes)
+        return np.sum(x.data, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return BroadcastTo.apply(grad_output.reshape(ctx.kept), ctx.shape), None, None
+
+
+class _Extreme(Function):
+    """Shared backward of max and min: the gradient goes to the extreme values, split evenly
+    between ties (as PyTorch's amax/amin)."""
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, z = ctx.saved_tensors
+        hits = x.data == z.data.reshape(ctx.kept)
+        share = hits / hits.sum(axis=ctx.axes, keepdims=True)
+        return grad_output.reshape(ctx.kept) * Tensor(share.astype(x.dtype)), None, None
+
+
+class Max(_Extreme):
+    """z = max of x over `axes`."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
+        z = np.max(x.data, axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x, z)
+        ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
+        return z
+
+
+class Min(_Extreme):
+    """z = min of x over `axes`."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
+        z = np.min(x.data, axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x, z)
+        ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
+        return z
+
+
+class LogSumExp(Function):
+    """z = log Σ exp(x) over `axes`;  dz/dx = exp(x - z) (the softmax).
+
+    A primitive for numerical stability: the largest value m is taken out first,
+    z = m + log Σ exp(x - m), so nothing overflows at any size of x.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
+        m = np.max(x.data, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # rows of -inf (or inf) must not give inf - inf
+        z = np.log(np.sum(np.exp(x.data - m), axis=axes, keepdims=True)) + m
+        if not keepdims:
+            z = z.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+        ctx.kept = kept_shape(x.shape, axes)
+        ctx.save_for_backward(x, z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        x, z = ctx.saved_tensors
+        return grad_output.reshape(ctx.kept) * (x - z.reshape(ctx.kept)).exp(), None, None
+
+
+class SumTo(Function):
+    """z = x summed down to `shape`, undoing a broadcast;  its backward broadcasts back.
+
+    The engine uses it to return a gradient of a broadcast input to that input's shape.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
+        ctx.shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+        )
+        return np.sum(x.data, axis=axes, keepdims=True).reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return BroadcastTo.apply(grad_output, ctx.shape), None
+
+
+class BroadcastTo(Function):
+    """z = x broadcast to `shape` (a read-only view);  its backward sums back (`SumTo`)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
+        ctx.shape = x.shape
+        return np.broadcast_to(x.data, shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        return SumTo.apply(grad_output, ctx.shape), None

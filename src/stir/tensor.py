@@ -1,0 +1,501 @@
+"""`Tensor`: a NumPy array, its gradient, the operation that made it, and operator overloads.
+
+A tensor owns a NumPy array (`.data`). When it `requires_grad`, operations on it are recorded
+(`grad_fn` names the last one) and `backward()` fills the `.grad` of the leaves it came from.
+The arithmetic lives in `stir.ops`, one small `Function` per primitive; this file only routes
+Python's operators and methods to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import grad_mode
+from ._types import Array, DTypeLike, Shape
+
+_FLOAT_KINDS = "f"
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Build tensors with `stir.tensor`, `stir.zeros`, `stir.randn`, ...; `Tensor(array)` wraps
+    a NumPy array without copying it.
+
+    >>> import stir
+    >>> x = stir.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y
+    tensor(14., grad_fn=Sum)
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "__weakref__")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> tensor
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        self.data: Array = data
+        self.grad: Tensor | None = None
+        self.grad_fn: Any = None
+        self._requires_grad = False
+        # A shared, mutable counter of in-place changes; views share their base's counter.
+        self._version = [0]
+        if requires_grad:
+            self.requires_grad = True
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"only floating-point tensors can require gradients; this one is "
+                f"{self.data.dtype} (convert it with .float() or .double() first)"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad can only be switched off on a leaf tensor; use .detach() "
+                "to get a tensor without history"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (their `.grad` is filled by backward)."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> Shape:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (as in PyTorch), or the length of dimension `dim`."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self.data.size)
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its dimensions reversed (the transpose of a matrix)."""
+        return self.permute(*range(self.data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """The batch of matrices with their last two dimensions swapped."""
+        return self.transpose(-2, -1)
+
+    # ----------------------------------------------------------------- conversion
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element; this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def numpy(self) -> Array:
+        """The underlying NumPy array (shared, not copied)."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "numpy() on a tensor that requires grad would lose its history; "
+                "call .detach().numpy() instead"
+            )
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> Array:
+        data = self.numpy()
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only one-element integer tensors can be used as an index")
+        return int(self.data.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data.item())
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn.name}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ----------------------------------------------------------------- autograd
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into the `.grad` of every leaf that requires grad.
+
+        `gradient` is d(loss)/d(self) and may be omitted only for a one-element tensor.
+        The graph's saved arrays are freed afterwards unless `retain_graph=True`;
+        `create_graph=True` records the backward pass itself, for higher-order gradients.
+        """
+        _engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data (shared) without history: a leaf that does not require grad."""
+        detached = Tensor(self.data)
+        detached._version = self._version
+        return detached
+
+    def retain_grad(self) -> None:
+        """Also fill `.grad` of this non-leaf tensor during backward."""
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            return
+        self.grad_fn._retained = self
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self, _lift(other, self))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(_lift(other, self), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(self, _lift(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(_lift(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self, _lift(other, self))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(_lift(other, self), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self, _lift(other, self))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(_lift(other, self), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.Pow.apply(self, _lift(other, self))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.Pow.apply(_lift(other, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(self, _lift(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(_lift(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # Comparisons and logic give bool tensors that do not take part in backward.
+    def __lt__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data >= _raw(other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == _raw(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != _raw(other))
+
+    def __and__(self, other: Any) -> Tensor:
+        return Tensor(self.data & _raw(other))
+
+    def __or__(self, other: Any) -> Tensor:
+        return Tensor(self.data | _raw(other))
+
+    def __xor__(self, other: Any) -> Tensor:
+        return Tensor(self.data ^ _raw(other))
+
+    def __invert__(self) -> Tensor:
+        return Tensor(~self.data)
+
+    def any(self) -> Tensor:
+        return Tensor(self.data.any())
+
+    def all(self) -> Tensor:
+        return Tensor(self.data.all())
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:
+        """Indices of the largest values (no gradient)."""
+        axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:
+        """Indices of the smallest values (no gradient)."""
+        axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    # ----------------------------------------------------------------- in place
+    def _check_inplace(self, name: str) -> None:
+        if self._requires_grad and grad_mode.state.enabled:
+            raise RuntimeError(
+                f"{name}: in-place change of a tensor that requires grad while recording; "
+                "write x = x + y instead, or do it inside `with stir.no_grad():`"
+            )
+
+    def _inplace(self, name: str, ufunc: Any, other: Any) -> Tensor:
+        self._check_inplace(name)
+        ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
+        self._version[0] += 1
+        return self
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return self._inplace("add_", np.add, _raw(other) * alpha if alpha != 1 else other)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self._inplace("sub_", np.subtract, _raw(other) * alpha if alpha != 1 else other)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace("div_", np.divide, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = _raw(value)
+        self._version[0] += 1
+        return self
+
+    def copy_(self, source: Any) -> Tensor:
+        self._check_inplace("copy_")
+        np.copyto(self.data, _raw(source), casting="same_kind")
+        self._version[0] += 1
+        return self
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        self._check_inplace("clamp_")
+        np.clip(self.data, min, max, out=self.data)
+        self._version[0] += 1
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("item assignment")
+        self.data[_ops.raw_index(index)] = _raw(value)
+        self._version[0] += 1
+
+    # ----------------------------------------------------------------- elementwise
+    def exp(self) -> Tensor:
+        return _ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return _ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return _ops.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return _ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return _ops.Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return _ops.ReLU.apply(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Values limited to [min, max]; the gradient is 1 inside (bounds included), else 0."""
+        return _ops.Clip.apply(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ops.Maximum.apply(self, _lift(other, self))
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ops.Minimum.apply(self, _lift(other, self))
+
+    def to(self, dtype: DTypeLike) -> Tensor:
+        """A copy converted to `dtype` (differentiable between floating types)."""
+        return _ops.Cast.apply(self, np.dtype(dtype))
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow back to the original."""
+        return _ops.Cast.apply(self, self.data.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Sum over `axis` (all by default); `dim`/`keepdim` are accepted as in PyTorch."""
+        return _ops.sum(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
+
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+             keepdim: bool | None = None) -> Tensor:
+        return _ops.mean(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
+
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Largest values over `axis`; ties share the gradient equally."""
+        return _ops.amax(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
+
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Smallest values over `axis`; ties share the gradient equally."""
+        return _ops.amin(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+                  keepdim: bool | None = None) -> Tensor:
+        """log(sum(exp(x))) over `axis`, computed without overflow."""
+        return _ops.logsumexp(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, shape)
+
+    view = reshape
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions (PyTorch's meaning; see `permute` for a full reordering)."""
+        return _ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _ops.permute(self, dims)
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _ops.unsqueeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """A broadcast view of `shape` (-1 keeps a dimension)."""
+        return _ops.expand(self, shape)
+
+    def broadcast_to(self, shape: Shape) -> Tensor:
+        return _ops.BroadcastTo.apply(self, tuple(shape))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+
+def _raw(value: Any) -> Any:
+    """The NumPy value behind a tensor, or the value itself."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _lift(value: Any, like: Tensor) -> Tensor:
+    """A constant tensor for a Python or NumPy value met in arithmetic with `like`.
+
+    Python numbers take `like`'s dtype when it is floating, so float32 stays float32; a float
+    met with an integer tensor gives float32, as in PyTorch.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    kind = like.data.dtype.kind
+    if kind == "f" or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool)):
+        return Tensor(np.asarray(value, dtype=like.data.dtype))
+    if isinstance(value, float):
+        return Tensor(np.asarray(value, dtype=np.float32))
+    return Tensor(np.asarray(value))
+
+
+# Imported last: ops and engine build on Tensor, and Tensor's methods call them at run time.
+from . import engine as _engine  # noqa: E402
+from . import ops as _ops  # noqa: E402
