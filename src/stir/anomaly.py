@@ -19,10 +19,13 @@ import numpy as np
 
 
 class _AnomalyState:
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "in_backward")
 
     def __init__(self) -> None:
         self.enabled = False
+        # While a node's backward runs, its result is checked as a whole (check_backward),
+        # so the operations inside it are not blamed one by one.
+        self.in_backward = False
 
 
 state = _AnomalyState()
@@ -56,6 +59,8 @@ def _bad_values(data: np.ndarray) -> str | None:
 
 
 def check_forward(name: str, result: Any, args: tuple[Any, ...]) -> None:
+    if state.in_backward:
+        return
     bad = _bad_values(result.data)
     if bad is None:
         return

@@ -256,7 +256,14 @@ def _call_backward(node: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
             "the first backward. Pass retain_graph=True to the first backward() (or grad()) "
             "if you need to go through it again."
         )
-    grads = node.function.backward(node, grad_output)
+    if anomaly.state.enabled:
+        anomaly.state.in_backward = True
+        try:
+            grads = node.function.backward(node, grad_output)
+        finally:
+            anomaly.state.in_backward = False
+    else:
+        grads = node.function.backward(node, grad_output)
     if not isinstance(grads, tuple):
         grads = (grads,)
     count = len(node._parents)

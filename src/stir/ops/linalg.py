@@ -31,11 +31,9 @@ class MatMul(Function):
         need_x, need_y = ctx.needs_input_grad
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
-        g = grad_output
-        if x.ndim == 1:
-            g = g.unsqueeze(-2)
-        if y.ndim == 1:
-            g = g.unsqueeze(-1)
+        # The gradient as if both operands were matrices (batched), size-1 dims put back.
+        batch = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
+        g = grad_output.reshape(batch + (x2.shape[-2], y2.shape[-1]))
         grad_x = grad_y = None
         if need_x:
             grad_x = g @ y2.mT
