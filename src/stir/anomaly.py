@@ -8,14 +8,19 @@ Off by default because it inspects every result; switch it on while hunting a Na
 ...     y = x.sqrt()
 Traceback (most recent call last):
 ...
-FloatingPointError: Sqrt produced nan in its forward output (its inputs were finite) ...
+FloatingPointError: Sqrt produced nan in its forward output (its inputs were finite); shape (2,)
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import traceback
 from typing import Any
 
 import numpy as np
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class _AnomalyState:
@@ -44,6 +49,7 @@ class detect_anomaly:
         state.enabled = self.previous
 
     def __call__(self, function: Any) -> Any:
+        @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with detect_anomaly():
                 return function(*args, **kwargs)
@@ -79,9 +85,11 @@ def check_backward(node: Any, index: int, gradient: Any) -> None:
         return
     where = ""
     if node._stack:
-        user_frames = [frame for frame in node._stack if "/stir/" not in frame]
+        user_frames = [f for f in node._stack if not f.filename.startswith(_PACKAGE_DIR)]
         if user_frames:
-            where = "; it was created at:\n" + user_frames[-1].rstrip()
+            where = "; it was created at:\n" + "".join(
+                traceback.format_list(user_frames[-1:])
+            ).rstrip()
     raise FloatingPointError(
         f"{node.name} backward produced {bad} in the gradient for its input {index}{where}"
     )

@@ -51,6 +51,27 @@ class SavedTensors(tuple):  # type: ignore[type-arg]
     def __matmul__(self, other: Any) -> Any:
         return self._single() @ other
 
+    def __rmatmul__(self, other: Any) -> Any:
+        return other @ self._single()
+
+    def __mul__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._single() * other
+
+    def __rmul__(self, other: Any) -> Any:  # type: ignore[override]
+        return other * self._single()
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._single() / other
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return other / self._single()
+
+    def __sub__(self, other: Any) -> Any:
+        return self._single() - other
+
+    def __rsub__(self, other: Any) -> Any:
+        return other - self._single()
+
     def __neg__(self) -> Any:
         return -self._single()
 
@@ -69,15 +90,18 @@ class Context:
     constant: save such arrays only if they are piecewise constant in the inputs (masks).
     """
 
+    # Defaults live on the class: a node is made for every operation, so its constructor
+    # sets only what differs per call.
+    needs_input_grad: tuple[bool, ...] = ()
+    _to_save: tuple[Any, ...] = ()
+    _saved: tuple[Any, ...] | None = ()
+    _parents: list[Any] = []  # per input: its node, the leaf tensor itself, or None
+    _input_meta: list[Any] = []  # per input: (shape, dtype), or None for a non-tensor
+    _retained: Any = None
+    _stack: traceback.StackSummary | None = None
+
     def __init__(self, function: type[Function]) -> None:
         self.function = function
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self._to_save: tuple[Any, ...] = ()
-        self._saved: tuple[Any, ...] | None = ()
-        self._parents: tuple[Any, ...] = ()
-        self._input_meta: tuple[Any, ...] = ()
-        self._retained: Any = None
-        self._stack: list[str] | None = None
 
     @property
     def name(self) -> str:
@@ -99,12 +123,14 @@ class Context:
                 "freed after the first backward. Pass retain_graph=True to the first "
                 "backward() if you need to call it again."
             )
-        return SavedTensors(self._unpack(entry, index) for index, entry in enumerate(self._saved))
+        return SavedTensors([self._unpack(entry, index) for index, entry in enumerate(self._saved)])
 
     def _unpack(self, entry: Any, index: int) -> Any:
         if entry is None:
             return None
         kind, value, box, version = entry
+        if kind == "tensor" and box[0] == version:  # the common case, first
+            return value
         if box is not None and box[0] != version:
             what = "output" if kind == "output" else f"saved tensor {index}"
             raise RuntimeError(
@@ -129,23 +155,20 @@ class Context:
         meta = []
         for arg in args:
             if isinstance(arg, Tensor):
-                if arg.grad_fn is not None:
-                    parents.append(arg.grad_fn)
-                elif arg._requires_grad:
-                    parents.append(arg)
-                else:
-                    parents.append(None)
-                meta.append((arg.data.shape, arg.data.dtype))
+                node = arg.grad_fn
+                parents.append(node if node is not None else arg if arg._requires_grad else None)
+                data = arg.data
+                meta.append((data.shape, data.dtype))
             else:
                 parents.append(None)
                 meta.append(None)
-        self._parents = tuple(parents)
-        self._input_meta = tuple(meta)
-        self.needs_input_grad = tuple(parent is not None for parent in parents)
-        self._saved = tuple(self._freeze(value, result, raw_output) for value in self._to_save)
-        self._to_save = ()
+        self._parents = parents
+        self._input_meta = meta
+        if self._to_save:
+            self._saved = tuple([self._freeze(v, result, raw_output) for v in self._to_save])
+            self._to_save = ()
         if anomaly.state.enabled:
-            self._stack = traceback.format_stack()[:-3]
+            self._stack = traceback.extract_stack()[:-3]
 
     @staticmethod
     def _freeze(value: Any, result: Tensor, raw_output: Any) -> Any:
@@ -217,11 +240,18 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run `forward` on `args` and record the call when any input requires grad."""
         ctx = Context(cls)
-        previous = grad_mode.state.enabled
-        recording = previous and any(
-            isinstance(arg, Tensor) and arg._requires_grad for arg in args
-        )
-        grad_mode.state.enabled = False
+        mode = grad_mode.state
+        previous = mode.enabled
+        recording = False
+        if previous:
+            for arg in args:
+                if isinstance(arg, Tensor) and arg._requires_grad:
+                    recording = True
+                    ctx.needs_input_grad = tuple(
+                        [isinstance(a, Tensor) and a._requires_grad for a in args]
+                    )
+                    break
+        mode.enabled = False
         try:
             out = cls.forward(ctx, *args)
         except ValueError as error:
@@ -231,9 +261,9 @@ class Function:
             # stir's own ops hide NumPy's frames; a user's Function keeps its own traceback
             raise described from (None if cls.__module__.startswith("stir.") else error)
         finally:
-            grad_mode.state.enabled = previous
-        result = _as_result(out, args, cls)
-        if recording and result.data.dtype.kind in "fc":
+            mode.enabled = previous
+        result = Tensor(out) if type(out) is np.ndarray else _as_result(out, args, cls)
+        if recording and result.data.dtype.kind == "f":
             ctx._record(args, result, out)
             result.grad_fn = ctx
             result._requires_grad = True

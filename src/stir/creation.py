@@ -82,7 +82,10 @@ def ones(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Te
 
 def full(size: Sequence[int], fill_value: float, dtype: DTypeLike = None,
          requires_grad: bool = False) -> Tensor:
-    return _made(np.full(_size((size,)), fill_value, dtype=_dtype(dtype)), requires_grad)
+    """A tensor of `size` filled with `fill_value` (its dtype follows the value, as in PyTorch)."""
+    default = bool_ if isinstance(fill_value, bool) else (
+        int64 if isinstance(fill_value, (int, np.integer)) else _DEFAULT_FLOAT)
+    return _made(np.full(_size((size,)), fill_value, dtype=_dtype(dtype, default)), requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None,

@@ -238,7 +238,9 @@ def _deliver_to_leaf(
             captured[id(leaf)] = gradient if held is None else held + gradient
         return
     if create_graph:
-        leaf.grad = gradient if leaf.grad is None else leaf.grad + gradient
+        # A differentiable copy: the incoming tensor may be shared with other leaves, a
+        # read-only broadcast view, or the caller's own gradient.
+        leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
         return
     if leaf.grad is None:
         # Copied: a backward may hand the same gradient array to several inputs.
@@ -248,7 +250,7 @@ def _deliver_to_leaf(
         leaf.grad._version[0] += 1
 
 
-def _call_backward(node: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+def _call_backward(node: Context, grad_output: Tensor) -> list[Tensor | None]:
     """Run one node's backward and check what it returns, input by input."""
     if node._saved is None:
         raise RuntimeError(
@@ -281,15 +283,25 @@ def _call_backward(node: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
             )
         grads = grads + (None,) * (count - len(grads))
     checked = []
-    for index, gradient in enumerate(grads[:count]):
-        if gradient is None or not node.needs_input_grad[index]:
+    metas = node._input_meta
+    needs = node.needs_input_grad
+    for index in range(count):
+        gradient = grads[index]
+        if gradient is None or not needs[index]:
             checked.append(None)
             continue
-        checked.append(_check_gradient(node, index, gradient))
-    return tuple(checked)
+        shape, dtype = metas[index]
+        if type(gradient) is Tensor and gradient.data.shape == shape and gradient.data.dtype == dtype:
+            checked.append(gradient)  # the common case: nothing to adjust
+        else:
+            checked.append(_conform(node, index, gradient))
+        if anomaly.state.enabled:
+            anomaly.check_backward(node, index, checked[-1])
+    return checked
 
 
-def _check_gradient(node: Any, index: int, gradient: Any) -> Tensor:
+def _conform(node: Context, index: int, gradient: Any) -> Tensor:
+    """A returned gradient made a tensor of its input's shape and dtype, or a clear error."""
     shape, dtype = node._input_meta[index]
     if not isinstance(gradient, Tensor):
         if not isinstance(gradient, (np.ndarray, np.generic, int, float)):
@@ -307,8 +319,6 @@ def _check_gradient(node: Any, index: int, gradient: Any) -> Tensor:
         gradient = _ops.SumTo.apply(gradient, shape)
     if gradient.data.dtype != dtype:
         gradient = _ops.Cast.apply(gradient, dtype)
-    if anomaly.state.enabled:
-        anomaly.check_backward(node, index, gradient)
     return gradient
 
 

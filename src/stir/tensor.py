@@ -104,7 +104,9 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """The tensor with its dimensions reversed (the transpose of a matrix)."""
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+        if self.data.ndim < 2:
+            return self
+        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
@@ -209,40 +211,40 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, _lift(other, self))
+        return _binary(_ops.Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(_lift(other, self), self)
+        return _binary(_ops.Add, self, other, reflected=True)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self, _lift(other, self))
+        return _binary(_ops.Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(_lift(other, self), self)
+        return _binary(_ops.Sub, self, other, reflected=True)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, _lift(other, self))
+        return _binary(_ops.Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(_lift(other, self), self)
+        return _binary(_ops.Mul, self, other, reflected=True)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, _lift(other, self))
+        return _binary(_ops.Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(_lift(other, self), self)
+        return _binary(_ops.Div, self, other, reflected=True)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ops.Pow.apply(self, _lift(other, self))
+        return _binary(_ops.Pow, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ops.Pow.apply(_lift(other, self), self)
+        return _binary(_ops.Pow, self, other, reflected=True)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self, _lift(other, self))
+        return _binary(_ops.MatMul, self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(_lift(other, self), self)
+        return _binary(_ops.MatMul, self, other, reflected=True)
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
@@ -393,10 +395,10 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other: Any) -> Tensor:
-        return _ops.Maximum.apply(self, _lift(other, self))
+        return _binary(_ops.Maximum, self, other)
 
     def minimum(self, other: Any) -> Tensor:
-        return _ops.Minimum.apply(self, _lift(other, self))
+        return _binary(_ops.Minimum, self, other)
 
     def to(self, dtype: DTypeLike) -> Tensor:
         """A copy converted to `dtype` (differentiable between floating types)."""
@@ -478,22 +480,50 @@ def _raw(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
-def _lift(value: Any, like: Tensor) -> Tensor:
+_NUMBERS = (int, float, bool, np.generic)
+
+
+def _lift(value: Any, like: Tensor) -> Any:
     """A constant tensor for a Python or NumPy value met in arithmetic with `like`.
 
     Python numbers take `like`'s dtype when it is floating, so float32 stays float32; a float
-    met with an integer tensor gives float32, as in PyTorch.
+    met with an integer tensor gives float32, as in PyTorch. Other types give NotImplemented,
+    so that Python can ask the other operand.
     """
     if isinstance(value, Tensor):
         return value
     if isinstance(value, np.ndarray):
         return Tensor(value)
+    if not isinstance(value, _NUMBERS):
+        return NotImplemented
     kind = like.data.dtype.kind
     if kind == "f" or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool)):
         return Tensor(np.asarray(value, dtype=like.data.dtype))
     if isinstance(value, float):
         return Tensor(np.asarray(value, dtype=np.float32))
     return Tensor(np.asarray(value))
+
+
+def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any:
+    """`tensor OP other` (or `other OP tensor` when reflected) through a primitive.
+
+    Where PyTorch's type promotion differs from NumPy's, stir follows PyTorch: an integer or
+    bool tensor met with a floating one computes in that floating dtype (NumPy would make
+    int64 with float32 float64), and integer true division gives float32.
+    """
+    other = _lift(other, tensor)
+    if other is NotImplemented:
+        return NotImplemented
+    x, y = (other, tensor) if reflected else (tensor, other)
+    x_float, y_float = x.data.dtype.kind == "f", y.data.dtype.kind == "f"
+    if x_float != y_float:
+        if x_float:
+            y = Tensor(y.data.astype(x.data.dtype))
+        else:
+            x = Tensor(x.data.astype(y.data.dtype))
+    elif not x_float and function is _ops.Div:
+        x, y = Tensor(x.data.astype(np.float32)), Tensor(y.data.astype(np.float32))
+    return function.apply(x, y)
 
 
 # Imported last: ops and engine build on Tensor, and Tensor's methods call them at run time.

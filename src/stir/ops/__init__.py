@@ -92,6 +92,7 @@ def reshape(x: Tensor, shape: Sequence[Any]) -> Tensor:
 
 
 def permute(x: Tensor, dims: Sequence[Any]) -> Tensor:
+    """Reorder the dimensions: result dimension i is input dimension dims[i]."""
     axes = _shape_argument(dims)
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ValueError(f"permute: {axes} is not an ordering of the {x.ndim} dimensions")
@@ -100,9 +101,12 @@ def permute(x: Tensor, dims: Sequence[Any]) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap dimensions `dim0` and `dim1`."""
-    axes = list(range(x.ndim))
+    n = x.ndim
+    if not (-n <= dim0 < n and -n <= dim1 < n):
+        raise ValueError(f"transpose: dims {dim0}, {dim1} are out of range for {n} dimensions")
+    axes = list(range(n))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-    return permute(x, axes)
+    return _share_version_if_view(Permute.apply(x, tuple(axes)), x)
 
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:

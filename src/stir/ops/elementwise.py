@@ -91,7 +91,9 @@ class Pow(Function):
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_y = None
         if need_x:
-            grad_x = grad_output * y * x ** (y - 1)
+            # A constant exponent (x ** 2) needs no graph for y - 1.
+            y_minus_1 = y - 1 if need_y else Tensor(y.data - 1)
+            grad_x = grad_output * y * x ** y_minus_1
             if (y.data == 0).any():  # avoid 0 * inf at x = 0 when the exponent is 0
                 grad_x = Where.apply(y.data != 0, grad_x, _constant(0, grad_x.dtype))
         if need_y:

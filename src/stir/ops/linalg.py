@@ -31,9 +31,16 @@ class MatMul(Function):
         need_x, need_y = ctx.needs_input_grad
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
-        # The gradient as if both operands were matrices (batched), size-1 dims put back.
-        batch = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
-        g = grad_output.reshape(batch + (x2.shape[-2], y2.shape[-1]))
+        # The gradient as if both operands were matrices: put back the dimensions that the
+        # product of a vector removed.
+        if x.ndim == 1 and y.ndim == 1:
+            g = grad_output.reshape(1, 1)
+        elif x.ndim == 1:
+            g = grad_output.unsqueeze(-2)
+        elif y.ndim == 1:
+            g = grad_output.unsqueeze(-1)
+        else:
+            g = grad_output
         grad_x = grad_y = None
         if need_x:
             grad_x = g @ y2.mT

@@ -44,12 +44,17 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
         ctx.shape = x.shape
-        ctx.kept = kept_shape(x.shape, axes)
-        return np.sum(x.data, axis=axes, keepdims=keepdims)
+        # Reduced axes must come back as size 1 unless they already are (keepdims) or the
+        # sum was total (a 0-d gradient broadcasts to anything).
+        partial = not keepdims and len(axes) < x.ndim
+        ctx.kept = kept_shape(x.shape, axes) if partial else None
+        return x.data.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return BroadcastTo.apply(grad_output.reshape(ctx.kept), ctx.shape), None, None
+        if ctx.kept is not None:
+            grad_output = grad_output.reshape(ctx.kept)
+        return BroadcastTo.apply(grad_output, ctx.shape), None, None
 
 
 class _Extreme(Function):

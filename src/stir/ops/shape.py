@@ -39,8 +39,11 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...]) -> Any:
-        ctx.inverse = tuple(int(i) for i in np.argsort(axes))
-        return np.transpose(x.data, axes)
+        inverse = [0] * len(axes)
+        for position, axis in enumerate(axes):
+            inverse[axis] = position
+        ctx.inverse = tuple(inverse)
+        return x.data.transpose(axes)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
