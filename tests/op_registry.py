@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import stir
+import stir.nn.functional as F
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,42 @@ def _torch_sum_to(x: Any) -> Any:
     return x.sum() if target == () else x.sum_to_size(target)
 
 
+@st.composite
+def _linear_inputs(draw: Any, bias: bool = True) -> tuple[np.ndarray, ...]:
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    batch = draw(st.sampled_from([(), (1,), (3,), (2, 2)]))
+    arrays = [draw(_arrays(batch + (n_in,))), draw(_arrays((n_out, n_in)))]
+    if bias:
+        arrays.append(draw(_arrays((n_out,))))
+    return tuple(arrays)
+
+
+@st.composite
+def _same_shape_pair(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    shape = draw(_any_shape())
+    return draw(_arrays(shape)), draw(_arrays(shape))
+
+
+LINEAR_LAYOUTS: list[list[Layout]] = [
+    [((3, 2), "c"), ((4, 2), "c"), ((4,), "c")], [((2,), "c"), ((3, 2), "c"), ((3,), "c")],
+    [((2, 3, 2), "c"), ((1, 2), "c"), ((1,), "c")], [((1, 1), "c"), ((1, 1), "c"), ((1,), "c")],
+    [((4, 3), "t"), ((2, 3), "c"), ((2,), "s")], [((5, 2), "s"), ((3, 2), "t"), ((3,), "c")],
+    [((1, 4), "c"), ((2, 4), "c"), ((2,), "c")], [((3, 1), "c"), ((5, 1), "c"), ((5,), "c")],
+]
+SAME_SHAPE_LAYOUTS: list[list[Layout]] = [
+    [((), "c"), ((), "c")], [((1,), "c"), ((1,), "c")], [((5,), "c"), ((5,), "s")],
+    [((3, 4), "t"), ((3, 4), "c")], [((2, 1, 3), "c"), ((2, 1, 3), "c")],
+    [((1, 1), "c"), ((1, 1), "c")], [((4, 2), "s"), ((4, 2), "t")], [((2, 3), "c"), ((2, 3), "c")],
+]
+
+
+def _mse(reduction: str) -> Callable[..., Any]:
+    def reference(x: np.ndarray, t: np.ndarray) -> Any:
+        squared = (x - t) ** 2
+        return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](squared)
+    return reference
+
+
 def _torch() -> Any:
     import torch
 
@@ -376,6 +413,17 @@ def build_registry() -> list[OpSpec]:
                 [((1, 1), "c"), ((1, 1), "c"), ((1, 1), "c")], [((2, 2), "c"), ((2, 2), "t")],
                 [((4,), "s")], [((1, 2, 3), "c"), ((1, 2, 3), "c")], [((2,), "c")]],
                _stackable()),
+        custom("linear", F.linear, lambda x, w, b: x @ w.T + b,
+               lambda x, w, b: t().nn.functional.linear(x, w, b), LINEAR_LAYOUTS,
+               _linear_inputs()),
+        custom("linear-no-bias", F.linear, lambda x, w: x @ w.T,
+               lambda x, w: t().nn.functional.linear(x, w),
+               [sample[:2] for sample in LINEAR_LAYOUTS], _linear_inputs(bias=False)),
+        *[custom(f"mse-{reduction}", lambda x, y, r=reduction: F.mse_loss(x, y, r),
+                 _mse(reduction),
+                 lambda x, y, r=reduction: t().nn.functional.mse_loss(x, y, reduction=r),
+                 SAME_SHAPE_LAYOUTS, _same_shape_pair())
+          for reduction in ("mean", "sum", "none")],
         custom("matmul", lambda x, y: x @ y, np.matmul, lambda x, y: x @ y,
                [[((3,), "c"), ((3,), "c")], [((2, 3), "c"), ((3,), "c")],
                 [((3,), "c"), ((3, 2), "t")], [((2, 3), "t"), ((3, 4), "c")],

@@ -25,6 +25,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import Generator, default_generator, manual_seed
 from .ops import concatenate, stack, where
+from . import nn
 from .functional import (
     abs, clip, cos, exp, log, logsumexp, matmul, max, maximum, mean, min, minimum, permute,
     relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
@@ -38,7 +39,7 @@ __all__ = [
     "bool_", "cat", "clamp", "clip", "concatenate", "cos", "default_generator", "detect_anomaly",
     "enable_grad", "exp", "flatten", "float32", "float64", "from_numpy", "full", "full_like",
     "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log",
-    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "logsumexp", "manual_seed", "matmul", "nn", "max", "maximum", "mean", "min", "minimum",
     "no_grad", "ones", "ones_like", "permute", "rand", "rand_like", "randn", "randn_like", "relu",
     "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh",
     "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",

@@ -80,7 +80,7 @@ def check_forward(name: str, result: Any, args: tuple[Any, ...]) -> None:
 
 
 def check_backward(node: Any, index: int, gradient: Any) -> None:
-    bad = _bad_values(gradient.data)
+    bad = _bad_values(np.asarray(getattr(gradient, "data", gradient)))
     if bad is None:
         return
     where = ""

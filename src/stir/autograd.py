@@ -8,6 +8,7 @@ becomes the output's `grad_fn`. `stir.engine` later walks these nodes to run `ba
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from typing import Any
 
@@ -15,6 +16,9 @@ import numpy as np
 
 from . import anomaly, grad_mode
 from .tensor import Tensor
+
+
+_sequence = itertools.count()
 
 
 class SavedTensors(tuple):  # type: ignore[type-arg]
@@ -99,9 +103,11 @@ class Context:
     _input_meta: list[Any] = []  # per input: (shape, dtype), or None for a non-tensor
     _retained: Any = None
     _stack: traceback.StackSummary | None = None
+    _arrays = False  # set by the engine while backward runs on NumPy arrays
 
     def __init__(self, function: type[Function]) -> None:
         self.function = function
+        self.sequence = next(_sequence)  # nodes are made after their inputs' nodes
 
     @property
     def name(self) -> str:
@@ -129,8 +135,6 @@ class Context:
         if entry is None:
             return None
         kind, value, box, version = entry
-        if kind == "tensor" and box[0] == version:  # the common case, first
-            return value
         if box is not None and box[0] != version:
             what = "output" if kind == "output" else f"saved tensor {index}"
             raise RuntimeError(
@@ -139,6 +143,8 @@ class Context:
                 "needs the old value. Use an out-of-place operation (x = x * 2, not x *= 2) "
                 "or modify a .clone()."
             )
+        if self._arrays:
+            return value.data if kind == "tensor" else value
         if kind == "tensor":
             return value
         if kind == "output":
@@ -149,8 +155,8 @@ class Context:
             return output
         return Tensor(value)
 
-    def _record(self, args: tuple[Any, ...], result: Tensor, raw_output: Any) -> None:
-        """Link this node to its inputs and freeze what `forward` saved."""
+    def _link(self, args: tuple[Any, ...]) -> None:
+        """Note, before forward, where each input came from and its shape and dtype."""
         parents = []
         meta = []
         for arg in args:
@@ -164,11 +170,17 @@ class Context:
                 meta.append(None)
         self._parents = parents
         self._input_meta = meta
+        self.needs_input_grad = tuple([parent is not None for parent in parents])
+
+    def _record(self, result: Tensor, raw_output: Any) -> None:
+        """Make this node `result`'s grad_fn, freezing what forward saved."""
         if self._to_save:
             self._saved = tuple([self._freeze(v, result, raw_output) for v in self._to_save])
             self._to_save = ()
         if anomaly.state.enabled:
             self._stack = traceback.extract_stack()[:-3]
+        result.grad_fn = self
+        result._requires_grad = True
 
     @staticmethod
     def _freeze(value: Any, result: Tensor, raw_output: Any) -> Any:
@@ -210,6 +222,11 @@ class Function:
 
     Call it as `MyFunction.apply(*inputs)`; check a new one with `stir.gradcheck`.
 
+    Set `backward_on_arrays = True` on a Function whose backward works on NumPy arrays as
+    well as on tensors (operators, `.reshape`, `.sum`, `.T`, `stir.ops.dual`): the engine then
+    passes arrays for ordinary gradients, which is faster, and tensors only when recording the
+    backward pass. stir's own operations do this.
+
     >>> import stir
     >>> class Cube(stir.Function):
     ...     @staticmethod
@@ -227,6 +244,8 @@ class Function:
     >>> stir.gradcheck(Cube.apply, (stir.randn(3, dtype=stir.float64, requires_grad=True),))
     True
     """
+
+    backward_on_arrays = False
 
     @staticmethod
     def forward(ctx: Context, *inputs: Any) -> Any:
@@ -247,9 +266,7 @@ class Function:
             for arg in args:
                 if isinstance(arg, Tensor) and arg._requires_grad:
                     recording = True
-                    ctx.needs_input_grad = tuple(
-                        [isinstance(a, Tensor) and a._requires_grad for a in args]
-                    )
+                    ctx._link(args)
                     break
         mode.enabled = False
         try:
@@ -264,9 +281,7 @@ class Function:
             mode.enabled = previous
         result = Tensor(out) if type(out) is np.ndarray else _as_result(out, args, cls)
         if recording and result.data.dtype.kind == "f":
-            ctx._record(args, result, out)
-            result.grad_fn = ctx
-            result._requires_grad = True
+            ctx._record(result, out)
         if anomaly.state.enabled:
             anomaly.check_forward(cls.__name__, result, args)
         return result

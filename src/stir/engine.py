@@ -1,16 +1,17 @@
 """The backward pass: walk the graph from the outputs to the leaves, without recursion.
 
 Nodes are `Context` objects (one per recorded call); a node's parents are the nodes that made
-its inputs, or the leaf tensors themselves. The walk sorts the nodes so that each comes after
-all of its parents (an iterative depth-first search), then runs them in reverse, so every
-node's `backward` runs once, after all gradients for its output have arrived, and a chain of
-any length is fine. The gradients a `backward` returns are
+its inputs, or the leaf tensors themselves. Nodes are numbered in the order they are made, so a
+node's consumers have larger numbers than it; the walk takes waiting nodes largest number
+first (a heap, as PyTorch does), so every node's `backward` runs once, after all gradients
+for its output have arrived, and a chain of any length is fine. The gradients a `backward` returns are
 checked here, in one place: count, shape (a broadcast gradient is summed back to the input's
 shape) and dtype.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Any, Sequence
 
 import numpy as np
@@ -134,35 +135,38 @@ def _propagate(
     create_graph: bool,
     targets: list[Tensor] | None,
 ) -> list[Tensor | None]:
-    captured: dict[int, Tensor] = {}  # id(target or its node) -> gradient, for grad()
+    # Gradients travel as NumPy arrays between nodes whose backward takes arrays, and as
+    # tensors when the backward pass is recorded (create_graph) or a node needs tensors.
+    captured: dict[int, Any] = {}  # id(target or its node) -> gradient, for grad()
     target_ids = {id(t): t for t in targets} if targets is not None else None
-    buffers: dict[Context, Tensor] = {}
+    buffers: dict[Context, Any] = {}
     for root, gradient in zip(roots, root_grads):
         if root.grad_fn is None:  # a leaf as the output
             _deliver_to_leaf(root, gradient, create_graph, target_ids, captured)
         else:
             _add_into(buffers, root.grad_fn, gradient)
 
-    order = _topological_order([root.grad_fn for root in roots if root.grad_fn is not None])
     target_nodes: set[Context] = set()
     useful: set[Context] | None = None
     if targets is not None:
         target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
-        useful = _useful_nodes(order, target_ids or {}, target_nodes)
+        useful = _useful_nodes(list(buffers), target_ids or {}, target_nodes)
 
-    # Children come after their parents in `order`, so walking it backwards runs every node
-    # once all the gradients for its output have arrived.
-    for node in reversed(order):
-        grad_output = buffers.pop(node, None)
-        if grad_output is None:
-            continue
+    # Every node is numbered when made, after the nodes of its inputs, so a node's consumers
+    # all have larger numbers: taking nodes largest first runs each one after every gradient
+    # for its output has arrived. `buffers` holds the nodes waiting, with their gradient.
+    heap = [(-node.sequence, node) for node in buffers]
+    heapq.heapify(heap)
+    while heap:
+        node = heapq.heappop(heap)[1]
+        grad_output = buffers.pop(node)
         if node in target_nodes:
             captured[id(node)] = grad_output
         if node._retained is not None:
             _deliver_to_leaf(node._retained, grad_output, create_graph, None, captured)
         if useful is not None and node not in useful:
             continue
-        grads = _call_backward(node, grad_output)
+        grads = _call_backward(node, grad_output, create_graph)
         if not retain_graph:
             node._release()
         for parent, gradient in zip(node._parents, grads):
@@ -171,65 +175,54 @@ def _propagate(
             if type(parent) is not Context:
                 _deliver_to_leaf(parent, gradient, create_graph, target_ids, captured)
             elif useful is None or parent in useful or parent in target_nodes:
-                _add_into(buffers, parent, gradient)
+                held = buffers.get(parent)
+                if held is None:
+                    buffers[parent] = gradient
+                    heapq.heappush(heap, (-parent.sequence, parent))
+                else:
+                    buffers[parent] = held + gradient
 
     if targets is None:
         return []
-    return [captured.get(id(t.grad_fn) if t.grad_fn is not None else id(t)) for t in targets]
-
-
-def _topological_order(start: list[Context]) -> list[Context]:
-    """Every node reachable from `start`, each after all of its parents (iterative DFS)."""
-    order: list[Context] = []
-    visited: set[Context] = set()
-    for first in start:
-        if first in visited:
-            continue
-        visited.add(first)
-        stack = [(first, iter(first._parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if type(parent) is Context and parent not in visited:
-                    visited.add(parent)
-                    stack.append((parent, iter(parent._parents)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+    found = [captured.get(id(t.grad_fn) if t.grad_fn is not None else id(t)) for t in targets]
+    return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
 
 
 def _useful_nodes(
-    order: list[Context], target_ids: dict[int, Tensor], target_nodes: set[Context]
+    roots: list[Context], target_ids: dict[int, Tensor], target_nodes: set[Context]
 ) -> set[Context]:
     """The nodes whose backward leads to a target, so that `grad` runs only what it needs."""
+    reachable = set(roots)
+    stack = list(roots)
+    while stack:
+        for parent in stack.pop()._parents:
+            if type(parent) is Context and parent not in reachable:
+                reachable.add(parent)
+                stack.append(parent)
     useful: set[Context] = set()
-    for node in order:  # parents first, so one pass suffices
+    for node in sorted(reachable, key=lambda n: n.sequence):  # inputs' nodes first
         for parent in node._parents:
-            if parent is None:
-                continue
             if type(parent) is Context:
                 hit = parent in target_nodes or parent in useful
             else:
-                hit = id(parent) in target_ids
+                hit = parent is not None and id(parent) in target_ids
             if hit:
                 useful.add(node)
                 break
     return useful
 
 
-def _add_into(buffers: dict[Context, Tensor], node: Context, gradient: Tensor) -> None:
+def _add_into(buffers: dict[Context, Any], node: Context, gradient: Any) -> None:
     held = buffers.get(node)
     buffers[node] = gradient if held is None else held + gradient
 
 
 def _deliver_to_leaf(
     leaf: Tensor,
-    gradient: Tensor,
+    gradient: Any,
     create_graph: bool,
     target_ids: dict[int, Tensor] | None,
-    captured: dict[int, Tensor],
+    captured: dict[int, Any],
 ) -> None:
     """Accumulate into `leaf.grad`, or capture for `grad()` when targets are given."""
     if target_ids is not None:
@@ -240,17 +233,19 @@ def _deliver_to_leaf(
     if create_graph:
         # A differentiable copy: the incoming tensor may be shared with other leaves, a
         # read-only broadcast view, or the caller's own gradient.
+        gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
         leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
         return
+    values = gradient.data if isinstance(gradient, Tensor) else gradient
     if leaf.grad is None:
         # Copied: a backward may hand the same gradient array to several inputs.
-        leaf.grad = Tensor(np.array(gradient.data, dtype=leaf.data.dtype, copy=True))
+        leaf.grad = Tensor(np.array(values, dtype=leaf.data.dtype, copy=True))
     else:
-        np.add(leaf.grad.data, gradient.data, out=leaf.grad.data, casting="same_kind")
+        np.add(leaf.grad.data, values, out=leaf.grad.data, casting="same_kind")
         leaf.grad._version[0] += 1
 
 
-def _call_backward(node: Context, grad_output: Tensor) -> list[Tensor | None]:
+def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[Any]:
     """Run one node's backward and check what it returns, input by input."""
     if node._saved is None:
         raise RuntimeError(
@@ -258,14 +253,22 @@ def _call_backward(node: Context, grad_output: Tensor) -> list[Tensor | None]:
             "the first backward. Pass retain_graph=True to the first backward() (or grad()) "
             "if you need to go through it again."
         )
+    function = node.function
+    arrays = function.backward_on_arrays and not create_graph
+    if arrays:
+        if isinstance(grad_output, Tensor):
+            grad_output = grad_output.data
+    elif not isinstance(grad_output, Tensor):
+        grad_output = Tensor(grad_output)
+    node._arrays = arrays
     if anomaly.state.enabled:
         anomaly.state.in_backward = True
         try:
-            grads = node.function.backward(node, grad_output)
+            grads = function.backward(node, grad_output)
         finally:
             anomaly.state.in_backward = False
     else:
-        grads = node.function.backward(node, grad_output)
+        grads = function.backward(node, grad_output)
     if not isinstance(grads, tuple):
         grads = (grads,)
     count = len(node._parents)
@@ -285,39 +288,48 @@ def _call_backward(node: Context, grad_output: Tensor) -> list[Tensor | None]:
     checked = []
     metas = node._input_meta
     needs = node.needs_input_grad
+    kind = np.ndarray if arrays else Tensor
     for index in range(count):
         gradient = grads[index]
         if gradient is None or not needs[index]:
             checked.append(None)
             continue
         shape, dtype = metas[index]
-        if type(gradient) is Tensor and gradient.data.shape == shape and gradient.data.dtype == dtype:
+        if type(gradient) is kind and gradient.shape == shape and gradient.dtype == dtype:
             checked.append(gradient)  # the common case: nothing to adjust
         else:
-            checked.append(_conform(node, index, gradient))
+            checked.append(_conform(node, index, gradient, arrays))
         if anomaly.state.enabled:
             anomaly.check_backward(node, index, checked[-1])
     return checked
 
 
-def _conform(node: Context, index: int, gradient: Any) -> Tensor:
-    """A returned gradient made a tensor of its input's shape and dtype, or a clear error."""
+def _conform(node: Context, index: int, gradient: Any, arrays: bool) -> Any:
+    """A returned gradient made an array (or tensor) of its input's shape and dtype."""
     shape, dtype = node._input_meta[index]
+    if isinstance(gradient, Tensor):
+        values = gradient.data
+    elif isinstance(gradient, (np.ndarray, np.generic, int, float)):
+        values = np.asarray(gradient)
+    else:
+        raise TypeError(
+            f"{node.name}.backward returned a {type(gradient).__name__} for input "
+            f"{index}; return a tensor (or None)"
+        )
+    if values.shape != shape and not _reducible(values.shape, shape):
+        raise RuntimeError(
+            f"{node.name}.backward returned a gradient of shape {values.shape} for input "
+            f"{index}, which has shape {shape}"
+        )
+    if arrays:
+        if values.shape != shape:
+            values = _dual.sum_to_array(values, shape)
+        return values.astype(dtype, copy=False)
     if not isinstance(gradient, Tensor):
-        if not isinstance(gradient, (np.ndarray, np.generic, int, float)):
-            raise TypeError(
-                f"{node.name}.backward returned a {type(gradient).__name__} for input "
-                f"{index}; return a tensor (or None)"
-            )
-        gradient = Tensor(np.asarray(gradient, dtype=dtype))
-    if gradient.data.shape != shape:
-        if not _reducible(gradient.data.shape, shape):
-            raise RuntimeError(
-                f"{node.name}.backward returned a gradient of shape {gradient.shape} for input "
-                f"{index}, which has shape {shape}"
-            )
+        gradient = Tensor(values)
+    if gradient.shape != shape:
         gradient = _ops.SumTo.apply(gradient, shape)
-    if gradient.data.dtype != dtype:
+    if gradient.dtype != dtype:
         gradient = _ops.Cast.apply(gradient, dtype)
     return gradient
 
@@ -331,3 +343,4 @@ def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
 
 
 from . import ops as _ops  # noqa: E402  (ops build on Tensor; imported after it)
+from .ops import dual as _dual  # noqa: E402

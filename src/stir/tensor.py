@@ -104,14 +104,18 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """The tensor with its dimensions reversed (the transpose of a matrix)."""
-        if self.data.ndim < 2:
+        ndim = self.data.ndim
+        if ndim < 2:
             return self
-        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return _ops.transposed(self, (1, 0) if ndim == 2 else tuple(range(ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
         """The batch of matrices with their last two dimensions swapped."""
-        return self.transpose(-2, -1)
+        ndim = self.data.ndim
+        if ndim < 2:
+            raise ValueError(f"mT needs at least 2 dimensions, this tensor has {ndim}")
+        return _ops.transposed(self, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
 
     # ----------------------------------------------------------------- conversion
     def item(self) -> Any:

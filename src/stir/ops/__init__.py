@@ -6,6 +6,7 @@ they need no backward of their own.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -15,13 +16,14 @@ from .elementwise import (
     Abs, Add, Cast, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, ReLU, Sigmoid,
     Sin, Sqrt, Sub, Tanh, Where,
 )
-from .linalg import MatMul
+from .linalg import Linear, MatMul
+from .losses import MSELoss
 from .reduce import BroadcastTo, LogSumExp, Max, Min, Sum, SumTo, normalize_axes
 from .shape import Concatenate, GetItem, Permute, Reshape, ScatterAdd, _share_version_if_view
 
 __all__ = [
     "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Cos", "Div", "Exp", "GetItem",
-    "Log", "LogSumExp", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul", "Neg", "Permute",
+    "Linear", "Log", "LogSumExp", "MSELoss", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul", "Neg", "Permute",
     "Pow", "ReLU", "Reshape", "ScatterAdd", "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "SumTo",
     "Tanh", "Where",
 ]
@@ -62,7 +64,7 @@ def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """(1/n) Σ x over `axis`, n being the number of elements summed."""
     axes = normalize_axes(axis, x.ndim)
-    count = int(np.prod([x.shape[a] for a in axes]))
+    count = math.prod([x.shape[a] for a in axes])
     total = Sum.apply(x if x.dtype.kind == "f" else x.float(), axes, keepdims)
     return total * (1.0 / count) if count else total * float("nan")
 
@@ -96,7 +98,14 @@ def permute(x: Tensor, dims: Sequence[Any]) -> Tensor:
     axes = _shape_argument(dims)
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ValueError(f"permute: {axes} is not an ordering of the {x.ndim} dimensions")
-    return _share_version_if_view(Permute.apply(x, tuple(a % x.ndim for a in axes)), x)
+    return transposed(x, tuple(a % x.ndim for a in axes))
+
+
+def transposed(x: Tensor, axes: tuple[int, ...]) -> Tensor:
+    """`x` permuted by `axes`, already known to be valid (a view sharing x's version)."""
+    result = Permute.apply(x, axes)
+    result._version = x._version
+    return result
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -106,7 +115,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
         raise ValueError(f"transpose: dims {dim0}, {dim1} are out of range for {n} dimensions")
     axes = list(range(n))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-    return _share_version_if_view(Permute.apply(x, tuple(axes)), x)
+    return transposed(x, tuple(axes))
 
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
@@ -132,7 +141,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return reshape(x, (1,))
     start, end = start_dim % x.ndim, end_dim % x.ndim
-    merged = int(np.prod(x.shape[start:end + 1]))
+    merged = math.prod(x.shape[start:end + 1])
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 

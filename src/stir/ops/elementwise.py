@@ -1,9 +1,10 @@
 """Elementwise primitives: each computes its value and, right beside it, its derivative.
 
 Binary operations broadcast as NumPy does; their backward returns gradients of the output's
-shape and the engine sums them back to each input's shape. Every `backward` is written with
-tensor operations, so it is differentiable in turn (higher-order gradients). Masks at kinks
-(ReLU, abs, clip, maximum) are piecewise constant, so they enter as constants.
+shape and the engine sums them back to each input's shape. Every `backward` is written for
+arrays and tensors alike (see `dual`): the engine runs it on arrays for ordinary gradients and
+on tensors to record it for higher-order ones. Masks at kinks (ReLU, abs, clip, maximum) are
+piecewise constant, so they enter as constant arrays.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Context, Function
+from ..autograd import Context
+from .primitive import Primitive
 from ..tensor import Tensor
+from . import dual
 
 
-def _constant(array: Any, dtype: Any) -> Tensor:
-    return Tensor(np.asarray(array, dtype=dtype))
-
-
-class Add(Function):
+class Add(Primitive):
     """z = x + y;  dz/dx = 1, dz/dy = 1."""
 
     @staticmethod
@@ -32,7 +31,7 @@ class Add(Function):
         return grad_output, grad_output
 
 
-class Sub(Function):
+class Sub(Primitive):
     """z = x - y;  dz/dx = 1, dz/dy = -1."""
 
     @staticmethod
@@ -44,7 +43,7 @@ class Sub(Function):
         return grad_output, (-grad_output if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Primitive):
     """z = x * y;  dz/dx = y, dz/dy = x."""
 
     @staticmethod
@@ -59,7 +58,7 @@ class Mul(Function):
         return (grad_output * y if need_x else None, grad_output * x if need_y else None)
 
 
-class Div(Function):
+class Div(Primitive):
     """z = x / y;  dz/dx = 1/y, dz/dy = -x/y²."""
 
     @staticmethod
@@ -76,7 +75,7 @@ class Div(Function):
         return grad_x, grad_y
 
 
-class Pow(Function):
+class Pow(Primitive):
     """z = x ** y;  dz/dx = y·x^(y-1) (0 where y = 0), dz/dy = z·ln x (0 where x = 0, y ≥ 0)."""
 
     @staticmethod
@@ -91,18 +90,18 @@ class Pow(Function):
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_y = None
         if need_x:
-            # A constant exponent (x ** 2) needs no graph for y - 1.
-            y_minus_1 = y - 1 if need_y else Tensor(y.data - 1)
-            grad_x = grad_output * y * x ** y_minus_1
-            if (y.data == 0).any():  # avoid 0 * inf at x = 0 when the exponent is 0
-                grad_x = Where.apply(y.data != 0, grad_x, _constant(0, grad_x.dtype))
+            grad_x = grad_output * y * x ** (y - 1)
+            exponent = dual.array(y)
+            if (exponent == 0).any():  # avoid 0 * inf at x = 0 when the exponent is 0
+                grad_x = dual.where(exponent != 0, grad_x, 0)
         if need_y:
-            safe = (x.data != 0) | (y.data < 0)
-            grad_y = grad_output * z * Where.apply(safe, x, _constant(1, x.dtype)).log()
+            base = dual.array(x)
+            safe = (base != 0) | (dual.array(y) < 0)
+            grad_y = grad_output * z * dual.log(dual.where(safe, x, 1))
         return grad_x, grad_y
 
 
-class Neg(Function):
+class Neg(Primitive):
     """z = -x;  dz/dx = -1."""
 
     @staticmethod
@@ -114,7 +113,7 @@ class Neg(Function):
         return -grad_output
 
 
-class Exp(Function):
+class Exp(Primitive):
     """z = eˣ;  dz/dx = z."""
 
     @staticmethod
@@ -129,7 +128,7 @@ class Exp(Function):
         return grad_output * z
 
 
-class Log(Function):
+class Log(Primitive):
     """z = ln x;  dz/dx = 1/x."""
 
     @staticmethod
@@ -143,7 +142,7 @@ class Log(Function):
         return grad_output / x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """z = √x;  dz/dx = 1/(2z)."""
 
     @staticmethod
@@ -158,7 +157,7 @@ class Sqrt(Function):
         return grad_output / (z * 2)
 
 
-class Abs(Function):
+class Abs(Primitive):
     """z = |x|;  dz/dx = sign(x), taken as 0 at x = 0 (as PyTorch)."""
 
     @staticmethod
@@ -169,10 +168,10 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, = ctx.saved_tensors
-        return grad_output * _constant(np.sign(x.data), x.dtype)
+        return grad_output * np.sign(dual.array(x))
 
 
-class Sin(Function):
+class Sin(Primitive):
     """z = sin x;  dz/dx = cos x."""
 
     @staticmethod
@@ -183,10 +182,10 @@ class Sin(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, = ctx.saved_tensors
-        return grad_output * x.cos()
+        return grad_output * dual.cos(x)
 
 
-class Cos(Function):
+class Cos(Primitive):
     """z = cos x;  dz/dx = -sin x."""
 
     @staticmethod
@@ -197,10 +196,10 @@ class Cos(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, = ctx.saved_tensors
-        return -grad_output * x.sin()
+        return -grad_output * dual.sin(x)
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """z = tanh x;  dz/dx = 1 - z²."""
 
     @staticmethod
@@ -215,7 +214,7 @@ class Tanh(Function):
         return grad_output * (1 - z * z)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """z = 1/(1 + e⁻ˣ);  dz/dx = z(1 - z).
 
     A primitive for numerical stability: e^(-|x|) never overflows, so z is exact at any x.
@@ -234,7 +233,7 @@ class Sigmoid(Function):
         return grad_output * z * (1 - z)
 
 
-class ReLU(Function):
+class ReLU(Primitive):
     """z = max(0, x);  dz/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
     @staticmethod
@@ -246,10 +245,10 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         z, = ctx.saved_tensors
-        return grad_output * _constant(z.data > 0, z.dtype)
+        return grad_output * (dual.array(z) > 0)
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     """z = max(x, y) elementwise;  the gradient goes to the larger, split evenly on ties."""
 
     @staticmethod
@@ -259,12 +258,11 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        x, y = ctx.saved_tensors
-        share = (x.data > y.data) + 0.5 * (x.data == y.data)
-        return _split(ctx, grad_output, share)
+        x, y = (dual.array(v) for v in ctx.saved_tensors)
+        return _split(ctx, grad_output, (x > y) + 0.5 * (x == y))
 
 
-class Minimum(Function):
+class Minimum(Primitive):
     """z = min(x, y) elementwise;  the gradient goes to the smaller, split evenly on ties."""
 
     @staticmethod
@@ -274,21 +272,20 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        x, y = ctx.saved_tensors
-        share = (x.data < y.data) + 0.5 * (x.data == y.data)
-        return _split(ctx, grad_output, share)
+        x, y = (dual.array(v) for v in ctx.saved_tensors)
+        return _split(ctx, grad_output, (x < y) + 0.5 * (x == y))
 
 
 def _split(ctx: Context, grad_output: Tensor, share_x: Any) -> tuple[Any, Any]:
     """Gradients of a two-way selection: x gets `share_x` of it, y the rest."""
-    dtype = grad_output.dtype
+    share_x = share_x.astype(grad_output.dtype)
     need_x, need_y = ctx.needs_input_grad
-    grad_x = grad_output * _constant(share_x, dtype) if need_x else None
-    grad_y = grad_output * _constant(1 - share_x, dtype) if need_y else None
+    grad_x = grad_output * share_x if need_x else None
+    grad_y = grad_output * (1 - share_x) if need_y else None
     return grad_x, grad_y
 
 
-class Clip(Function):
+class Clip(Primitive):
     """z = min(max(x, low), high);  dz/dx = 1 for low ≤ x ≤ high (bounds included), else 0."""
 
     @staticmethod
@@ -301,16 +298,16 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        x, = ctx.saved_tensors
+        x = dual.array(ctx.saved_tensors[0])
         inside = np.ones(x.shape, dtype=bool)
         if ctx.low is not None:
-            inside &= x.data >= ctx.low
+            inside &= x >= ctx.low
         if ctx.high is not None:
-            inside &= x.data <= ctx.high
-        return grad_output * _constant(inside, x.dtype), None, None
+            inside &= x <= ctx.high
+        return grad_output * inside, None, None
 
 
-class Where(Function):
+class Where(Primitive):
     """z = x where condition else y;  the gradient goes to whichever was chosen."""
 
     @staticmethod
@@ -321,14 +318,13 @@ class Where(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         _, need_x, need_y = ctx.needs_input_grad
-        zero = _constant(0, grad_output.dtype)
         condition = ctx.condition
-        grad_x = Where.apply(condition, grad_output, zero) if need_x else None
-        grad_y = Where.apply(condition, zero, grad_output) if need_y else None
+        grad_x = dual.where(condition, grad_output, 0) if need_x else None
+        grad_y = dual.where(condition, 0, grad_output) if need_y else None
         return None, grad_x, grad_y
 
 
-class Cast(Function):
+class Cast(Primitive):
     """z = x converted to another dtype (a copy);  dz/dx = 1, converted back."""
 
     @staticmethod
@@ -338,4 +334,4 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return Cast.apply(grad_output, ctx.dtype), None
+        return dual.cast(grad_output, ctx.dtype), None

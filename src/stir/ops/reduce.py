@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Context, Function
+from ..autograd import Context
+from .primitive import Primitive
 from ..tensor import Tensor
+from . import dual
 
 
 def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -38,7 +40,7 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class Sum(Primitive):
     """z = Σ x over `axes`;  dz/dx = 1 (the gradient is broadcast back over the axes)."""
 
     @staticmethod
@@ -54,19 +56,19 @@ class Sum(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         if ctx.kept is not None:
             grad_output = grad_output.reshape(ctx.kept)
-        return BroadcastTo.apply(grad_output, ctx.shape), None, None
+        return dual.broadcast_to(grad_output, ctx.shape), None, None
 
 
-class _Extreme(Function):
+class _Extreme(Primitive):
     """Shared backward of max and min: the gradient goes to the extreme values, split evenly
     between ties (as PyTorch's amax/amin)."""
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        x, z = ctx.saved_tensors
-        hits = x.data == z.data.reshape(ctx.kept)
-        share = hits / hits.sum(axis=ctx.axes, keepdims=True)
-        return grad_output.reshape(ctx.kept) * Tensor(share.astype(x.dtype)), None, None
+        x, z = (dual.array(v) for v in ctx.saved_tensors)
+        hits = x == z.reshape(ctx.kept)
+        share = (hits / hits.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype)
+        return grad_output.reshape(ctx.kept) * share, None, None
 
 
 class Max(_Extreme):
@@ -91,7 +93,7 @@ class Min(_Extreme):
         return z
 
 
-class LogSumExp(Function):
+class LogSumExp(Primitive):
     """z = log Σ exp(x) over `axes`;  dz/dx = exp(x - z) (the softmax).
 
     A primitive for numerical stability: the largest value m is taken out first,
@@ -112,10 +114,10 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, z = ctx.saved_tensors
-        return grad_output.reshape(ctx.kept) * (x - z.reshape(ctx.kept)).exp(), None, None
+        return grad_output.reshape(ctx.kept) * dual.exp(x - z.reshape(ctx.kept)), None, None
 
 
-class SumTo(Function):
+class SumTo(Primitive):
     """z = x summed down to `shape`, undoing a broadcast;  its backward broadcasts back.
 
     The engine uses it to return a gradient of a broadcast input to that input's shape.
@@ -124,18 +126,14 @@ class SumTo(Function):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-        )
-        return np.sum(x.data, axis=axes, keepdims=True).reshape(shape)
+        return dual.sum_to_array(x.data, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return BroadcastTo.apply(grad_output, ctx.shape), None
+        return dual.broadcast_to(grad_output, ctx.shape), None
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Primitive):
     """z = x broadcast to `shape` (a read-only view);  its backward sums back (`SumTo`)."""
 
     @staticmethod
@@ -145,4 +143,4 @@ class BroadcastTo(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return SumTo.apply(grad_output, ctx.shape), None
+        return dual.sum_to(grad_output, ctx.shape), None

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Context, Function
+from ..autograd import Context
+from .primitive import Primitive
 from ..tensor import Tensor
+from . import dual
 
 
 def _share_version_if_view(result: Tensor, source: Tensor) -> Tensor:
@@ -21,7 +23,7 @@ def _share_version_if_view(result: Tensor, source: Tensor) -> Tensor:
     return result
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     """z = x with a new shape (same elements, row-major order);  dz/dx reshapes back."""
 
     @staticmethod
@@ -31,10 +33,10 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return Reshape.apply(grad_output, ctx.shape), None
+        return grad_output.reshape(ctx.shape), None
 
 
-class Permute(Function):
+class Permute(Primitive):
     """z = x with its dimensions reordered by `axes`;  dz/dx reorders back."""
 
     @staticmethod
@@ -47,7 +49,7 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return Permute.apply(grad_output, ctx.inverse), None
+        return dual.permute(grad_output, ctx.inverse), None
 
 
 def is_basic_index(index: Any) -> bool:
@@ -59,7 +61,7 @@ def is_basic_index(index: Any) -> bool:
     )
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """z = x[index] (slices, integers, integer arrays, boolean masks);
     dz/dx scatters the gradient back, adding where an element was picked more than once."""
 
@@ -70,28 +72,23 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return ScatterAdd.apply(grad_output, ctx.index, ctx.shape), None
+        return dual.scatter_add(grad_output, ctx.index, ctx.shape), None
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Primitive):
     """z = zeros(shape) with z[index] += x (repeated indices add up);  dz/dx = z[index]."""
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, index: Any, shape: tuple[int, ...]) -> Any:
         ctx.index = index
-        z = np.zeros(shape, dtype=x.dtype)
-        if is_basic_index(index):
-            z[index] = x.data  # a basic index picks each element at most once
-        else:
-            np.add.at(z, index, x.data)
-        return z
+        return dual.scatter_add_array(x.data, index, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return GetItem.apply(grad_output, ctx.index), None, None
+        return grad_output[ctx.index], None, None
 
 
-class Concatenate(Function):
+class Concatenate(Primitive):
     """z = the inputs joined along `axis`;  each input's gradient is its slice of dz."""
 
     @staticmethod

@@ -1,0 +1,31 @@
+"""The stateless maths of networks, as PyTorch's `torch.nn.functional` (import it as F)."""
+
+from __future__ import annotations
+
+from ..ops import as_tensor
+from ..ops.linalg import Linear
+from ..ops.losses import MSELoss
+from ..tensor import Tensor
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """The affine map input @ weightᵀ + bias, with weight of shape (out, in).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> x = stir.tensor([[1.0, 2.0]])
+    >>> F.linear(x, stir.tensor([[3.0, -1.0]]), stir.tensor([0.5]))
+    tensor([[1.5]])
+    """
+    return Linear.apply(as_tensor(input), weight, bias)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """The squared error (input - target)², averaged (`mean`), summed (`sum`) or not (`none`).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.mse_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
+    tensor(2.5)
+    """
+    return MSELoss.apply(as_tensor(input), as_tensor(target), reduction)
