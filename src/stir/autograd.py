@@ -107,7 +107,6 @@ class Context:
 
     def __init__(self, function: type[Function]) -> None:
         self.function = function
-        self.sequence = next(_sequence)  # nodes are made after their inputs' nodes
 
     @property
     def name(self) -> str:
@@ -129,22 +128,35 @@ class Context:
                 "freed after the first backward. Pass retain_graph=True to the first "
                 "backward() if you need to call it again."
             )
+        if self._arrays:  # the engine's fast mode: plain arrays, in a plain tuple
+            arrays = []
+            for index, entry in enumerate(self._saved):
+                if entry is None:
+                    arrays.append(None)
+                    continue
+                kind, value, box, version = entry
+                if box is not None and box[0] != version:
+                    raise self._modified_error(entry, index)
+                arrays.append(value.data if kind == "tensor" else value)
+            return tuple(arrays)  # type: ignore[return-value]
         return SavedTensors([self._unpack(entry, index) for index, entry in enumerate(self._saved)])
+
+    def _modified_error(self, entry: Any, index: int) -> RuntimeError:
+        kind, value, box, version = entry
+        what = "output" if kind == "output" else f"saved tensor {index}"
+        return RuntimeError(
+            f"{self.name}: its {what} (shape {_shape_of(value)}) was modified in place "
+            f"after it was saved for backward (version {version}, now {box[0]}); backward "
+            "needs the old value. Use an out-of-place operation (x = x * 2, not x *= 2) "
+            "or modify a .clone()."
+        )
 
     def _unpack(self, entry: Any, index: int) -> Any:
         if entry is None:
             return None
         kind, value, box, version = entry
         if box is not None and box[0] != version:
-            what = "output" if kind == "output" else f"saved tensor {index}"
-            raise RuntimeError(
-                f"{self.name}: its {what} (shape {_shape_of(value)}) was modified in place "
-                f"after it was saved for backward (version {version}, now {box[0]}); backward "
-                "needs the old value. Use an out-of-place operation (x = x * 2, not x *= 2) "
-                "or modify a .clone()."
-            )
-        if self._arrays:
-            return value.data if kind == "tensor" else value
+            raise self._modified_error(entry, index)
         if kind == "tensor":
             return value
         if kind == "output":
@@ -155,27 +167,45 @@ class Context:
             return output
         return Tensor(value)
 
-    def _link(self, args: tuple[Any, ...]) -> None:
-        """Note, before forward, where each input came from and its shape and dtype."""
+    def _link(self, args: tuple[Any, ...]) -> bool:
+        """Note, before forward, where each input came from and its shape and dtype; return
+        whether any input requires grad (whether this call is recorded at all)."""
         parents = []
         meta = []
+        recorded = False
         for arg in args:
             if isinstance(arg, Tensor):
-                node = arg.grad_fn
-                parents.append(node if node is not None else arg if arg._requires_grad else None)
                 data = arg.data
                 meta.append((data.shape, data.dtype))
+                node = arg.grad_fn
+                if node is not None:
+                    parents.append(node)
+                    recorded = True
+                elif arg._requires_grad:
+                    parents.append(arg)
+                    recorded = True
+                else:
+                    parents.append(None)
             else:
                 parents.append(None)
                 meta.append(None)
-        self._parents = parents
-        self._input_meta = meta
-        self.needs_input_grad = tuple([parent is not None for parent in parents])
+        if recorded:
+            self.sequence = next(_sequence)  # numbered after the nodes of its inputs
+            self._parents = parents
+            self._input_meta = meta
+            self.needs_input_grad = tuple([parent is not None for parent in parents])
+        return recorded
 
     def _record(self, result: Tensor, raw_output: Any) -> None:
         """Make this node `result`'s grad_fn, freezing what forward saved."""
         if self._to_save:
-            self._saved = tuple([self._freeze(v, result, raw_output) for v in self._to_save])
+            saved = []
+            for value in self._to_save:
+                if type(value) is Tensor and value is not result:  # the common case
+                    saved.append(("tensor", value, value._version, value._version[0]))
+                else:
+                    saved.append(self._freeze(value, result, raw_output))
+            self._saved = tuple(saved)
             self._to_save = ()
         if anomaly.state.enabled:
             self._stack = traceback.extract_stack()[:-3]
@@ -261,13 +291,7 @@ class Function:
         ctx = Context(cls)
         mode = grad_mode.state
         previous = mode.enabled
-        recording = False
-        if previous:
-            for arg in args:
-                if isinstance(arg, Tensor) and arg._requires_grad:
-                    recording = True
-                    ctx._link(args)
-                    break
+        recording = previous and ctx._link(args)
         mode.enabled = False
         try:
             out = cls.forward(ctx, *args)

@@ -101,7 +101,7 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
                 f"has shape {output.shape}. Pass gradient= (d loss / d output) or reduce it "
                 "first, e.g. y.sum().backward()"
             )
-        return Tensor(np.ones_like(output.data))
+        return Tensor(np.ones(output.data.shape, dtype=output.data.dtype))
     if not isinstance(gradient, Tensor):
         gradient = Tensor(np.asarray(gradient, dtype=output.data.dtype))
     if gradient.shape != output.shape:
@@ -137,20 +137,22 @@ def _propagate(
 ) -> list[Tensor | None]:
     # Gradients travel as NumPy arrays between nodes whose backward takes arrays, and as
     # tensors when the backward pass is recorded (create_graph) or a node needs tensors.
-    captured: dict[int, Any] = {}  # id(target or its node) -> gradient, for grad()
-    target_ids = {id(t): t for t in targets} if targets is not None else None
+    # Where a leaf's gradient goes is chosen once: into .grad, or captured for grad().
+    capture = _Capture(targets) if targets is not None else None
+    deliver = capture.add if capture else _accumulate_recorded if create_graph else _accumulate
+    adopt = deliver is _accumulate  # may a fresh array become .grad without a copy?
     buffers: dict[Context, Any] = {}
     for root, gradient in zip(roots, root_grads):
         if root.grad_fn is None:  # a leaf as the output
-            _deliver_to_leaf(root, gradient, create_graph, target_ids, captured)
+            deliver(root, gradient)
         else:
             _add_into(buffers, root.grad_fn, gradient)
 
     target_nodes: set[Context] = set()
     useful: set[Context] | None = None
-    if targets is not None:
-        target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
-        useful = _useful_nodes(list(buffers), target_ids or {}, target_nodes)
+    if capture is not None:
+        target_nodes = capture.nodes
+        useful = _useful_nodes(list(buffers), capture.ids, target_nodes)
 
     # Every node is numbered when made, after the nodes of its inputs, so a node's consumers
     # all have larger numbers: taking nodes largest first runs each one after every gradient
@@ -160,12 +162,13 @@ def _propagate(
     while heap:
         node = heapq.heappop(heap)[1]
         grad_output = buffers.pop(node)
-        if node in target_nodes:
-            captured[id(node)] = grad_output
-        if node._retained is not None:
-            _deliver_to_leaf(node._retained, grad_output, create_graph, None, captured)
-        if useful is not None and node not in useful:
-            continue
+        if capture is not None:
+            if node in target_nodes:
+                capture.add(node, grad_output)
+            if node not in useful:  # type: ignore[operator]
+                continue
+        elif node._retained is not None:
+            deliver(node._retained, grad_output)
         grads = _call_backward(node, grad_output, create_graph)
         if not retain_graph:
             node._release()
@@ -173,7 +176,9 @@ def _propagate(
             if gradient is None:
                 continue
             if type(parent) is not Context:
-                _deliver_to_leaf(parent, gradient, create_graph, target_ids, captured)
+                fresh = adopt and node.function.backward_on_arrays and _is_fresh(
+                    gradient, grad_output, grads)
+                deliver(parent, gradient, fresh)
             elif useful is None or parent in useful or parent in target_nodes:
                 held = buffers.get(parent)
                 if held is None:
@@ -181,11 +186,7 @@ def _propagate(
                     heapq.heappush(heap, (-parent.sequence, parent))
                 else:
                     buffers[parent] = held + gradient
-
-    if targets is None:
-        return []
-    found = [captured.get(id(t.grad_fn) if t.grad_fn is not None else id(t)) for t in targets]
-    return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
+    return capture.results() if capture is not None else []
 
 
 def _useful_nodes(
@@ -217,32 +218,59 @@ def _add_into(buffers: dict[Context, Any], node: Context, gradient: Any) -> None
     buffers[node] = gradient if held is None else held + gradient
 
 
-def _deliver_to_leaf(
-    leaf: Tensor,
-    gradient: Any,
-    create_graph: bool,
-    target_ids: dict[int, Tensor] | None,
-    captured: dict[int, Any],
-) -> None:
-    """Accumulate into `leaf.grad`, or capture for `grad()` when targets are given."""
-    if target_ids is not None:
-        if id(leaf) in target_ids:
-            held = captured.get(id(leaf))
-            captured[id(leaf)] = gradient if held is None else held + gradient
-        return
-    if create_graph:
-        # A differentiable copy: the incoming tensor may be shared with other leaves, a
-        # read-only broadcast view, or the caller's own gradient.
-        gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
-        leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
-        return
+def _accumulate(leaf: Tensor, gradient: Any, fresh: bool = False) -> None:
+    """Add into `leaf.grad` in place. A `fresh` array (made by a backward for this input
+    alone) becomes `.grad` as it is; any other is copied, as it may be shared with other
+    inputs, the caller, or be a view."""
     values = gradient.data if isinstance(gradient, Tensor) else gradient
     if leaf.grad is None:
-        # Copied: a backward may hand the same gradient array to several inputs.
-        leaf.grad = Tensor(np.array(values, dtype=leaf.data.dtype, copy=True))
+        # (The dtype is already the leaf's: _call_backward saw to that.)
+        leaf.grad = Tensor(values if fresh else values.copy())
     else:
         np.add(leaf.grad.data, values, out=leaf.grad.data, casting="same_kind")
         leaf.grad._version[0] += 1
+
+
+def _accumulate_recorded(leaf: Tensor, gradient: Any, fresh: bool = False) -> None:
+    """Add into `leaf.grad` as a recorded operation (create_graph=True), never in place:
+    the first gradient is cloned, as the incoming tensor may be shared."""
+    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
+    leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
+
+
+class _Capture:
+    """What `grad()` collects: the summed gradient of each target, leaf or not, while every
+    leaf's `.grad` stays untouched."""
+
+    def __init__(self, targets: list[Tensor]) -> None:
+        self.targets = targets
+        self.ids = {id(t): t for t in targets}
+        self.nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
+        self.found: dict[int, Any] = {}
+
+    def add(self, where: Any, gradient: Any, fresh: bool = False) -> None:
+        """Collect the gradient reaching a target leaf, or a target's node."""
+        if type(where) is Context or id(where) in self.ids:
+            held = self.found.get(id(where))
+            self.found[id(where)] = gradient if held is None else held + gradient
+
+    def results(self) -> list[Tensor | None]:
+        found = [self.found.get(id(t.grad_fn if t.grad_fn is not None else t))
+                 for t in self.targets]
+        return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
+
+
+def _is_fresh(gradient: Any, grad_output: Any, grads: list[Any]) -> bool:
+    """True for an array a primitive's backward made for one input alone: it owns its memory
+    (so it is no view, broadcast or slice), is not the incoming gradient, and was not
+    returned for another input too."""
+    if type(gradient) is not np.ndarray or gradient.base is not None or gradient is grad_output:
+        return False
+    count = 0
+    for other in grads:
+        if other is gradient:
+            count += 1
+    return count == 1
 
 
 def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[Any]:
@@ -272,36 +300,41 @@ def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[
     if not isinstance(grads, tuple):
         grads = (grads,)
     count = len(node._parents)
-    if len(grads) > count and any(g is not None for g in grads[count:]):
-        raise RuntimeError(
-            f"{node.name}.backward returned {len(grads)} gradients for {count} inputs"
-        )
-    if len(grads) < count:
-        missing = [i for i in range(len(grads), count) if node.needs_input_grad[i]]
-        if missing:
-            raise RuntimeError(
-                f"{node.name}.backward returned {len(grads)} gradients for {count} inputs; "
-                f"input {missing[0]} requires grad, so it needs one (return None for inputs "
-                "that need none)"
-            )
-        grads = grads + (None,) * (count - len(grads))
+    if len(grads) != count:
+        grads = _padded(node, grads, count)
     checked = []
-    metas = node._input_meta
-    needs = node.needs_input_grad
     kind = np.ndarray if arrays else Tensor
-    for index in range(count):
-        gradient = grads[index]
-        if gradient is None or not needs[index]:
+    for index, (gradient, need, meta) in enumerate(zip(grads, node.needs_input_grad,
+                                                       node._input_meta)):
+        if gradient is None or not need:
             checked.append(None)
             continue
-        shape, dtype = metas[index]
-        if type(gradient) is kind and gradient.shape == shape and gradient.dtype == dtype:
+        if type(gradient) is kind and gradient.shape == meta[0] and gradient.dtype == meta[1]:
             checked.append(gradient)  # the common case: nothing to adjust
         else:
             checked.append(_conform(node, index, gradient, arrays))
         if anomaly.state.enabled:
             anomaly.check_backward(node, index, checked[-1])
     return checked
+
+
+def _padded(node: Context, grads: tuple[Any, ...], count: int) -> tuple[Any, ...]:
+    """The gradients of a backward that returned more or fewer than its inputs, if allowed:
+    extra ones must be None, missing ones must be for inputs that need no gradient."""
+    if len(grads) > count:
+        if any(g is not None for g in grads[count:]):
+            raise RuntimeError(
+                f"{node.name}.backward returned {len(grads)} gradients for {count} inputs"
+            )
+        return grads[:count]
+    missing = [i for i in range(len(grads), count) if node.needs_input_grad[i]]
+    if missing:
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(grads)} gradients for {count} inputs; "
+            f"input {missing[0]} requires grad, so it needs one (return None for inputs "
+            "that need none)"
+        )
+    return grads + (None,) * (count - len(grads))
 
 
 def _conform(node: Context, index: int, gradient: Any, arrays: bool) -> Any:

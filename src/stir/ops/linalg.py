@@ -64,21 +64,22 @@ class Linear(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, weight: Tensor, bias: Tensor | None) -> Any:
-        if weight.ndim != 2:
-            raise ValueError(f"linear: the weight must be a matrix, got shape {weight.shape}")
-        if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        x_shape, w_shape = x.data.shape, weight.data.shape
+        if len(w_shape) != 2:
+            raise ValueError(f"linear: the weight must be a matrix, got shape {w_shape}")
+        if not x_shape or x_shape[-1] != w_shape[1]:
             raise ValueError(
-                f"linear: input of shape {x.shape} does not fit a weight of shape "
-                f"{weight.shape} (its last dimension must be {weight.shape[1]})"
-            )
-        if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(
-                f"linear: bias of shape {bias.shape} does not fit a weight of shape "
-                f"{weight.shape} (it must be ({weight.shape[0]},))"
+                f"linear: input of shape {x_shape} does not fit a weight of shape "
+                f"{w_shape} (its last dimension must be {w_shape[1]})"
             )
         ctx.save_for_backward(x, weight)
         z = x.data @ weight.data.T
         if bias is not None:
+            if bias.data.shape != w_shape[:1]:
+                raise ValueError(
+                    f"linear: bias of shape {bias.data.shape} does not fit a weight of shape "
+                    f"{w_shape} (it must be ({w_shape[0]},))"
+                )
             z += bias.data
         return z
 
