@@ -11,6 +11,7 @@ shape) and dtype.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from typing import Any, Sequence
 
@@ -101,7 +102,7 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
                 f"has shape {output.shape}. Pass gradient= (d loss / d output) or reduce it "
                 "first, e.g. y.sum().backward()"
             )
-        return Tensor(np.ones(output.data.shape, dtype=output.data.dtype))
+        return Tensor(_one(output.data.shape, output.data.dtype))
     if not isinstance(gradient, Tensor):
         gradient = Tensor(np.asarray(gradient, dtype=output.data.dtype))
     if gradient.shape != output.shape:
@@ -110,6 +111,14 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
             f"{output.shape}"
         )
     return gradient
+
+
+@functools.lru_cache(maxsize=16)
+def _one(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
+    """d(output)/d(output) for a one-element output: read-only, so it can be shared."""
+    one = np.ones(shape, dtype=dtype)
+    one.flags.writeable = False
+    return one
 
 
 def _run(

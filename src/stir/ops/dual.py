@@ -10,6 +10,7 @@ multiplying by one is the same in both modes.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,21 @@ def scatter_add(x: Any, index: Any, target: tuple[int, ...]) -> Any:
     if isinstance(x, Tensor):
         return shape.ScatterAdd.apply(x, index, target)
     return scatter_add_array(np.asarray(x), index, target)
+
+
+def sum_rows(x: Any) -> Any:
+    """Σ over the rows of a matrix (axis 0). On arrays, as a product with a vector of ones:
+    BLAS does that about twice as fast as NumPy's reduction for the small matrices of a layer."""
+    if isinstance(x, Tensor):
+        return x.sum(axis=0)
+    return _ones(x.shape[0], x.dtype) @ x
+
+
+@functools.lru_cache(maxsize=32)
+def _ones(length: int, dtype: np.dtype[Any]) -> np.ndarray:
+    ones = np.ones(length, dtype=dtype)
+    ones.flags.writeable = False  # shared between calls
+    return ones
 
 
 def sum_to_array(x: np.ndarray, target: tuple[int, ...]) -> np.ndarray:

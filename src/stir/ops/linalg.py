@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context
+from . import dual
 from .primitive import Primitive
 from ..tensor import Tensor
 
@@ -90,5 +91,5 @@ class Linear(Primitive):
         rows = grad_output.reshape(-1, weight.shape[0])  # the batch dimensions flattened
         grad_x = grad_output @ weight if need_x else None
         grad_w = rows.T @ x.reshape(-1, weight.shape[1]) if need_w else None
-        grad_b = rows.sum(axis=0) if need_b else None
+        grad_b = dual.sum_rows(rows) if need_b else None
         return grad_x, grad_w, grad_b
