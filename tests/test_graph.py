@@ -119,8 +119,6 @@ def test_grad_of_a_leaf_is_its_own_memory_not_shared_between_leaves():
     np.testing.assert_allclose(y.grad.numpy(), [1.0, 1.0])
 
 
-
-
 def test_create_graph_grads_of_two_leaves_are_independent():
     x = f64([1.0, 2.0], requires_grad=True)
     y = f64([3.0, 4.0], requires_grad=True)
