@@ -34,14 +34,12 @@ class Engine(NamedTuple):
     prepare: Callable[[], None] = _nothing
 
 
-def stir_eager(problem: Problem) -> Engine:
-    """stir as its users write a network: `F.linear`, `F.relu`-style methods, `F.mse_loss`,
-    `loss.backward()`, SGD by hand (stir.optim comes with a later issue)."""
+def _stir_engine(problem: Problem, forward: Callable[..., Any]) -> Engine:
+    """A stir training step around `forward(x, t, w1, b1, w2, b2) -> loss`: backward, then
+    SGD by hand (stir.optim comes with a later issue)."""
     import stir
-    import stir.nn.functional as F
 
     params = [stir.tensor(p, requires_grad=True) for p in problem.params]
-    w1, b1, w2, b2 = params
     batches = itertools.cycle(
         [(stir.from_numpy(x), stir.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
     )
@@ -49,8 +47,7 @@ def stir_eager(problem: Problem) -> Engine:
 
     def step() -> Any:
         x, t = next(batches)
-        h = F.linear(x, w1, b1).relu()
-        loss = F.mse_loss(F.linear(h, w2, b2), t)
+        loss = forward(x, t, *params)
         loss.backward()
         with stir.no_grad():
             for p in params:
@@ -59,32 +56,28 @@ def stir_eager(problem: Problem) -> Engine:
         return loss
 
     return Engine(step, lambda: [p.data.copy() for p in params])
+
+
+def stir_eager(problem: Problem) -> Engine:
+    """stir as its users write a network: `F.linear`, `.relu()`, `F.mse_loss`."""
+    import stir.nn.functional as F
+
+    def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+        h = F.linear(x, w1, b1).relu()
+        return F.mse_loss(F.linear(h, w2, b2), t)
+
+    return _stir_engine(problem, forward)
 
 
 def stir_eager_raw_ops(problem: Problem) -> Engine:
     """stir's autograd on raw tensor operators: `x @ w.T + b`, `((y - t) ** 2).mean()`."""
-    import stir
 
-    params = [stir.tensor(p, requires_grad=True) for p in problem.params]
-    w1, b1, w2, b2 = params
-    batches = itertools.cycle(
-        [(stir.from_numpy(x), stir.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
-    )
-    lr = problem.lr
-
-    def step() -> Any:
-        x, t = next(batches)
+    def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
         h = (x @ w1.T + b1).relu()
         y = h @ w2.T + b2
-        loss = ((y - t) ** 2).mean()
-        loss.backward()
-        with stir.no_grad():
-            for p in params:
-                p.data -= lr * p.grad.data
-                p.grad = None
-        return loss
+        return ((y - t) ** 2).mean()
 
-    return Engine(step, lambda: [p.data.copy() for p in params])
+    return _stir_engine(problem, forward)
 
 
 def numpy_manual(problem: Problem) -> Engine:

@@ -342,13 +342,8 @@ def test_function_without_grad_inputs_is_not_recorded():
 
 
 # ----------------------------------------------------------------------------- gradcheck
-class WrongCube(stir.Function):
+class WrongCube(Cube):
     """Forward x³ with a deliberately wrong backward (2x² instead of 3x²)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x * x
 
     @staticmethod
     def backward(ctx, grad_output):
