@@ -123,11 +123,7 @@ class Context:
     def saved_tensors(self) -> SavedTensors:
         """The saved values, checked for in-place modification since they were saved."""
         if self._saved is None:
-            raise RuntimeError(
-                f"Trying to backward through {self.name} a second time: its saved tensors were "
-                "freed after the first backward. Pass retain_graph=True to the first "
-                "backward() if you need to call it again."
-            )
+            raise self.freed_error()
         if self._arrays:  # the engine's fast mode: plain arrays, in a plain tuple
             arrays = []
             for index, entry in enumerate(self._saved):
@@ -140,6 +136,14 @@ class Context:
                 arrays.append(value.data if kind == "tensor" else value)
             return tuple(arrays)  # type: ignore[return-value]
         return SavedTensors([self._unpack(entry, index) for index, entry in enumerate(self._saved)])
+
+    def freed_error(self) -> RuntimeError:
+        """The error for going through this node again after its graph was freed."""
+        return RuntimeError(
+            f"Trying to backward through {self.name} a second time: the graph was freed after "
+            "the first backward. Pass retain_graph=True to the first backward() (or grad()) "
+            "if you need to go through it again."
+        )
 
     def _modified_error(self, entry: Any, index: int) -> RuntimeError:
         kind, value, box, version = entry
@@ -324,7 +328,9 @@ def _as_result(out: Any, args: tuple[Any, ...], function: type[Function]) -> Ten
     return Tensor(out)
 
 
-def _describe_error(function: type[Function], args: tuple[Any, ...], error: ValueError) -> Exception:
+def _describe_error(
+    function: type[Function], args: tuple[Any, ...], error: ValueError
+) -> Exception:
     """Name the operation and its input shapes in an error raised inside forward."""
     if getattr(error, "_stir_described", False):
         return error

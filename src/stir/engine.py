@@ -4,9 +4,9 @@ Nodes are `Context` objects (one per recorded call); a node's parents are the no
 its inputs, or the leaf tensors themselves. Nodes are numbered in the order they are made, so a
 node's consumers have larger numbers than it; the walk takes waiting nodes largest number
 first (a heap, as PyTorch does), so every node's `backward` runs once, after all gradients
-for its output have arrived, and a chain of any length is fine. The gradients a `backward` returns are
-checked here, in one place: count, shape (a broadcast gradient is summed back to the input's
-shape) and dtype.
+for its output have arrived, and a chain of any length is fine. The gradients a `backward`
+returns are checked here, in one place: count, shape (a broadcast gradient is summed back to
+the input's shape) and dtype.
 """
 
 from __future__ import annotations
@@ -285,11 +285,7 @@ def _is_fresh(gradient: Any, grad_output: Any, grads: list[Any]) -> bool:
 def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[Any]:
     """Run one node's backward and check what it returns, input by input."""
     if node._saved is None:
-        raise RuntimeError(
-            f"Trying to backward through {node.name} a second time: the graph was freed after "
-            "the first backward. Pass retain_graph=True to the first backward() (or grad()) "
-            "if you need to go through it again."
-        )
+        raise node.freed_error()
     function = node.function
     arrays = function.backward_on_arrays and not create_graph
     if arrays:

@@ -23,9 +23,9 @@ from .shape import Concatenate, GetItem, Permute, Reshape, ScatterAdd, _share_ve
 
 __all__ = [
     "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Cos", "Div", "Exp", "GetItem",
-    "Linear", "Log", "LogSumExp", "MSELoss", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul", "Neg", "Permute",
-    "Pow", "ReLU", "Reshape", "ScatterAdd", "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "SumTo",
-    "Tanh", "Where",
+    "Linear", "Log", "LogSumExp", "MSELoss", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
+    "Neg", "Permute", "Pow", "ReLU", "Reshape", "ScatterAdd", "Sigmoid", "Sin", "Sqrt", "Sub",
+    "Sum", "SumTo", "Tanh", "Where",
 ]
 
 
