@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import traceback
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -99,8 +99,8 @@ class Context:
     needs_input_grad: tuple[bool, ...] = ()
     _to_save: tuple[Any, ...] = ()
     _saved: tuple[Any, ...] | None = ()
-    _parents: list[Any] = []  # per input: its node, the leaf tensor itself, or None
-    _input_meta: list[Any] = []  # per input: (shape, dtype), or None for a non-tensor
+    _parents: Sequence[Any] = ()  # per input: its node, the leaf tensor itself, or None
+    _input_meta: Sequence[Any] = ()  # per input: (shape, dtype), or None for a non-tensor
     _retained: Any = None
     _stack: traceback.StackSummary | None = None
     _arrays = False  # set by the engine while backward runs on NumPy arrays
