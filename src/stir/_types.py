@@ -1,13 +1,22 @@
-"""The array aliases every signature uses, defined once."""
+"""The array aliases every signature uses, defined once.
+
+Only type checkers read them (every module has `from __future__ import annotations`), so
+numpy.typing, slow to import, is imported for them alone.
+"""
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-Array = npt.NDArray[np.generic]
+    Array = npt.NDArray[np.generic]
+    DTypeLike = npt.DTypeLike
+else:
+    Array = Any
+    DTypeLike = Any
+
 Shape = tuple[int, ...]
-DTypeLike = npt.DTypeLike
 Scalar = Union[int, float, bool]

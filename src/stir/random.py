@@ -19,13 +19,22 @@ class Generator:
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        self.numpy = np.random.default_rng(seed)
+        self._seed = seed
+        self._numpy: np.random.Generator | None = None
+
+    @property
+    def numpy(self) -> np.random.Generator:
+        """The NumPy generator underneath, made on first use (importing numpy.random takes
+        as long as a third of `import numpy`, which `import stir` need not pay)."""
+        if self._numpy is None:
+            self._numpy = np.random.default_rng(self._seed)
+        return self._numpy
 
     def manual_seed(self, seed: int) -> Generator:
         """Reset the state from `seed`; returns the generator for chaining."""
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"a seed must be an int, got {type(seed).__name__}")
-        self.numpy = np.random.default_rng(int(seed))
+        self._seed, self._numpy = int(seed), None
         return self
 
     def get_state(self) -> dict[str, Any]:
