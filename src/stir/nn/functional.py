@@ -7,6 +7,12 @@ from ..ops.linalg import Linear
 from ..ops.losses import MSELoss
 from ..tensor import Tensor
 
+# --- activations: functions (owned by the activations engineer) ---
+# --- end activations ---
+
+# --- losses: functions (owned by the losses engineer) ---
+# --- end losses ---
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """The affine map input @ weightᵀ + bias, with weight of shape (out, in).

@@ -1,0 +1,349 @@
+"""`Module`: parameters and submodules registered by assignment, state dicts, train/eval.
+
+A module is a plain object whose attributes hold its parameters (`Parameter`), its
+submodules (`Module`) and its buffers (tensors that are state but not learned); assigning one
+registers it, so `parameters()` and `state_dict()` find it without any bookkeeping by hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import OrderedDict
+from typing import Any, Callable, Iterator, NamedTuple
+
+import numpy as np
+
+from ..tensor import Tensor
+from .parameter import Parameter
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` did not match."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """The base of every layer and network: subclass it, assign parameters and submodules in
+    `__init__`, and write `forward`.
+
+    >>> import stir
+    >>> class Affine(stir.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = stir.nn.Parameter(stir.ones(2))
+    ...         self.b = stir.nn.Parameter(stir.zeros(1))
+    ...     def forward(self, x):
+    ...         return (x * self.w).sum(axis=-1) + self.b
+    >>> model = Affine()
+    >>> [name for name, _ in model.named_parameters()]
+    ['w', 'b']
+    >>> model(stir.tensor([[1.0, 2.0]]))
+    tensor([3.], grad_fn=Add)
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    # ---------------------------------------------------------------- registration
+    def _registries(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        try:
+            return self._parameters, self._buffers, self._modules  # type: ignore[return-value]
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__}.__init__ must call super().__init__() before "
+                "assigning parameters or submodules"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        parameters, buffers, modules = self._registries()
+        if isinstance(value, Parameter):
+            self._forget(name)
+            parameters[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            modules[name] = value
+        elif name in parameters:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} of "
+                    f"{type(self).__name__} (a stir.nn.Parameter or None is expected)"
+                )
+            parameters[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"buffer {name!r} must be a tensor or None")
+            buffers[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as submodule {name!r}")
+            modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        for registry in self._registries():
+            registry.pop(name, None)
+        self.__dict__.pop(name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: the registered names, else a clear error.
+        for registry in ("_parameters", "_buffers", "_modules"):
+            entries = self.__dict__.get(registry)
+            if entries is not None and name in entries:
+                return entries[name]
+        known = [*self.__dict__.get("_parameters", {}), *self.__dict__.get("_buffers", {}),
+                 *self.__dict__.get("_modules", {}), *(k for k in self.__dict__
+                                                      if not k.startswith("_"))]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in self._registries():
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, parameter: Parameter | None) -> None:
+        """Register `parameter` under `name` (None keeps the name with no parameter)."""
+        if parameter is not None and not isinstance(parameter, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None")
+        self._forget(name)
+        self._registries()[0][name] = parameter
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register state that is not learned (running statistics, masks) under `name`;
+        persistent buffers are part of the state dict."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a tensor or None")
+        self._forget(name)
+        self._registries()[1][name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register `module` as a submodule named `name`."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        self._forget(name)
+        self._registries()[2][name] = module
+
+    # ---------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every submodule below it, each once, with dotted names."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, sub)
+                        for child, sub in module._modules.items() if sub is not None]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name, each once even if shared."""
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, parameter in self.named_parameters(recurse=recurse):
+            yield parameter
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool
+                       ) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for owner_name, owner in owners:
+            for name, member in getattr(owner, registry).items():
+                if member is None or id(member) in seen:
+                    continue
+                seen.add(id(member))
+                yield (f"{owner_name}.{name}" if owner_name else name), member
+
+    # ---------------------------------------------------------------- modes and gradients
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, RReLU random) here and below; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode here and below; returns self."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of every parameter (to None, or to zeros in place)."""
+        for parameter in self.parameters():
+            if set_to_none:
+                parameter.grad = None
+            elif parameter.grad is not None:
+                parameter.grad.data[...] = 0
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for parameter in self.parameters():
+            parameter.requires_grad = requires_grad
+        return self
+
+    def apply(self, function: Callable[[Module], None]) -> Module:
+        """Call `function` on every submodule (children first) and on self."""
+        for module in reversed(list(self.modules())):
+            function(module)
+        return self
+
+    def to(self, dtype: Any) -> Module:
+        """Convert every floating parameter and buffer to `dtype`, in place."""
+        dtype = np.dtype(dtype)
+        for tensor in [*self.parameters(), *self.buffers()]:
+            if tensor.data.dtype.kind == "f" and tensor.data.dtype != dtype:
+                tensor.data = tensor.data.astype(dtype)
+                tensor._version[0] += 1
+                if tensor.grad is not None:
+                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+        return self
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    # ---------------------------------------------------------------- state
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
+        """Every parameter and persistent buffer by dotted name, detached (sharing memory)."""
+        state: OrderedDict[str, Tensor] = OrderedDict()
+        for owner_name, owner in self.named_modules(prefix):
+            lead = f"{owner_name}." if owner_name else ""
+            for name, parameter in owner._parameters.items():
+                if parameter is not None:
+                    state[lead + name] = parameter.detach()
+            for name, buffer in owner._buffers.items():
+                if buffer is not None and name not in owner._non_persistent:
+                    state[lead + name] = buffer.detach()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values (tensors or arrays) into this module's parameters and buffers.
+
+        With `strict`, every key must match: the error names every missing, unexpected and
+        mis-shaped key at once. Shapes must match even when not strict. Nothing is changed
+        unless everything fits.
+        """
+        own = self.state_dict()
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        problems = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if array.shape != target.shape:
+                problems.append(f"size mismatch for {key}: the state dict has shape "
+                                f"{array.shape}, the model {target.shape}")
+        if strict:
+            if missing:
+                problems.insert(0, f"missing keys: {', '.join(missing)}")
+            if unexpected:
+                problems.insert(1 if missing else 0, f"unexpected keys: {', '.join(unexpected)}")
+        if problems:
+            raise ValueError(
+                f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
+            )
+        for key, target in own.items():
+            if key in state_dict:
+                value = state_dict[key]
+                array = value.data if isinstance(value, Tensor) else np.asarray(value)
+                np.copyto(target.data, array, casting="same_kind")
+                target._version[0] += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---------------------------------------------------------------- calling and printing
+    def forward(self, *inputs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+        return self.forward(*inputs, **kwargs)
+
+    def parameter_count(self, trainable_only: bool = False) -> int:
+        """The number of learnable numbers (elements of every parameter)."""
+        return sum(p.numel() for p in self.parameters()
+                   if p.requires_grad or not trainable_only)
+
+    def extra_repr(self) -> str:
+        """What goes between the parentheses of this module's repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            count = self.parameter_count()
+            return head + ")" + (f"  # {count:,} parameters" if count else "")
+        lines = [head]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + f"\n)  # {self.parameter_count():,} parameters"
+
+    def summary(self) -> str:
+        """A table of the layers with their parameter counts, and the totals.
+
+        >>> import stir
+        >>> print(stir.nn.Sequential(stir.nn.Linear(2, 5), stir.nn.Linear(5, 1)).summary())
+        layer  type    parameters
+        -----  ------  ----------
+        0      Linear          15
+        1      Linear           6
+        total: 21 parameters (21 trainable)
+        """
+        rows = [(name, type(module).__name__,
+                 sum(p.numel() for p in module.parameters(recurse=False)))
+                for name, module in self.named_modules() if name]
+        rows = [row for row in rows if row[2] or not list(self._modules_of(row[0]))]
+        header = ("layer", "type", "parameters")
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
+        lines = [f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]:>{widths[2]}}",
+                 "  ".join("-" * width for width in widths)]
+        lines += [f"{n:<{widths[0]}}  {t:<{widths[1]}}  {c:>{widths[2]},}" for n, t, c in rows]
+        total, trainable = self.parameter_count(), self.parameter_count(trainable_only=True)
+        lines.append(f"total: {total:,} parameters ({trainable:,} trainable)")
+        return "\n".join(lines)
+
+    def _modules_of(self, dotted: str) -> Iterator[Module]:
+        module: Module = self
+        for part in dotted.split("."):
+            module = module._modules[part]
+        return module.children()
