@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
@@ -31,12 +30,14 @@ def samples(op: OpSpec) -> list[tuple[np.ndarray, ...]]:
 
 
 def primitives() -> set[type[stir.Function]]:
-    """Every differentiable primitive stir defines."""
-    found = set()
-    for name in stir.ops.__all__:
-        value = getattr(stir.ops, name)
-        if inspect.isclass(value) and issubclass(value, stir.Function):
-            found.add(value)
+    """Every differentiable function stir itself defines, wherever in the package it is."""
+    found, stack = set(), list(stir.Function.__subclasses__())
+    while stack:
+        function = stack.pop()
+        stack.extend(function.__subclasses__())
+        defined_in_stir = function.__module__.split(".")[0] == "stir"
+        if defined_in_stir and "forward" in vars(function):  # not an abstract base
+            found.add(function)
     return found
 
 
