@@ -34,8 +34,19 @@ from .functional import (
 cat = concatenate
 clamp = clip
 
+# Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
+_SUBPACKAGES = ("classic", "explicit", "features", "optim")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'stir' has no attribute {name!r}")
+
 __all__ = [
-    "Context", "Function", "Generator", "GradcheckError", "Tensor", "__version__", "abs", "arange",
+    "Context", "Function", "classic", "explicit", "features", "optim", "Generator", "GradcheckError", "Tensor", "__version__", "abs", "arange",
     "bool_", "cat", "clamp", "clip", "concatenate", "cos", "default_generator", "detect_anomaly",
     "enable_grad", "exp", "flatten", "float32", "float64", "from_numpy", "full", "full_like",
     "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log",
