@@ -10,6 +10,10 @@ from .parameter import Parameter
 from .regularization import l1_penalty, l2_penalty
 
 # --- activations: exported names (owned by the activations engineer) ---
+from .activations import (
+    APL, ELU, GELU, CenteredSoftplus, Identity, LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU,
+    Sigmoid, SiLU, Sign, Softmax, Softplus, Step, Tanh, VeryLeakyReLU, make_activation,
+)
 # --- end activations ---
 
 # --- losses: exported names (owned by the losses engineer) ---

@@ -8,6 +8,10 @@ from ..ops.losses import MSELoss
 from ..tensor import Tensor
 
 # --- activations: functions (owned by the activations engineer) ---
+from .activation_functions import (
+    apl, centered_softplus, elu, gelu, heaviside, identity, leaky_relu, log_softmax, prelu,
+    relu, rrelu, sigmoid, sign, silu, softmax, softplus, step, tanh, very_leaky_relu,
+)
 # --- end activations ---
 
 # --- losses: functions (owned by the losses engineer) ---

@@ -1,0 +1,494 @@
+"""Activation functions, each with its derivative and the value chosen where it has none.
+
+The seeds' table (lecture 004) and lecture 003's list, plus GELU and SiLU. Sigmoid, tanh and
+ReLU are the primitives of `stir.ops`; the primitives below exist for speed (one node instead
+of several) or for numerical stability (nothing overflows, for any finite input). Where an
+exponential may underflow, it is computed with NumPy's underflow warning off: rounding a tiny
+value to 0 is the right answer there, not an error, so even `np.errstate(all="raise")` passes.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import random as _random
+from ..autograd import Context
+from ..ops import as_tensor, dual
+from ..ops.elementwise import Sigmoid
+from ..ops.primitive import Primitive
+from ..ops.reduce import normalize_axes
+from ..tensor import Tensor
+
+LN2 = math.log(2.0)
+
+
+# ----------------------------------------------------------------------------- primitives
+class _PiecewiseConstant(Primitive):
+    """Shared backward of step and sign: flat on both sides of the jump, so dz/dx = 0
+    everywhere (0 is also taken at the jump, where there is no derivative)."""
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return np.zeros(ctx.shape, ctx.dtype)
+
+
+class Step(_PiecewiseConstant):
+    """z = 1 for x ≥ 0, else 0 (Heaviside);  dz/dx = 0 everywhere."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        return np.heaviside(x.data, 1).astype(x.dtype, copy=False)
+
+
+class Sign(_PiecewiseConstant):
+    """z = sign(x) ∈ {-1, 0, 1};  dz/dx = 0 everywhere."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        return np.sign(x.data)
+
+
+class LeakyReLU(Primitive):
+    """z = x for x > 0, else slope·x;  dz/dx = 1 for x > 0, else slope (slope at 0, as
+    PyTorch);  dz/dslope = x for x ≤ 0, else 0.
+
+    The slope is a number, a constant array (RReLU's random slopes) or a tensor that
+    broadcasts against x (PReLU's learnable weight). A primitive for speed: one node instead
+    of a comparison, a product and a selection.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, slope: Any) -> Any:
+        positive = x.data > 0
+        ctx.positive, ctx.slope = positive, slope
+        if isinstance(slope, Tensor):
+            ctx.save_for_backward(x, slope)  # dz/dslope needs x
+            slope = slope.data
+        return np.where(positive, x.data, x.data * slope)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        need_x, need_slope = ctx.needs_input_grad
+        saved = ctx.saved_tensors
+        x, slope = saved if saved else (None, ctx.slope)
+        grad_x = dual.where(ctx.positive, grad_output, grad_output * slope) if need_x else None
+        grad_slope = dual.where(ctx.positive, 0, grad_output * x) if need_slope else None
+        return grad_x, grad_slope
+
+
+class ELU(Primitive):
+    """z = x for x > 0, else α(eˣ - 1);  dz/dx = 1 for x > 0, else αeˣ = z + α (α at 0, the
+    left derivative, as PyTorch). A primitive for speed: one node instead of five."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, alpha: float) -> Any:
+        negative = x.data <= 0
+        z = np.where(negative, alpha * np.expm1(np.minimum(x.data, 0)), x.data)
+        ctx.negative, ctx.alpha = negative, alpha
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        z, = ctx.saved_tensors
+        return dual.where(ctx.negative, grad_output * (z + ctx.alpha), grad_output), None
+
+
+class Softplus(Primitive):
+    """z = (1/β) ln(1 + e^(βx)), and z = x where βx > threshold (as PyTorch);
+    dz/dx = σ(βx), and 1 where βx > threshold.
+
+    A primitive for stability: computed as (max(βx, 0) + ln(1 + e^(-|βx|)))/β, so no
+    exponential of a positive number is ever taken.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, beta: float, threshold: float) -> Any:
+        scaled = x.data * beta
+        with np.errstate(under="ignore"):
+            z = np.maximum(scaled, 0) + np.log1p(np.exp(-np.abs(scaled)))
+        if beta != 1:
+            z /= beta
+        ctx.linear, ctx.beta = scaled > threshold, beta
+        ctx.save_for_backward(x)
+        return np.where(ctx.linear, x.data, z)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        x, = ctx.saved_tensors
+        with np.errstate(under="ignore"):
+            slope = (x * ctx.beta).sigmoid() if isinstance(x, Tensor) else _sigmoid(x * ctx.beta)
+        return dual.where(ctx.linear, grad_output, grad_output * slope), None, None
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) on arrays, from e^(-|x|) ≤ 1 (the caller silences underflow)."""
+    e = np.exp(-np.abs(x))
+    d = 1 / (1 + e)
+    return np.where(x >= 0, d, e * d)
+
+
+class Softmax(Primitive):
+    """z = eˣ / Σ_dim eˣ;  grad_x = z ⊙ (g - Σ_dim g ⊙ z) (the vector-Jacobian product).
+
+    A primitive for stability: the largest value is subtracted first, so eˣ ≤ 1.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, dim: tuple[int, ...]) -> Any:
+        with np.errstate(under="ignore"):
+            e = np.exp(x.data - x.data.max(axis=dim, keepdims=True))
+            z = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        z, = ctx.saved_tensors
+        return z * (grad_output - (grad_output * z).sum(axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Primitive):
+    """z = x - log Σ_dim eˣ;  grad_x = g - eᶻ Σ_dim g (eᶻ is the softmax).
+
+    A primitive for stability: computed as (x - m) - log Σ e^(x - m) with m the largest
+    value, the difference taken first, so log 2 survives offsets up to the largest float
+    (m + log Σ … would round it away).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, dim: tuple[int, ...]) -> Any:
+        shifted = x.data - x.data.max(axis=dim, keepdims=True)
+        with np.errstate(under="ignore"):
+            z = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        z, = ctx.saved_tensors
+        with np.errstate(under="ignore"):
+            return grad_output - dual.exp(z) * grad_output.sum(axis=ctx.dim, keepdims=True), None
+
+
+class NormalCDF(Primitive):
+    """z = Φ(x) = ½(1 + erf(x/√2)), the standard normal distribution function;
+    dz/dx = φ(x) = e^(-x²/2)/√(2π).
+
+    A primitive because NumPy has no erf (see `_erf`); GELU is x·Φ(x).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor) -> Any:
+        ctx.save_for_backward(x)
+        return 0.5 * (1 + _erf(x.data * math.sqrt(0.5)))
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        x, = ctx.saved_tensors
+        if not isinstance(x, Tensor):  # |x| ≤ 40 keeps x² finite; φ(40) is 0 anyway
+            x = np.minimum(np.abs(x), 40)
+        with np.errstate(under="ignore"):
+            return grad_output * (dual.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)))
+
+
+# erf on pieces [k/4, (k+1)/4) of [0, 6] as Taylor polynomials about each piece's centre, exact
+# to an ulp; beyond 6, erf rounds to 1 even in float64.
+_ERF_PIECE, _ERF_PIECES = 0.25, 24
+
+
+@functools.lru_cache(maxsize=8)
+def _erf_taylor(dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The centres c and the Taylor coefficients erf⁽ⁿ⁾(c)/n!, n = 0 … degree (row n), from
+    erf' = g = (2/√π)e^(-x²), whose own coefficients follow from g' = -2xg:
+    (n+1)·g_(n+1) = -2c·g_n - 2·g_(n-1)."""
+    degree = 12 if np.dtype(dtype).itemsize >= 8 else 7
+    c = _ERF_PIECE * (np.arange(_ERF_PIECES) + 0.5)
+    g = np.zeros((degree, _ERF_PIECES))
+    g[0] = 2 / math.sqrt(math.pi) * np.exp(-c * c)
+    g[1] = -2 * c * g[0]
+    for n in range(1, degree - 1):
+        g[n + 1] = (-2 * c * g[n] - 2 * g[n - 1]) / (n + 1)
+    coefficients = np.empty((degree + 1, _ERF_PIECES))
+    coefficients[0] = [math.erf(v) for v in c]
+    coefficients[1:] = g / np.arange(1, degree + 1)[:, None]
+    return c.astype(dtype), coefficients.astype(dtype)
+
+
+def _erf(v: np.ndarray) -> np.ndarray:
+    """erf on an array, keeping its dtype (float64 to an ulp of math.erf)."""
+    centres, coefficients = _erf_taylor(v.dtype)
+    end = _ERF_PIECE * _ERF_PIECES
+    u = np.fmin(np.abs(v), end)  # fmin turns NaN into `end`; it is put back at the end
+    piece = np.minimum(u * (1 / _ERF_PIECE), _ERF_PIECES - 1).astype(np.intp)
+    s = u - centres.take(piece)
+    result = coefficients[-1].take(piece)
+    for row in coefficients[-2::-1]:  # Horner
+        result *= s
+        result += row.take(piece)
+    result = np.copysign(np.where(u < end, result, 1), v)
+    return np.where(np.isnan(v), v, result)
+
+
+# ----------------------------------------------------------------------------- functions
+def identity(input: Any) -> Tensor:
+    """y = x;  dy/dx = 1. The input itself (seed 004's "none").
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.identity(stir.tensor([-1.0, 2.0]))
+    tensor([-1.,  2.])
+    """
+    return as_tensor(input)
+
+
+def step(input: Any) -> Tensor:
+    """The Heaviside step: y = 1 for x ≥ 0, else 0;  dy/dx = 0 everywhere, the jump at 0
+    included, so gradient descent through it learns nothing (seed 004). NaN stays NaN.
+
+    >>> import stir, stir.nn.functional as F
+    >>> x = stir.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = F.step(x); y.sum().backward(); y, x.grad
+    (tensor([0., 1., 1.], grad_fn=Step), tensor([0., 0., 0.]))
+    """
+    return Step.apply(as_tensor(input))
+
+
+heaviside = step
+
+
+def sign(input: Any) -> Tensor:
+    """y = -1 for x < 0, 0 at 0, 1 for x > 0 (the perceptron's);  dy/dx = 0 everywhere.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.sign(stir.tensor([-3.0, 0.0, 2.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    return Sign.apply(as_tensor(input))
+
+
+def sigmoid(input: Any) -> Tensor:
+    """The logistic sigmoid σ(x) = 1/(1 + e⁻ˣ);  σ'(x) = σ(x)(1 - σ(x)). Exact at any x.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.sigmoid(stir.tensor([0.0, -1000.0, 1000.0]))
+    tensor([0.5, 0. , 1. ])
+    """
+    return Sigmoid.apply(as_tensor(input))
+
+
+def tanh(input: Any) -> Tensor:
+    """tanh x = (e²ˣ - 1)/(e²ˣ + 1);  tanh'(x) = 1 - tanh²x.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.tanh(stir.tensor([0.0, 100.0]))
+    tensor([0., 1.])
+    """
+    return as_tensor(input).tanh()
+
+
+def relu(input: Any) -> Tensor:
+    """ReLU(x) = max(0, x);  ReLU'(x) = 1 for x > 0, else 0 (0 at x = 0, as PyTorch).
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.relu(stir.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 0., 2.])
+    """
+    return as_tensor(input).relu()
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
+    """y = x for x > 0, else αx (α = negative_slope; max(x, αx) for α ≤ 1);
+    dy/dx = 1 for x > 0, else α (α at x = 0, as PyTorch).
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.leaky_relu(stir.tensor([-2.0, 3.0]), 0.2)
+    tensor([-0.4,  3. ])
+    """
+    return LeakyReLU.apply(as_tensor(input), float(negative_slope))
+
+
+def very_leaky_relu(input: Any, negative_slope: float = 1 / 3) -> Tensor:
+    """The very leaky ReLU (VLReLU): a leaky ReLU with a large slope, α = 1/3 by default
+    (Graham's choice, within seed 004's range 0.1 … 0.5);  dy/dx = 1 for x > 0, else α.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.very_leaky_relu(stir.tensor([-3.0, 3.0]))
+    tensor([-1.,  3.])
+    """
+    return LeakyReLU.apply(as_tensor(input), float(negative_slope))
+
+
+def prelu(input: Any, weight: Tensor) -> Tensor:
+    """The parametric ReLU: y = x for x > 0, else a·x, with a learnable slope a per channel
+    (dimension 1) or one for all, as PyTorch;  dy/dx = 1 for x > 0, else a (a at 0);
+    dy/da = x for x ≤ 0, else 0.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.prelu(stir.tensor([[-2.0, 4.0]]), stir.tensor([0.25]))
+    tensor([[-0.5,  4. ]])
+    """
+    x, weight = as_tensor(input), as_tensor(weight)
+    count = weight.numel()
+    if count != 1:
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if weight.ndim != 1 or count != channels:
+            raise ValueError(
+                f"prelu: weight of shape {weight.shape} must have 1 element or one per channel "
+                f"(dimension 1 of the input, of shape {x.shape})"
+            )
+        weight = weight.reshape((count,) + (1,) * (x.ndim - 2))
+    else:
+        weight = weight.reshape(())
+    return LeakyReLU.apply(x, weight)
+
+
+def rrelu(input: Any, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False,
+          generator: _random.Generator | None = None) -> Tensor:
+    """The randomized leaky ReLU: y = x for x > 0, else a·x, with a drawn uniformly from
+    [lower, upper] for each element in training, and a = (lower + upper)/2 in evaluation;
+    dy/dx = 1 for x > 0, else a (a at 0).
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.rrelu(stir.tensor([-4.0, 1.0]), 0.25, 0.5)
+    tensor([-1.5,  1. ])
+    """
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: need 0 ≤ lower ≤ upper, got lower={lower}, upper={upper}")
+    x = as_tensor(input)
+    if not training:
+        return LeakyReLU.apply(x, (lower + upper) / 2)
+    slopes = _random.resolve(generator).uniform(lower, upper, size=x.shape)
+    return LeakyReLU.apply(x, slopes.astype(x.dtype))
+
+
+def elu(input: Any, alpha: float = 1.0) -> Tensor:
+    """The exponential linear unit: y = x for x > 0, else α(eˣ - 1);
+    dy/dx = 1 for x > 0, else αeˣ (α at 0, the left derivative, as PyTorch).
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.elu(stir.tensor([-1.0, 2.0]))
+    tensor([-0.63212055,  2.        ])
+    """
+    return ELU.apply(as_tensor(input), float(alpha))
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """y = (1/β) ln(1 + e^(βx)), a smooth ReLU, and y = x where βx > threshold (as PyTorch);
+    dy/dx = σ(βx), and 1 where βx > threshold. Stable for any x.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.softplus(stir.tensor([0.0, -1000.0, 1000.0]))
+    tensor([6.931472e-01, 0.000000e+00, 1.000000e+03])
+    """
+    return Softplus.apply(as_tensor(input), float(beta), float(threshold))
+
+
+def centered_softplus(input: Any) -> Tensor:
+    """The centred softplus of seed 004: y = ln(eˣ + 1) - ln 2, so y(0) = 0;  dy/dx = σ(x).
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.centered_softplus(stir.tensor([0.0, 1.0]))
+    tensor([0.        , 0.62011445])
+    """
+    return softplus(input) - LN2
+
+
+def apl(input: Any, a: Tensor, b: Tensor) -> Tensor:
+    """The adaptive piecewise linear unit (Agostinelli et al., 2014):
+    y = max(0, x) + Σ_s a_s·max(0, b_s - x), with S hinges at b_s of learnable slopes a_s.
+
+    `a` and `b` have shape (S,), shared by all features, or (features, S), one set per
+    feature (the last dimension of x). dy/dx = [x > 0] - Σ_s a_s·[x < b_s],
+    dy/da_s = max(0, b_s - x), dy/db_s = a_s·[x < b_s]: each hinge's derivative is taken
+    as 0 at its kink, as ReLU's.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.apl(stir.tensor([-1.0, 2.0]), stir.tensor([0.5]), stir.tensor([1.0]))
+    tensor([1., 2.])
+    """
+    x, a, b = as_tensor(input), as_tensor(a), as_tensor(b)
+    if a.shape != b.shape or a.ndim not in (1, 2):
+        raise ValueError(
+            f"apl: a and b need one shape, (S,) or (features, S); got {a.shape} and {b.shape}"
+        )
+    if a.ndim == 2 and (x.ndim == 0 or x.shape[-1] != a.shape[0]):
+        raise ValueError(
+            f"apl: per-feature hinges of shape {a.shape} need inputs whose last dimension is "
+            f"{a.shape[0]}; got shape {x.shape}"
+        )
+    hinges = (b - x.unsqueeze(-1)).relu()
+    return x.relu() + (a * hinges).sum(axis=-1)
+
+
+def _dim(function: str, x: Tensor, dim: int) -> tuple[int, ...]:
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{function}: dim must be an int, got {dim!r}")
+    return normalize_axes(dim, x.ndim)
+
+
+def softmax(input: Any, dim: int = -1) -> Tensor:
+    """softmax(x)_i = e^(x_i) / Σ_j e^(x_j) along `dim`: positive, summing to 1;
+    ∂y_i/∂x_j = y_i(δ_ij - y_j). Stable for any x.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.softmax(stir.tensor([1.0, 1.0, 1000.0]))
+    tensor([0., 0., 1.])
+    """
+    x = as_tensor(input)
+    return Softmax.apply(x, _dim("softmax", x, dim))
+
+
+def log_softmax(input: Any, dim: int = -1) -> Tensor:
+    """log_softmax(x)_i = x_i - log Σ_j e^(x_j) along `dim`;  ∂y_i/∂x_j = δ_ij - softmax(x)_j.
+    Stable for any x: log_softmax([c, c]) = [-ln 2, -ln 2] up to c = 3e38 in float32.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.log_softmax(stir.tensor([3e38, 3e38]))
+    tensor([-0.6931472, -0.6931472])
+    """
+    x = as_tensor(input)
+    return LogSoftmax.apply(x, _dim("log_softmax", x, dim))
+
+
+def gelu(input: Any, approximate: str = "none") -> Tensor:
+    """The Gaussian error linear unit: y = x·Φ(x), Φ the standard normal distribution function;
+    dy/dx = Φ(x) + x·φ(x). With approximate='tanh', as PyTorch:
+    y = ½x(1 + tanh(√(2/π)(x + 0.044715x³))), differentiated as written.
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.gelu(stir.tensor([-1.0, 0.0, 1.0]))
+    tensor([-0.15865526,  0.        ,  0.8413447 ])
+    """
+    x = as_tensor(input)
+    if approximate == "none":
+        return x * NormalCDF.apply(x)
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
+        return x * (inner.tanh() + 1) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: Any) -> Tensor:
+    """The sigmoid linear unit (swish): y = x·σ(x);  dy/dx = σ(x)(1 + x(1 - σ(x))).
+
+    >>> import stir, stir.nn.functional as F
+    >>> F.silu(stir.tensor([0.0, 1.0]))
+    tensor([0.       , 0.7310586])
+    """
+    x = as_tensor(input)
+    return x * sigmoid(x)
+
+
+__all__ = [
+    "apl", "centered_softplus", "elu", "gelu", "heaviside", "identity", "leaky_relu",
+    "log_softmax", "prelu", "relu", "rrelu", "sigmoid", "sign", "silu", "softmax", "softplus",
+    "step", "tanh", "very_leaky_relu",
+]
