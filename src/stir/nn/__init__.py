@@ -3,7 +3,7 @@
 `stir.nn.functional` (import it as F) holds the stateless maths; the modules here wrap it.
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .layers import MLP, Dropout, Flatten, Linear, Maxout, Sequential
 from .module import IncompatibleKeys, Module
 from .parameter import Parameter

@@ -7,7 +7,6 @@ registers it, so `parameters()` and `state_dict()` find it without any bookkeepi
 
 from __future__ import annotations
 
-import difflib
 from collections import OrderedDict
 from typing import Any, Callable, Iterator, NamedTuple
 
@@ -102,6 +101,8 @@ class Module:
         known = [*self.__dict__.get("_parameters", {}), *self.__dict__.get("_buffers", {}),
                  *self.__dict__.get("_modules", {}), *(k for k in self.__dict__
                                                       if not k.startswith("_"))]
+        import difflib  # only on this error path: it is slow to import
+
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")

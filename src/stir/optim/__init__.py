@@ -1,0 +1,31 @@
+"""Optimizers, iterate averaging, learning-rate schedules and gradient clipping, with
+PyTorch's names (`torch.optim`, `torch.optim.lr_scheduler`, `torch.nn.utils.clip_grad_*`).
+
+>>> import stir
+>>> import stir.optim as optim
+>>> w = stir.tensor([2.0, -3.0], requires_grad=True)
+>>> opt = optim.Adam([w], lr=0.1)
+>>> for _ in range(200):
+...     opt.zero_grad()
+...     loss = (w * w).sum()
+...     loss.backward()
+...     _ = opt.step()
+>>> bool(loss.item() < 1e-3)
+True
+"""
+
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adaptive import Adagrad, Adam, AdamW, RMSprop
+from .averaging import AveragedParameters
+from .schedules import (
+    CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, ReduceLROnPlateau, SequentialLR,
+    StepLR, warmup,
+)
+from ..nn.utils import clip_grad_norm_, clip_grad_value_  # clipping lives where PyTorch has it
+
+__all__ = [
+    "Adagrad", "Adam", "AdamW", "AveragedParameters", "CosineAnnealingLR", "ExponentialLR",
+    "LRScheduler", "LinearLR", "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD",
+    "SequentialLR", "StepLR", "clip_grad_norm_", "clip_grad_value_", "warmup",
+]
