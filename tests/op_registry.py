@@ -465,4 +465,7 @@ def build_registry() -> list[OpSpec]:
     return ops
 
 
-REGISTRY = build_registry()
+# Imported last: the loss entries are built with this file's helpers.
+from op_registry_losses import LOSS_ENTRIES  # noqa: E402
+
+REGISTRY = build_registry() + LOSS_ENTRIES

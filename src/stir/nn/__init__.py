@@ -17,4 +17,8 @@ from .activations import (
 # --- end activations ---
 
 # --- losses: exported names (owned by the losses engineer) ---
+from .losses import (
+    BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarityLoss, CrossEntropyLoss, HuberLoss,
+    L1Loss, MSELoss, MultiClassHingeLoss, MultiMarginLoss, NLLLoss, PerceptronLoss, SVMLoss,
+)
 # --- end losses ---

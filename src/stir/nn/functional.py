@@ -15,6 +15,11 @@ from .activation_functions import (
 # --- end activations ---
 
 # --- losses: functions (owned by the losses engineer) ---
+from .loss_functions import (
+    binary_cross_entropy_with_logits, cosine_embedding_loss, cosine_similarity,
+    cosine_similarity_loss, cross_entropy, huber_loss, l1_loss, multi_margin_loss,
+    multiclass_hinge_loss, nll_loss, one_hot, perceptron_loss, svm_loss,
+)
 # --- end losses ---
 
 

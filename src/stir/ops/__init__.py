@@ -17,14 +17,18 @@ from .elementwise import (
     Sin, Sqrt, Sub, Tanh, Where,
 )
 from .linalg import Linear, MatMul
+from .loss_primitives import (
+    BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy, SoftmaxCrossEntropyProbabilities,
+)
 from .losses import MSELoss
 from .reduce import BroadcastTo, LogSumExp, Max, Min, Sum, SumTo, normalize_axes
 from .shape import Concatenate, GetItem, Permute, Reshape, ScatterAdd, _share_version_if_view
 
 __all__ = [
-    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Cos", "Div", "Exp", "GetItem",
-    "Linear", "Log", "LogSumExp", "MSELoss", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
-    "Neg", "Permute", "Pow", "ReLU", "Reshape", "ScatterAdd", "Sigmoid", "Sin", "Sqrt", "Sub",
+    "Abs", "Add", "BinaryCrossEntropyWithLogits", "BroadcastTo", "Cast", "Clip", "Concatenate",
+    "Cos", "Div", "Exp", "GetItem", "Linear", "Log", "LogSumExp", "MatMul", "Max", "Maximum",
+    "Min", "Minimum", "MSELoss", "Mul", "Neg", "Permute", "Pow", "ReLU", "Reshape", "ScatterAdd",
+    "Sigmoid", "Sin", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyProbabilities", "Sqrt", "Sub",
     "Sum", "SumTo", "Tanh", "Where",
 ]
 

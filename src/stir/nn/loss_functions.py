@@ -1,0 +1,489 @@
+"""Loss functions, as PyTorch's `torch.nn.functional` (and the seeds' SVM and perceptron losses).
+
+Every loss takes `reduction`: "mean" (the default), "sum", or "none" (one loss per sample).
+Regression losses need input and target of one shape: broadcasting them would silently
+compare the wrong pairs. Classification losses take logits of shape (C,), (N, C) or
+(N, C, d1, ...) and say precisely what is wrong with a target that does not fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..ops import as_tensor
+from ..ops.loss_primitives import (
+    BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy, SoftmaxCrossEntropyProbabilities,
+)
+from ..tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----------------------------------------------------------------------------- checks
+def _check_reduction(name: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
+
+
+def _pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Input and target as tensors of one shape; the target takes the input's dtype (so a
+    float32 loss stays float32 against float64 or integer targets)."""
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{name}: input must be floating point, got {x.dtype}")
+    if not isinstance(target, Tensor) or target.dtype.kind != "f":
+        target = Tensor(np.asarray(target.data if isinstance(target, Tensor) else target,
+                                   dtype=x.dtype))
+    elif target.dtype != x.dtype:
+        target = target.to(x.dtype)
+    if x.shape != target.shape:
+        raise ValueError(
+            f"{name}: input of shape {x.shape} and target of shape {target.shape} differ; "
+            "broadcasting them would silently compare the wrong pairs"
+        )
+    return x, target
+
+
+def _check_finite(name: str, what: str, values: np.ndarray) -> None:
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name}: {what} contains NaN or infinity")
+
+
+def _constant(name: str, what: str, value: Any, dtype: Any) -> np.ndarray | None:
+    """A weight as a finite constant array of the input's dtype (None stays None)."""
+    if value is None:
+        return None
+    array = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=dtype)
+    _check_finite(name, what, array)
+    return array
+
+
+def _class_weight(name: str, weight: Any, classes: int, dtype: Any) -> np.ndarray | None:
+    array = _constant(name, "weight", weight, dtype)
+    if array is not None and array.shape != (classes,):
+        raise ValueError(
+            f"{name}: weight must hold one number per class, shape ({classes},); "
+            f"got shape {array.shape}"
+        )
+    return array
+
+
+def _index_target(name: str, target: Any) -> np.ndarray:
+    values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if values.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name}: target must be an integer tensor of class indices, got {values.dtype}"
+        )
+    return values
+
+
+_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+
+
+def _check_indices(name: str, target: np.ndarray, classes: int,
+                   ignore_index: int | None = None) -> np.ndarray | None:
+    """Raise for a class index outside [0, classes) (ignore_index excepted); return the mask
+    of ignored entries, or None when there are none."""
+    if target.size == 0:
+        return None
+    # Read as unsigned, a negative index is huge: one max checks both ends.
+    unsigned = target.view(_UNSIGNED[target.dtype]) if target.dtype.kind == "i" else target
+    if np.maximum.reduce(unsigned, axis=None) < classes:
+        if ignore_index is None or not 0 <= ignore_index < classes:
+            return None
+        ignored = target == ignore_index
+        return ignored if ignored.any() else None
+    ignored = np.zeros(target.shape, dtype=bool) if ignore_index is None else (
+        target == ignore_index)
+    bad = target[((target < 0) | (target >= classes)) & ~ignored]
+    if bad.size:
+        allowed = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
+        raise ValueError(
+            f"{name}: target {bad[0]} is out of range for {classes} classes; class indices "
+            f"must be in [0, {classes}){allowed}"
+        )
+    return ignored
+
+
+def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The shape the given shapes broadcast to, or None when they do not."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+
+
+def _classes_of(name: str, x: Tensor) -> int:
+    """The number of classes C of input (C,), (N, C) or (N, C, d1, ...)."""
+    shape = x.shape
+    if x.dtype.kind != "f" or not shape or shape[1 if len(shape) > 1 else 0] == 0:
+        raise ValueError(f"{name}: input must be floating point of shape (C,), (N, C) or "
+                         f"(N, C, d1, ...) with C >= 1; got {x.dtype} of shape {shape}")
+    return shape[1] if len(shape) > 1 else shape[0]
+
+
+def _rows(x: Tensor) -> Tensor:
+    """(C,), (N, C) or (N, C, d1, ...) as rows of C values: (1, C), (N, C), (N·d1·..., C)."""
+    if x.ndim == 2:
+        return x
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
+
+
+def _index_rows(name: str, x: Tensor, target: np.ndarray) -> tuple[Tensor, np.ndarray, tuple]:
+    """Rows of x, the target as one index per row, and the shape of one loss per sample."""
+    if x.ndim == 2 and target.shape == x.shape[:1]:  # the common case, first
+        return x, target, target.shape
+    expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    if target.shape != expected:
+        raise ValueError(
+            f"{name}: a class-index target for input of shape {x.shape} must have shape "
+            f"{expected} (one index per sample); got {target.shape}"
+        )
+    return _rows(x), target.reshape(-1), expected
+
+
+# ----------------------------------------------------------------------------- regression
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """The absolute error |input - target|, reduced; its gradient is sign(input - target),
+    0 where they are equal (as PyTorch).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.l1_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
+    tensor(1.5)
+    """
+    _check_reduction("l1_loss", reduction)
+    x, target = _pair("l1_loss", input, target)
+    return _reduce((x - target).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """The Huber loss of d = input - target: ½d² where |d| < δ, else δ(|d| - ½δ), reduced.
+    Quadratic near 0, linear (slope δ) beyond δ, so outliers pull less than in MSE.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.huber_loss(stir.tensor([0.5, 3.0]), stir.tensor([0.0, 0.0]), reduction="none")
+    tensor([0.125, 2.5  ])
+    """
+    _check_reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x, target = _pair("huber_loss", input, target)
+    difference = x - target
+    size = difference.abs()
+    losses = ops.where(size.data < delta, 0.5 * difference * difference,
+                       delta * (size - 0.5 * delta))
+    return _reduce(losses, reduction)
+
+
+# ----------------------------------------------------------------------------- classification
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0, ignore_index: int = -100) -> Tensor:
+    """The cross-entropy of logits against class indices or class probabilities, as PyTorch:
+    Lᵢ = -Σ_c qᵢc log softmax(xᵢ)_c, softmax computed stably (x - max - log Σ exp(x - max)).
+
+    `target` is either class indices (integers: shape (N,) for logits (N, C), (N, d1, ...)
+    for (N, C, d1, ...)) with q the one-hot target, or class probabilities (floats, the
+    logits' shape) with q = target. `label_smoothing` ε mixes q with the uniform distribution:
+    (1-ε)q + ε/C. Class `weight`s w scale each class; with indices, the mean is the weighted
+    mean Σ Lᵢ / Σ w_{tᵢ} over the samples whose target is not `ignore_index` (those count 0).
+    Class weights are constants: no gradient flows to them.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> logits = stir.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> losses = F.cross_entropy(logits, stir.tensor([0, 2]), reduction="none")
+    >>> [round(loss, 4) for loss in losses.tolist()]       # ln(1 + 2e⁻²), ln 3
+    [0.2395, 1.0986]
+    """
+    logits = input if type(input) is Tensor else as_tensor(input)
+    _check_reduction("cross_entropy", reduction)
+    classes = _classes_of("cross_entropy", logits)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if weight is not None:
+        weight = _class_weight("cross_entropy", weight, classes, logits.dtype)
+    values = target.data if type(target) is Tensor else np.asarray(target)
+    if values.dtype.kind == "f":
+        return _cross_entropy_probabilities(logits, target, weight, reduction, label_smoothing)
+    indices = _index_target("cross_entropy", values)
+    rows, flat, shape = _index_rows("cross_entropy", logits, indices)
+    ignored = _check_indices("cross_entropy", flat, classes, ignore_index)
+    loss = SoftmaxCrossEntropy.apply(rows, flat, weight, float(label_smoothing), ignored,
+                                     reduction)
+    return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
+
+
+def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: np.ndarray | None,
+                                 reduction: str, label_smoothing: float) -> Tensor:
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=logits.dtype))
+    elif target.dtype != logits.dtype:
+        target = target.to(logits.dtype)
+    if target.shape != logits.shape:
+        raise ValueError(
+            f"cross_entropy: a float target is read as class probabilities and must have the "
+            f"logits' shape {logits.shape}; got {target.shape} (pass class indices as an "
+            "integer tensor)"
+        )
+    _check_finite("cross_entropy", "the target (class probabilities)", target.data)
+    loss = SoftmaxCrossEntropyProbabilities.apply(
+        _rows(logits), _rows(target), weight, float(label_smoothing), reduction)
+    shape = logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else ()
+    return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+             ignore_index: int = -100) -> Tensor:
+    """The negative log-likelihood of log-probabilities (e.g. from log_softmax) at the target
+    classes, Lᵢ = -w_{tᵢ} · input[i, tᵢ], with PyTorch's weighted mean Σ Lᵢ / Σ w_{tᵢ} and
+    `ignore_index`. Shapes as in `cross_entropy` with class indices.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.nll_loss(stir.tensor([[-0.5, -1.0], [-2.0, -0.1]]), stir.tensor([0, 0]))
+    tensor(1.25)
+    """
+    log_probabilities = as_tensor(input)
+    _check_reduction("nll_loss", reduction)
+    classes = _classes_of("nll_loss", log_probabilities)
+    weight = _class_weight("nll_loss", weight, classes, log_probabilities.dtype)
+    indices = _index_target("nll_loss", target)
+    rows, flat, shape = _index_rows("nll_loss", log_probabilities, indices)
+    ignored = _check_indices("nll_loss", flat, classes, ignore_index)
+    kept = np.ones(flat.shape, dtype=rows.dtype) if ignored is None else (~ignored).astype(
+        rows.dtype)
+    if ignored is not None:
+        flat = np.where(ignored, 0, flat)
+    target_weight = kept if weight is None else weight[flat] * kept
+    losses = rows[np.arange(flat.size), flat] * -target_weight
+    if reduction == "none":
+        return losses.reshape(shape)
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    denominator = target_weight.sum()
+    return total * (1 / denominator) if denominator else total * float("nan")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of logits x against targets y in [0, 1], computed stably:
+    L = w·[max(x, 0) - x·y + log(1 + e^(-|x|))], finite for logits of any size.
+
+    `pos_weight` p weighs the positive term: L = w·[(1-y)·x + (1 + (p-1)·y)·log(1 + e^(-x))];
+    `weight` w and p broadcast against x (p per class along the last dimension) and are
+    constants: no gradient flows to them.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.binary_cross_entropy_with_logits(stir.tensor([0.0, 1000.0]), stir.tensor([1.0, 1.0]),
+    ...                                    reduction="none")       # ln 2, and 0 (not nan)
+    tensor([0.6931472, 0.       ])
+    """
+    name = "binary_cross_entropy_with_logits"
+    _check_reduction(name, reduction)
+    x, target = _pair(name, input, target)
+    _check_finite(name, "the target", target.data)
+    constants = []
+    for what, value in (("weight", weight), ("pos_weight", pos_weight)):
+        array = _constant(name, what, value, x.dtype)
+        if array is not None and _broadcast(array.shape, x.shape) != x.shape:
+            raise ValueError(f"{name}: {what} of shape {array.shape} does not broadcast to the "
+                             f"input's shape {x.shape}")
+        constants.append(array)
+    return BinaryCrossEntropyWithLogits.apply(x, target, *constants, reduction)
+
+
+# ----------------------------------------------------------------------------- hinge losses
+def _hinge_terms(name: str, input: Tensor, target: Any, margin: float, p: int,
+                 weight: Any) -> tuple[Tensor, tuple[int, ...]]:
+    """max(0, margin - s_{tᵢ} + s_j)^p for every sample i and class j ≠ tᵢ (0 at j = tᵢ),
+    scaled by w_{tᵢ}; with the shape of one loss per sample."""
+    scores = as_tensor(input)
+    classes = _classes_of(name, scores)
+    if scores.ndim > 2:
+        raise ValueError(f"{name}: input must have shape (C,) or (N, C); got {scores.shape}")
+    weight = _class_weight(name, weight, classes, scores.dtype)
+    rows, flat, shape = _index_rows(name, scores, _index_target(name, target))
+    _check_indices(name, flat, classes)
+    count = flat.size
+    correct = rows[np.arange(count), flat].reshape(count, 1)
+    hinge = (rows - correct + margin).relu()
+    if p == 2:
+        hinge = hinge * hinge
+    others = np.ones(rows.shape, dtype=rows.dtype)
+    others[np.arange(count), flat] = 0
+    if weight is not None:
+        others *= weight[flat][:, None]
+    return hinge * others, shape
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any = None, reduction: str = "mean") -> Tensor:
+    """PyTorch's multiclass hinge loss: Lᵢ = (1/C) Σ_{j ≠ tᵢ} w_{tᵢ}·max(0, margin - s_{tᵢ} + s_j)^p
+    for scores s of shape (N, C) (or (C,)) and class indices t; p is 1 or 2. This is the
+    seed-003 SVM loss divided by C; `multiclass_hinge_loss` is the seed's form.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.multi_margin_loss(stir.tensor([[3.0, 5.0, -2.0]]), stir.tensor([0]))    # (3 + 0) / 3
+    tensor(1.)
+    """
+    _check_reduction("multi_margin_loss", reduction)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
+    terms, shape = _hinge_terms("multi_margin_loss", input, target, margin, p, weight)
+    losses = terms.sum(axis=1) * (1 / terms.shape[1])
+    return _reduce(losses.reshape(shape), reduction)
+
+
+def multiclass_hinge_loss(input: Tensor, target: Any, margin: float = 1.0,
+                          reduction: str = "mean") -> Tensor:
+    """The multiclass SVM loss of seed 003: Lᵢ = Σ_{j ≠ tᵢ} max(0, s_j - s_{tᵢ} + margin), not
+    divided by the number of classes (PyTorch's `multi_margin_loss` divides by C); the mean
+    over samples is the seed's L = (1/N) Σ Lᵢ (add the regularization R(W) separately).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> scores = stir.tensor([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
+    >>> losses = F.multiclass_hinge_loss(scores, stir.tensor([0, 1, 2]), reduction="none")
+    >>> [round(loss, 4) for loss in losses.tolist()]
+    [2.9, 0.0, 12.9]
+    """
+    _check_reduction("multiclass_hinge_loss", reduction)
+    terms, shape = _hinge_terms("multiclass_hinge_loss", input, target, margin, 1, None)
+    return _reduce(terms.sum(axis=1).reshape(shape), reduction)
+
+
+svm_loss = multiclass_hinge_loss  # the seed's name
+
+
+def perceptron_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """The perceptron loss of seed 002, max(0, -y·s), for scores s and labels y in {-1, +1}:
+    zero for a correct side, the score's size for a mistake; its gradient -y on mistakes
+    is the perceptron's update (0 at s = 0, as for ReLU).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.perceptron_loss(stir.tensor([2.0, -0.5, 1.5]), stir.tensor([1, 1, -1]), "none")
+    tensor([0. , 0.5, 1.5])
+    """
+    _check_reduction("perceptron_loss", reduction)
+    scores, labels = _pair("perceptron_loss", input, target)
+    if not ((labels.data == 1) | (labels.data == -1)).all():
+        wrong = labels.data[(labels.data != 1) & (labels.data != -1)][0]
+        raise ValueError(f"perceptron_loss: labels must be -1 or +1, got {wrong}")
+    return _reduce((-(labels * scores)).relu(), reduction)
+
+
+# ----------------------------------------------------------------------------- similarity
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """cos θ = Σ (x1/‖x1‖)·(x2/‖x2‖) along `dim`, each norm at least eps (as PyTorch; the
+    inputs broadcast). Normalizing first keeps the result in [-1, 1].
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> x1 = stir.tensor([[1.0, 0.0], [0.0, 3.0], [1.0, 0.0]])
+    >>> x2 = stir.tensor([[2.0, 0.0], [0.0, -2.0], [0.0, 5.0]])
+    >>> F.cosine_similarity(x1, x2)
+    tensor([ 1., -1.,  0.])
+    """
+    a, b = as_tensor(x1), as_tensor(x2)
+    shape = _broadcast(a.shape, b.shape)
+    if shape is None:
+        raise ValueError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not broadcast")
+    if not -len(shape) <= dim < max(len(shape), 1):
+        raise ValueError(f"cosine_similarity: dim {dim} is out of range for shape {shape}")
+    unit = []
+    for x in (a, b):
+        x = x if x.shape == shape else x.expand(shape)
+        # The clip is on ‖x‖², so a zero vector gets no infinite gradient from the square root.
+        norm = (x * x).sum(axis=dim, keepdims=True).clip(min=eps * eps).sqrt()
+        unit.append(x / norm)
+    return (unit[0] * unit[1]).sum(axis=dim)
+
+
+def cosine_similarity_loss(input: Tensor, target: Tensor, dim: int = 1, eps: float = 1e-8,
+                           reduction: str = "mean") -> Tensor:
+    """1 - cos θ between each prediction and its target along `dim`, reduced: 0 for the same
+    direction, 2 for opposite ones. Seed 004's cosine similarity L = (1/s) Σ cos θᵢ is a score
+    to maximize; this loss is 1 - L with the mean reduction.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.cosine_similarity_loss(stir.tensor([[1.0, 0.0], [2.0, 0.0]]),
+    ...                          stir.tensor([[3.0, 0.0], [0.0, 1.0]]))    # (0 + 1) / 2
+    tensor(0.5)
+    """
+    _check_reduction("cosine_similarity_loss", reduction)
+    x, target = _pair("cosine_similarity_loss", input, target)
+    return _reduce(1 - cosine_similarity(x, target, dim, eps), reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """PyTorch's cosine embedding loss, for pairs labelled y = 1 (similar) or -1 (dissimilar):
+    L = 1 - cos θ where y = 1, max(0, cos θ - margin) where y = -1; cos θ over the last
+    dimension of inputs of shape (N, D) or (D,), as x1·x2 / √((‖x1‖² + 1e-12)(‖x2‖² + 1e-12)).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> a, b = stir.tensor([[1.0, 0.0], [0.0, 3.0]]), stir.tensor([[0.0, 2.0], [0.0, 1.0]])
+    >>> F.cosine_embedding_loss(a, b, stir.tensor([1, -1]), margin=0.5, reduction="none")
+    tensor([1. , 0.5])
+    """
+    name = "cosine_embedding_loss"
+    _check_reduction(name, reduction)
+    x1, x2 = _pair(name, input1, input2)
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if x1.ndim not in (1, 2) or labels.shape != x1.shape[:-1]:
+        raise ValueError(f"{name}: inputs must have shape (N, D) or (D,) with a target of "
+                         f"shape (N,) or (); got {x1.shape} and target {labels.shape}")
+    if not ((labels == 1) | (labels == -1)).all():
+        raise ValueError(f"{name}: target labels must be 1 or -1, got {np.unique(labels)}")
+    products = (x1 * x2).sum(axis=-1)
+    squares = ((x1 * x1).sum(axis=-1) + 1e-12) * ((x2 * x2).sum(axis=-1) + 1e-12)
+    cosine = products / squares.sqrt()
+    losses = ops.where(labels == 1, 1 - cosine, (cosine - margin).clip(min=0))
+    return _reduce(losses, reduction)
+
+
+# ----------------------------------------------------------------------------- encoding
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices of any shape as one-hot vectors: shape (*, C), int64, 1 at each index.
+    C is `num_classes`, or the largest index + 1 when it is -1 (as PyTorch).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.one_hot(stir.tensor([0, 2]), num_classes=3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    indices = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if indices.dtype.kind not in "iu":
+        raise ValueError(f"one_hot: needs an integer tensor of class indices, got {indices.dtype}")
+    if num_classes == -1:
+        if indices.size == 0:
+            raise ValueError("one_hot: cannot infer the number of classes from an empty tensor; "
+                             "pass num_classes")
+        num_classes = int(indices.max()) + 1
+    if num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be positive (or -1), got {num_classes}")
+    _check_indices("one_hot", indices.reshape(-1), num_classes)
+    encoded = np.zeros(indices.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(encoded, indices[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor(encoded)

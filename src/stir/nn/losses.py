@@ -1,0 +1,253 @@
+"""Losses as modules: each holds its settings and calls the function of the same name in
+`stir.nn.functional`, as PyTorch's `torch.nn` losses do.
+
+Class weights are kept as a buffer named `weight` (so they are in the state dict, as in
+PyTorch). Settings after the first are keyword-only: PyTorch's positional order includes
+deprecated arguments (`size_average`, `reduce`), and a value meant for one must not land
+silently in another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..creation import tensor
+from ..tensor import Tensor
+from . import loss_functions as F  # the losses of stir.nn.functional
+from .functional import mse_loss
+from .loss_functions import REDUCTIONS
+from .module import Module
+
+
+class _Loss(Module):
+    """A loss module: its `reduction`, and a repr showing the settings that differ from the
+    defaults."""
+
+    _defaults: dict[str, Any] = {"reduction": "mean"}
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}"
+            )
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name, default in
+                         self._defaults.items() if getattr(self, name) != default)
+
+
+class _WeightedLoss(_Loss):
+    """A loss with optional per-class weights, kept as the buffer `weight`."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else tensor(weight))
+
+
+class MSELoss(_Loss):
+    """Mean squared error: reduce((input - target)²), the seeds' |y - ŷ|² cost.
+
+    >>> import stir
+    >>> stir.nn.MSELoss()(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
+    tensor(2.5)
+    """
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error: reduce(|input - target|).
+
+    >>> import stir
+    >>> stir.nn.L1Loss()(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
+    tensor(1.5)
+    """
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Huber loss: ½d² for |d| < delta, else delta·(|d| - ½delta), with d = input - target.
+
+    >>> import stir
+    >>> stir.nn.HuberLoss(delta=0.5)
+    HuberLoss(delta=0.5)
+    """
+
+    _defaults = {"reduction": "mean", "delta": 1.0}
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Cross-entropy of logits against class indices or probabilities, computed through a
+    stable log-softmax; see `F.cross_entropy` for weights, label smoothing and ignore_index.
+
+    >>> import stir
+    >>> loss = stir.nn.CrossEntropyLoss(label_smoothing=0.1)
+    >>> loss
+    CrossEntropyLoss(label_smoothing=0.1)
+    >>> round(loss(stir.tensor([[0.0, 0.0]]), stir.tensor([1])).item(), 4)     # ln 2
+    0.6931
+    """
+
+    _defaults = {"reduction": "mean", "ignore_index": -100, "label_smoothing": 0.0}
+
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, self.weight, self.reduction,
+                               self.label_smoothing, self.ignore_index)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities at the target classes.
+
+    >>> import stir
+    >>> stir.nn.NLLLoss()(stir.tensor([[-0.5, -1.0]]), stir.tensor([1]))
+    tensor(1.)
+    """
+
+    _defaults = {"reduction": "mean", "ignore_index": -100}
+
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.nll_loss(input, target, self.weight, self.reduction, self.ignore_index)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross-entropy of logits, stable for any logit size; `pos_weight` weighs the
+    positive class (a buffer, like `weight`).
+
+    >>> import stir
+    >>> stir.nn.BCEWithLogitsLoss()(stir.tensor([-1e4, 1e4]), stir.tensor([0.0, 1.0]))
+    tensor(0.)
+    """
+
+    def __init__(self, weight: Any = None, *, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__(weight, reduction)
+        self.register_buffer("pos_weight", None if pos_weight is None else tensor(pos_weight))
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                  self.pos_weight)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """PyTorch's multiclass hinge loss, (1/C) Σ_{j ≠ t} max(0, margin - s_t + s_j)^p.
+
+    >>> import stir
+    >>> stir.nn.MultiMarginLoss(p=2)
+    MultiMarginLoss(p=2)
+    """
+
+    _defaults = {"reduction": "mean", "p": 1, "margin": 1.0}
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None, *,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p}")
+        self.p, self.margin = p, margin
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                   self.reduction)
+
+
+class MultiClassHingeLoss(_Loss):
+    """The multiclass SVM loss of seed 003, Σ_{j ≠ t} max(0, s_j - s_t + margin), not divided
+    by the number of classes (see `F.multiclass_hinge_loss`).
+
+    >>> import stir
+    >>> stir.nn.MultiClassHingeLoss()(stir.tensor([[3.0, 5.0, -2.0]]), stir.tensor([0]))
+    tensor(3.)
+    """
+
+    _defaults = {"reduction": "mean", "margin": 1.0}
+
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.multiclass_hinge_loss(input, target, self.margin, self.reduction)
+
+
+SVMLoss = MultiClassHingeLoss  # the seed's name
+
+
+class PerceptronLoss(_Loss):
+    """The perceptron loss of seed 002, max(0, -y·s), for labels y in {-1, +1}.
+
+    >>> import stir
+    >>> stir.nn.PerceptronLoss()(stir.tensor([2.0, -1.0]), stir.tensor([1.0, 1.0]))
+    tensor(0.5)
+    """
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.perceptron_loss(input, target, self.reduction)
+
+
+class CosineSimilarityLoss(_Loss):
+    """1 - cos θ between predictions and targets along `dim` (seed 004's cosine similarity,
+    made a loss to minimize).
+
+    >>> import stir
+    >>> stir.nn.CosineSimilarityLoss()(stir.tensor([[1.0, 0.0]]), stir.tensor([[0.0, 2.0]]))
+    tensor(1.)
+    """
+
+    _defaults = {"reduction": "mean", "dim": 1, "eps": 1e-8}
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.dim, self.eps = dim, eps
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.cosine_similarity_loss(input, target, self.dim, self.eps, self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """PyTorch's cosine embedding loss: 1 - cos θ for pairs labelled 1, max(0, cos θ - margin)
+    for pairs labelled -1.
+
+    >>> import stir
+    >>> stir.nn.CosineEmbeddingLoss(margin=0.5)
+    CosineEmbeddingLoss(margin=0.5)
+    """
+
+    _defaults = {"reduction": "mean", "margin": 0.0}
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
