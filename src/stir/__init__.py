@@ -45,13 +45,15 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'stir' has no attribute {name!r}")
 
+
 __all__ = [
-    "Context", "Function", "classic", "explicit", "features", "optim", "Generator", "GradcheckError", "Tensor", "__version__", "abs", "arange",
-    "bool_", "cat", "clamp", "clip", "concatenate", "cos", "default_generator", "detect_anomaly",
-    "enable_grad", "exp", "flatten", "float32", "float64", "from_numpy", "full", "full_like",
-    "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log",
-    "logsumexp", "manual_seed", "matmul", "nn", "max", "maximum", "mean", "min", "minimum",
-    "no_grad", "ones", "ones_like", "permute", "rand", "rand_like", "randn", "randn_like", "relu",
-    "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh",
-    "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "__version__", "abs", "arange", "bool_", "cat", "clamp", "classic", "clip", "concatenate",
+    "Context", "cos", "default_generator", "detect_anomaly", "enable_grad", "exp", "explicit",
+    "features", "flatten", "float32", "float64", "from_numpy", "full", "full_like", "Function",
+    "Generator", "grad", "gradcheck", "GradcheckError", "gradgradcheck", "int32", "int64",
+    "is_grad_enabled", "log", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "rand",
+    "rand_like", "randn", "randn_like", "relu", "reshape", "set_grad_enabled", "sigmoid", "sin",
+    "sqrt", "squeeze", "stack", "sum", "tanh", "Tensor", "tensor", "transpose", "unsqueeze",
+    "where", "zeros", "zeros_like",
 ]
