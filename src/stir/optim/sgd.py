@@ -60,6 +60,8 @@ class SGD(Optimizer):
                 buffer = state["momentum_buffer"] = np.array(grad, copy=True)
             else:
                 buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
+                dampening = group["dampening"]
+                # (1 - 0) * grad would be a needless new array and pass over memory
+                buffer += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         param -= group["lr"] * grad
