@@ -1,11 +1,11 @@
-"""The engines under test. Each function takes the `Problem` and returns an `Engine`.
+"""The engines under test. Each function takes a `Problem` and returns an `Engine`.
 
 `Engine.step()` runs one training step on the next minibatch (the batches rotate) and returns
 that step's loss in the engine's own type (converting it would add a cost to every step;
 `loss.item()` works for all of them). `Engine.params()` copies the current parameters out as
-NumPy arrays, in the order W1, b1, W2, b2, for the correctness check. `Engine.prepare()` is
-called, untimed, before each block of steps: it sets process-wide state the engine relies on
-(PyTorch's thread count, which two PyTorch rows set differently).
+NumPy arrays, in the order W1, b1, W2, b2, ..., for the correctness check. `Engine.prepare()`
+is called, untimed, before each block of steps: it sets process-wide state the engine relies
+on (PyTorch's thread count, which two PyTorch rows set differently).
 
 Each engine is written the way its users would ordinarily write it, not tuned.
 """
@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from .problem import Problem
+from .problem import Config, Problem
 
 
 def _nothing() -> None:
@@ -34,11 +34,19 @@ class Engine(NamedTuple):
     prepare: Callable[[], None] = _nothing
 
 
-def _stir_engine(problem: Problem, forward: Callable[..., Any]) -> Engine:
+EngineFactory = Callable[[Problem], Engine]
+
+
+# ------------------------------------------------------------------------------ stir
+def _stir_functional_engine(problem: Problem, forward: Callable[..., Any]) -> Engine:
     """A stir training step around `forward(x, t, w1, b1, w2, b2) -> loss`: backward, then
-    SGD by hand (stir.optim comes with a later issue)."""
+    plain SGD by hand on `.data` (the "tiny" rows, unchanged since before stir.optim)."""
     import stir
 
+    config = problem.config
+    if len(config.layers) != 3 or config.loss != "mse" or config.momentum:
+        raise ValueError(f"{config.name}: the functional stir rows need one hidden layer, "
+                         "MSE and plain SGD")
     params = [stir.tensor(p, requires_grad=True) for p in problem.params]
     batches = itertools.cycle(
         [(stir.from_numpy(x), stir.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
@@ -58,18 +66,18 @@ def _stir_engine(problem: Problem, forward: Callable[..., Any]) -> Engine:
     return Engine(step, lambda: [p.data.copy() for p in params])
 
 
-def stir_eager(problem: Problem) -> Engine:
-    """stir as its users write a network: `F.linear`, `.relu()`, `F.mse_loss`."""
+def stir_functional(problem: Problem) -> Engine:
+    """stir as its users write a small network by hand: `F.linear`, `.relu()`, `F.mse_loss`."""
     import stir.nn.functional as F
 
     def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
         h = F.linear(x, w1, b1).relu()
         return F.mse_loss(F.linear(h, w2, b2), t)
 
-    return _stir_engine(problem, forward)
+    return _stir_functional_engine(problem, forward)
 
 
-def stir_eager_raw_ops(problem: Problem) -> Engine:
+def stir_raw_ops(problem: Problem) -> Engine:
     """stir's autograd on raw tensor operators: `x @ w.T + b`, `((y - t) ** 2).mean()`."""
 
     def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
@@ -77,36 +85,113 @@ def stir_eager_raw_ops(problem: Problem) -> Engine:
         y = h @ w2.T + b2
         return ((y - t) ** 2).mean()
 
-    return _stir_engine(problem, forward)
+    return _stir_functional_engine(problem, forward)
 
 
-def numpy_manual(problem: Problem) -> Engine:
-    """Hand-written NumPy: the same maths with the backward pass derived by hand (the floor)."""
-    params = [p.copy() for p in problem.params]
-    w1, b1, w2, b2 = params
-    batches = itertools.cycle(list(zip(problem.xs, problem.ts)))
-    lr = problem.lr
+def stir_modules(problem: Problem) -> Engine:
+    """Ordinary stir: nn.Sequential of Linear and ReLU, F.cross_entropy / F.mse_loss,
+    optim.SGD, `opt.zero_grad(); loss.backward(); opt.step()`.
+
+    Raises ImportError while a piece it needs is not in stir yet.
+    """
+    import stir
+    from stir.nn import Linear, ReLU, Sequential
+    from stir.nn.functional import cross_entropy, mse_loss
+    from stir.optim import SGD
+
+    config = problem.config
+    modules: list[Any] = []
+    for n_in, n_out in zip(config.layers[:-1], config.layers[1:]):
+        modules += [Linear(n_in, n_out), ReLU()]
+    model = Sequential(*modules[:-1])  # for (784, 256, 256, 10): Linear, ReLU, ..., Linear
+    n_linear = len(config.layers) - 1
+    names = [f"{2 * i}.{kind}" for i in range(n_linear) for kind in ("weight", "bias")]
+    model.load_state_dict(dict(zip(names, problem.params)))
+    loss_fn = cross_entropy if config.loss == "cross_entropy" else mse_loss
+    optimizer = SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    parameters = list(model.parameters())
+    batches = itertools.cycle(
+        [(stir.from_numpy(x), stir.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
+    )
 
     def step() -> Any:
         x, t = next(batches)
-        z1 = x @ w1.T + b1
-        h = np.maximum(z1, 0)
-        y = h @ w2.T + b2
-        diff = y - t
-        loss = (diff * diff).mean()
-        grad_y = diff * (2.0 / diff.size)  # d(mean of squares)/dy
-        grad_w2 = grad_y.T @ h
-        grad_b2 = grad_y.sum(axis=0)
-        grad_z1 = (grad_y @ w2) * (z1 > 0)
-        grad_w1 = grad_z1.T @ x
-        grad_b1 = grad_z1.sum(axis=0)
-        for p, grad in zip(params, (grad_w1, grad_b1, grad_w2, grad_b2)):
-            p -= lr * grad  # in place: w1, b1, w2, b2 keep naming the same arrays
+        loss = loss_fn(model(x), t)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return Engine(step, lambda: [p.data.copy() for p in parameters])
+
+
+# ------------------------------------------------------------------------------ NumPy
+def _mse(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean squared error and its gradient with respect to `y`."""
+    diff = y - t
+    return (diff * diff).mean(), diff * (2.0 / diff.size)
+
+
+def _softmax_cross_entropy(logits: np.ndarray, t: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of -log softmax(logits)[t] over the rows, and its gradient with respect to
+    the logits: (softmax(logits) - onehot(t)) / n."""
+    shifted = logits - logits.max(axis=1, keepdims=True)  # exp cannot overflow
+    exp = np.exp(shifted)
+    sum_exp = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(len(t))
+    loss = (np.log(sum_exp[:, 0]) - shifted[rows, t]).mean()
+    grad = exp / sum_exp
+    grad[rows, t] -= 1
+    grad /= len(t)
+    return loss, grad
+
+
+def numpy_manual(problem: Problem) -> Engine:
+    """Hand-written NumPy: the same maths with the backward pass derived by hand (the floor).
+
+    Any depth of ReLU MLP, MSE or softmax cross-entropy, and SGD with momentum buffers as
+    PyTorch's (v ← μ v + g, p ← p - lr v; v starts at 0, so the first v is g, as PyTorch's).
+    """
+    config = problem.config
+    params = [p.copy() for p in problem.params]
+    weights, biases = params[0::2], params[1::2]
+    last = len(weights) - 1
+    loss_and_grad = _softmax_cross_entropy if config.loss == "cross_entropy" else _mse
+    lr, momentum = config.lr, config.momentum
+    velocities = [np.zeros_like(p) for p in params]
+    batches = itertools.cycle(list(zip(problem.xs, problem.ts)))
+
+    def step() -> Any:
+        x, t = next(batches)
+        inputs = []  # the input of each Linear: x, then the ReLU outputs
+        h = x
+        for index, (w, b) in enumerate(zip(weights, biases)):
+            inputs.append(h)
+            h = h @ w.T + b
+            if index < last:
+                h = np.maximum(h, 0)
+        loss, grad = loss_and_grad(h, t)
+        grads = []
+        for index in range(last, -1, -1):
+            grads += [grad.sum(axis=0), grad.T @ inputs[index]]  # db, dW (reversed below)
+            if index:
+                grad = (grad @ weights[index]) * (inputs[index] > 0)  # ReLU'(z) = [h > 0]
+        grads.reverse()
+        if momentum:
+            for p, v, g in zip(params, velocities, grads):
+                v *= momentum
+                v += g
+                p -= lr * v
+        else:
+            for p, g in zip(params, grads):
+                p -= lr * g  # in place: weights and biases keep naming the same arrays
         return loss
 
     return Engine(step, lambda: [p.copy() for p in params])
 
 
+# ------------------------------------------------------------------------------ PyTorch
 @functools.cache
 def load_torch() -> ModuleType | None:
     """The `torch` module, or None when it cannot be imported."""
@@ -130,7 +215,8 @@ def default_torch_threads() -> int | None:
 
 
 def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
-    """Ordinary PyTorch: nn.Sequential, nn.MSELoss, optim.SGD, zero_grad(set_to_none=True).
+    """Ordinary PyTorch: nn.Sequential, nn.MSELoss / nn.CrossEntropyLoss, optim.SGD,
+    zero_grad(set_to_none=True).
 
     `threads` is the intra-op thread count to run with; None keeps PyTorch's default.
     """
@@ -143,13 +229,16 @@ def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
         if torch.get_num_threads() != n_threads:
             torch.set_num_threads(n_threads)
 
-    nn = torch.nn
-    model = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1))
+    nn, config = torch.nn, problem.config
+    modules: list[Any] = []
+    for n_in, n_out in zip(config.layers[:-1], config.layers[1:]):
+        modules += [nn.Linear(n_in, n_out), nn.ReLU()]
+    model = nn.Sequential(*modules[:-1])
     with torch.no_grad():
         for p, value in zip(model.parameters(), problem.params):
             p.copy_(torch.from_numpy(value))
-    optimizer = torch.optim.SGD(model.parameters(), lr=problem.lr)
-    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    loss_fn = nn.CrossEntropyLoss() if config.loss == "cross_entropy" else nn.MSELoss()
     batches = itertools.cycle(
         [(torch.from_numpy(x), torch.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
     )
@@ -167,30 +256,51 @@ def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
     )
 
 
-EngineFactory = Callable[[Problem], Engine]
+# ------------------------------------------------------------------------------ the rows
+# "tiny" keeps the stir rows it has had from the start (and so stays comparable with older
+# results); every other configuration is run with stir's modules and optimizer.
+STIR_ROWS: dict[str, dict[str, EngineFactory]] = {
+    "tiny": {"stir eager": stir_functional, "stir eager (raw ops)": stir_raw_ops},
+}
+DEFAULT_STIR_ROWS: dict[str, EngineFactory] = {"stir eager": stir_modules}
 
 
-def available_engines() -> dict[str, EngineFactory]:
-    """The rows of the benchmark, by name, in display order.
+def engines_for(config: Config) -> dict[str, EngineFactory]:
+    """The rows of the benchmark of `config`, by name, in display order.
 
     "numpy (repeat)" is the NumPy engine again under another name: a sanity row. If it does
     not match "numpy", the timing is biased (e.g. by another engine's BLAS threads still
     spinning) and no ratio in the table should be trusted more closely than that gap.
 
-    "stir eager (raw ops)" writes the same step with tensor operators only (11 nodes instead
-    of 4), to show what the fused `F.linear` and `F.mse_loss` save.
+    "stir eager (raw ops)" (tiny only) writes the same step with tensor operators only (11
+    nodes instead of 4), to show what the fused `F.linear` and `F.mse_loss` save.
 
-    "pytorch eager (1 thread)" is for information: on tensors this small PyTorch's default
+    "pytorch eager (1 thread)" is for information: on small tensors PyTorch's default
     threading brings nothing, and it can cost a lot when another process holds a core.
     """
-    engines: dict[str, EngineFactory] = {
-        "stir eager": stir_eager,
-        "stir eager (raw ops)": stir_eager_raw_ops,
-        "numpy": numpy_manual,
-        "numpy (repeat)": numpy_manual,
-    }
+    engines = dict(STIR_ROWS.get(config.name, DEFAULT_STIR_ROWS))
+    engines["numpy"] = numpy_manual
+    engines["numpy (repeat)"] = numpy_manual
     if load_torch() is not None:
         engines["pytorch eager"] = torch_eager
         if default_torch_threads() != 1:
             engines["pytorch eager (1 thread)"] = functools.partial(torch_eager, threads=1)
     return engines
+
+
+def split_available(problem: Problem, factories: dict[str, EngineFactory]
+                    ) -> tuple[dict[str, EngineFactory], dict[str, str]]:
+    """The factories that can build an engine now, and why each other one cannot.
+
+    Only ImportError counts as "unavailable" (a stir piece not written yet); any other error
+    is a bug and propagates.
+    """
+    available, unavailable = {}, {}
+    for name, factory in factories.items():
+        try:
+            factory(problem)
+        except ImportError as error:
+            unavailable[name] = f"{type(error).__name__}: {error}"
+        else:
+            available[name] = factory
+    return available, unavailable

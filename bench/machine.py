@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engines import load_torch
+from .engines import default_torch_threads, load_torch
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,7 @@ def describe() -> dict[str, str]:
         facts["torch"] = "not installed (PyTorch row skipped)"
     else:
         facts["torch"] = (
-            f"{torch.__version__} (defaults kept: {torch.get_num_threads()} intra-op threads, "
+            f"{torch.__version__} (defaults kept: {default_torch_threads()} intra-op threads, "
             f"{torch.get_num_interop_threads()} inter-op threads)"
         )
     thread_env = [f"{var}={os.environ[var]}" for var in THREAD_VARIABLES if var in os.environ]

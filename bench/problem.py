@@ -1,4 +1,5 @@
-"""The benchmark problem: rotating minibatches and initial weights, as plain NumPy arrays.
+"""The benchmark problems: a table of configurations, and for each its rotating minibatches
+and initial weights as plain NumPy arrays.
 
 Every engine starts from copies of the same arrays, so their losses can be compared.
 
@@ -13,39 +14,116 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LAYERS = (2, 5, 1)
-BATCH = 100
-LR = 0.01
 DTYPE = np.float32
-N_BATCHES = 64
+TARGET_DTYPE = np.int64  # class indices, the dtype PyTorch's cross-entropy wants
+
+
+@dataclass(frozen=True)
+class Config:
+    """One benchmark configuration: a ReLU MLP, its loss, its optimizer and its data.
+
+    `layers` are the widths, input first: (2, 5, 1) is Linear(2, 5) → ReLU → Linear(5, 1).
+    `loss` is "mse" (float targets of shape (batch, out)) or "cross_entropy" (softmax
+    cross-entropy of the logits against integer class targets of shape (batch,)). The
+    optimizer is SGD with `momentum` (0 for plain SGD), as `torch.optim.SGD`.
+    """
+
+    name: str
+    layers: tuple[int, ...]
+    batch: int
+    loss: str
+    lr: float
+    momentum: float
+    n_batches: int
+    summary: str  # what the configuration stands for, for the report
+
+    def describe(self) -> str:
+        """The model, loss, optimizer and data in one line, for the report."""
+        linears = [f"Linear({a}, {b})" for a, b in zip(self.layers[:-1], self.layers[1:])]
+        loss = {"mse": "MSE loss", "cross_entropy": "softmax cross-entropy loss"}[self.loss]
+        optimizer = (f"SGD with momentum {self.momentum:g}" if self.momentum
+                     else "plain SGD")
+        return (f"{' → ReLU → '.join(linears)}, batch {self.batch}, {loss}, {optimizer} "
+                f"(lr {self.lr:g}), float32, {self.n_batches} rotating minibatches")
+
+
+CONFIGS = {
+    config.name: config
+    for config in (
+        Config("tiny", (2, 5, 1), batch=100, loss="mse", lr=0.01, momentum=0.0,
+               n_batches=64, summary="per-operation overhead: the arithmetic is almost free"),
+        Config("mnist", (784, 256, 256, 10), batch=128, loss="cross_entropy", lr=0.01,
+               momentum=0.9, n_batches=32,
+               summary="an MNIST-sized classifier: the matrix products start to count"),
+    )
+}
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Inputs `xs[i]` of shape (BATCH, 2), targets `ts[i]` of shape (BATCH, 1), and weights.
+    """A configuration with its data: inputs `xs[i]` (batch, layers[0]), targets `ts[i]`
+    ((batch, out) floats for MSE, (batch,) int64 classes for cross-entropy), and weights.
 
-    `params` are [W1 (5, 2), b1 (5,), W2 (1, 5), b2 (1,)]: weights are (out, in), as in
-    PyTorch's `nn.Linear`. Engines must copy them, never train them in place.
+    `params` are [W1, b1, W2, b2, ...]: weights are (out, in), as in PyTorch's `nn.Linear`.
+    Engines must copy them, never train them in place.
     """
 
+    config: Config
     xs: tuple[np.ndarray, ...]
     ts: tuple[np.ndarray, ...]
     params: tuple[np.ndarray, ...]
-    lr: float = LR
+
+    @property
+    def lr(self) -> float:
+        return self.config.lr
+
+    @property
+    def momentum(self) -> float:
+        return self.config.momentum
 
 
-def make_problem(seed: int = 0, n_batches: int = N_BATCHES) -> Problem:
-    """A noisy smooth 2-D regression target and a PyTorch-style uniform initialisation."""
-    rng = np.random.default_rng(seed)
+def _regression_batches(config: Config, rng: np.random.Generator
+                        ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A noisy smooth 2-D regression target (the "tiny" data, unchanged since the first run)."""
     xs, ts = [], []
-    for _ in range(n_batches):
-        x = rng.uniform(-2.0, 2.0, size=(BATCH, LAYERS[0]))
-        t = np.sin(x[:, :1]) + 0.5 * x[:, 1:] ** 2 - 0.5 + 0.1 * rng.standard_normal((BATCH, 1))
+    for _ in range(config.n_batches):
+        x = rng.uniform(-2.0, 2.0, size=(config.batch, config.layers[0]))
+        t = np.sin(x[:, :1]) + 0.5 * x[:, 1:] ** 2 - 0.5 + 0.1 * rng.standard_normal(
+            (config.batch, 1)
+        )
         xs.append(np.ascontiguousarray(x, dtype=DTYPE))
         ts.append(np.ascontiguousarray(t, dtype=DTYPE))
+    return xs, ts
+
+
+def _teacher_batches(config: Config, rng: np.random.Generator
+                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Standard normal inputs labelled by a fixed random linear teacher (argmax of x Aᵀ), so
+    the classes are learnable, as MNIST's are."""
+    n_in, n_classes = config.layers[0], config.layers[-1]
+    teacher = rng.standard_normal((n_classes, n_in), dtype=DTYPE)
+    xs, ts = [], []
+    for _ in range(config.n_batches):
+        x = rng.standard_normal((config.batch, n_in), dtype=DTYPE)
+        xs.append(x)
+        ts.append((x @ teacher.T).argmax(axis=1).astype(TARGET_DTYPE))
+    return xs, ts
+
+
+def make_problem(config: Config, seed: int = 0) -> Problem:
+    """The configuration's minibatches and a PyTorch-style uniform initialisation."""
+    rng = np.random.default_rng(seed)
+    if config.loss == "mse":
+        if config.layers[0] != 2 or config.layers[-1] != 1:
+            raise ValueError(f"{config.name}: the regression data needs layers (2, ..., 1)")
+        xs, ts = _regression_batches(config, rng)
+    elif config.loss == "cross_entropy":
+        xs, ts = _teacher_batches(config, rng)
+    else:
+        raise ValueError(f"{config.name}: unknown loss {config.loss!r}")
     params = []
-    for fan_in, fan_out in zip(LAYERS[:-1], LAYERS[1:]):
+    for fan_in, fan_out in zip(config.layers[:-1], config.layers[1:]):
         bound = 1.0 / np.sqrt(fan_in)  # nn.Linear's default: U(-1/sqrt(in), 1/sqrt(in))
         params.append(rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(DTYPE))
         params.append(rng.uniform(-bound, bound, size=(fan_out,)).astype(DTYPE))
-    return Problem(xs=tuple(xs), ts=tuple(ts), params=tuple(params))
+    return Problem(config=config, xs=tuple(xs), ts=tuple(ts), params=tuple(params))
