@@ -8,7 +8,6 @@ tensors, size-1 and broadcast dimensions and non-contiguous views, and a Hypothe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -284,17 +283,6 @@ def _mse(reduction: str) -> Callable[..., Any]:
     return reference
 
 
-_erf = np.vectorize(math.erf, otypes=[float])
-
-
-def _softmax_reference(x: np.ndarray, log: bool = False) -> np.ndarray:
-    if x.ndim == 0:
-        return np.zeros_like(x) if log else np.ones_like(x)
-    shifted = x - x.max(axis=-1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return log_p if log else np.exp(log_p)
-
-
 def _torch() -> Any:
     import torch
 
@@ -436,24 +424,6 @@ def build_registry() -> list[OpSpec]:
                  lambda x, y, r=reduction: t().nn.functional.mse_loss(x, y, reduction=r),
                  SAME_SHAPE_LAYOUTS, _same_shape_pair())
           for reduction in ("mean", "sum", "none")],
-        # torch.heaviside has no backward, hence no PyTorch oracle for step
-        unary("step", F.step, lambda x: np.heaviside(x, 1.0), None, NONZERO),
-        unary("sign", F.sign, np.sign, lambda x: x.sign(), NONZERO),
-        unary("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x),
-              lambda x: t().nn.functional.leaky_relu(x, 0.2), NONZERO),
-        unary("prelu", lambda x: F.prelu(x, stir.tensor([0.3], dtype=x.dtype)),
-              lambda x: np.where(x > 0, x, 0.3 * x),
-              lambda x: t().nn.functional.prelu(x, t().tensor([0.3], dtype=x.dtype)), NONZERO),
-        unary("elu", lambda x: F.elu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)),
-              lambda x: t().nn.functional.elu(x, 0.5), NONZERO),
-        unary("softplus", F.softplus, lambda x: np.logaddexp(0, x),
-              lambda x: t().nn.functional.softplus(x)),
-        unary("softmax", F.softmax, _softmax_reference,
-              lambda x: t().nn.functional.softmax(x, dim=-1)),
-        unary("log_softmax", F.log_softmax, lambda x: _softmax_reference(x, log=True),
-              lambda x: t().nn.functional.log_softmax(x, dim=-1)),
-        unary("gelu", F.gelu, lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))),
-              lambda x: t().nn.functional.gelu(x)),
         custom("matmul", lambda x, y: x @ y, np.matmul, lambda x, y: x @ y,
                [[((3,), "c"), ((3,), "c")], [((2, 3), "c"), ((3,), "c")],
                 [((3,), "c"), ((3, 2), "t")], [((2, 3), "t"), ((3, 4), "c")],
@@ -465,7 +435,8 @@ def build_registry() -> list[OpSpec]:
     return ops
 
 
-# Imported last: the loss entries are built with this file's helpers.
+# Imported last: these entries are built with this file's helpers.
+from op_registry_activations import ACTIVATION_ENTRIES  # noqa: E402
 from op_registry_losses import LOSS_ENTRIES  # noqa: E402
 
-REGISTRY = build_registry() + LOSS_ENTRIES
+REGISTRY = build_registry() + ACTIVATION_ENTRIES + LOSS_ENTRIES

@@ -1,10 +1,9 @@
-"""Activations: every function against NumPy, central differences and PyTorch; the derivative
-chosen at each kink; stability at extreme inputs; the modules, make_activation and MLP."""
+"""Activations: the derivative chosen at each kink; stability at extreme inputs; the modules,
+make_activation and MLP. (The table-driven checks of every function are in test_ops.py.)"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -12,241 +11,19 @@ import pytest
 
 import stir
 import stir.nn.functional as F
-from op_registry import NONZERO, REAL, UNARY_LAYOUTS, Domain, Layout, make_array
+from op_registry_activations import ACTIVATION_ENTRIES, LN2, _erf, _seeded
 from stir import nn
 
-LN2 = math.log(2.0)
-_erf = np.vectorize(math.erf, otypes=[float])
+# Every activation is checked against NumPy, central differences (first and second
+# derivatives), Hypothesis and PyTorch by tests/test_ops.py, from its entries in
+# tests/op_registry_activations.py. This file checks what only activations have.
 
 
-def _torch() -> Any:
-    import torch
-
-    return torch
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + np.tanh(x / 2))
-
-
-def _softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)
-
-
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    if x.ndim == 0:
-        return np.ones_like(x)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    if x.ndim == 0:
-        return np.zeros_like(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def _leaky(x: np.ndarray, slope: Any) -> np.ndarray:
-    return np.where(x > 0, x, slope * x)
-
-
-def _channel_weight(weight: np.ndarray, ndim: int) -> np.ndarray:
-    return weight.reshape((-1,) + (1,) * (ndim - 2)) if weight.size > 1 else weight.reshape(())
-
-
-HINGES = np.array([-1.5, 0.6, 1.3])  # kinks of the APL tests, kept away from the inputs
-APL_DOMAIN = Domain(avoid=(0.0, *HINGES), margin=0.1)
-
-
-def _apl_reference(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0) + (a * np.maximum(b - x[..., None], 0)).sum(axis=-1)
-
-
-def _apl_torch(x: Any, a: Any, b: Any) -> Any:
-    return x.relu() + (a * (b - x.unsqueeze(-1)).relu()).sum(dim=-1)
-
-
-def _gelu_tanh(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
-
-
-def _seeded() -> stir.Generator:
-    return stir.Generator().manual_seed(7)
-
-
-def _rrelu_train_reference(x: np.ndarray) -> np.ndarray:
-    slopes = np.random.default_rng(7).uniform(0.1, 0.4, size=x.shape)
-    return _leaky(x, slopes.astype(x.dtype))
-
-
-# ----------------------------------------------------------------------------- the table
-Extras = Callable[[np.random.Generator, tuple[int, ...]], tuple[np.ndarray, ...]]
-
-
-@dataclass
-class Spec:
-    """One activation: stir, a NumPy float64 reference and PyTorch (None where it has none),
-    called with x followed by the arrays `extras` makes for x's shape (learnable weights)."""
-
-    name: str
-    stir_fn: Callable[..., Any]
-    numpy_fn: Callable[..., Any]
-    torch_fn: Callable[..., Any] | None
-    domain: Domain = REAL
-    layouts: list[Layout] = field(default_factory=lambda: UNARY_LAYOUTS)
-    extras: Extras = lambda rng, shape: ()  # noqa: E731
-    torch_has_gradient: bool = True
-
-
-def _channel_weights(count: Callable[[tuple[int, ...]], int]) -> Extras:
-    return lambda rng, shape: (rng.uniform(0.05, 0.6, size=count(shape)),)
-
-
-def _apl_parameters(per_feature: bool) -> Extras:
-    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
-        lead = (shape[-1],) if per_feature else ()
-        return rng.uniform(-1, 1, size=lead + (3,)), np.broadcast_to(HINGES, lead + (3,)).copy()
-    return make
-
-
-WITH_CHANNELS = [layout for layout in UNARY_LAYOUTS if len(layout[0]) >= 2]
-WITH_FEATURES = [layout for layout in UNARY_LAYOUTS if len(layout[0]) >= 1]
-t = _torch
-SPECS = [
-    Spec("identity", F.identity, lambda x: x, lambda x: x * 1),
-    Spec("step", F.step, lambda x: np.heaviside(x, 1.0),
-         lambda x: t().heaviside(x, t().ones((), dtype=x.dtype)), NONZERO,
-         torch_has_gradient=False),
-    Spec("sign", F.sign, np.sign, lambda x: x.sign(), NONZERO),
-    Spec("sigmoid", F.sigmoid, _sigmoid, lambda x: x.sigmoid(), Domain(-6, 6)),
-    Spec("tanh", F.tanh, np.tanh, lambda x: x.tanh()),
-    Spec("relu", F.relu, lambda x: np.maximum(x, 0), lambda x: x.relu(), NONZERO),
-    Spec("leaky_relu", F.leaky_relu, lambda x: _leaky(x, 0.01),
-         lambda x: t().nn.functional.leaky_relu(x), NONZERO),
-    Spec("leaky_relu-0.2", lambda x: F.leaky_relu(x, 0.2), lambda x: _leaky(x, 0.2),
-         lambda x: t().nn.functional.leaky_relu(x, 0.2), NONZERO),
-    Spec("very_leaky_relu", F.very_leaky_relu, lambda x: _leaky(x, 1 / 3),
-         lambda x: t().nn.functional.leaky_relu(x, 1 / 3), NONZERO),
-    Spec("prelu-shared", F.prelu, lambda x, w: _leaky(x, w[0]),
-         lambda x, w: t().nn.functional.prelu(x, w), NONZERO,
-         extras=_channel_weights(lambda shape: 1)),
-    Spec("prelu-channels", F.prelu, lambda x, w: _leaky(x, _channel_weight(w, x.ndim)),
-         lambda x, w: t().nn.functional.prelu(x, w), NONZERO, WITH_CHANNELS,
-         extras=_channel_weights(lambda shape: shape[1])),
-    Spec("rrelu-eval", lambda x: F.rrelu(x, 0.1, 0.4), lambda x: _leaky(x, 0.25),
-         lambda x: t().nn.functional.rrelu(x, 0.1, 0.4, training=False), NONZERO),
-    Spec("rrelu-train", lambda x: F.rrelu(x, 0.1, 0.4, training=True, generator=_seeded()),
-         _rrelu_train_reference, None, NONZERO),
-    Spec("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(x)),
-         lambda x: t().nn.functional.elu(x), NONZERO),
-    Spec("elu-0.5", lambda x: F.elu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)),
-         lambda x: t().nn.functional.elu(x, 0.5), NONZERO),
-    Spec("softplus", F.softplus, _softplus, lambda x: t().nn.functional.softplus(x),
-         Domain(-6, 6)),
-    Spec("softplus-beta-threshold", lambda x: F.softplus(x, 2.0, 5.0),
-         lambda x: _softplus(x, 2.0, 5.0), lambda x: t().nn.functional.softplus(x, 2.0, 5.0),
-         Domain(-4, 4, avoid=(2.5,))),
-    Spec("centered_softplus", F.centered_softplus, lambda x: _softplus(x) - LN2,
-         lambda x: t().nn.functional.softplus(x) - LN2),
-    Spec("apl-shared", F.apl, _apl_reference, _apl_torch, APL_DOMAIN,
-         extras=_apl_parameters(per_feature=False)),
-    Spec("apl-per-feature", F.apl, _apl_reference, _apl_torch, APL_DOMAIN, WITH_FEATURES,
-         extras=_apl_parameters(per_feature=True)),
-    Spec("softmax", F.softmax, lambda x: _softmax(x, -1),
-         lambda x: t().nn.functional.softmax(x, dim=-1)),
-    Spec("softmax-dim0", lambda x: F.softmax(x, dim=0), lambda x: _softmax(x, 0),
-         lambda x: t().nn.functional.softmax(x, dim=0)),
-    Spec("log_softmax", F.log_softmax, lambda x: _log_softmax(x, -1),
-         lambda x: t().nn.functional.log_softmax(x, dim=-1)),
-    Spec("log_softmax-dim0", lambda x: F.log_softmax(x, dim=0), lambda x: _log_softmax(x, 0),
-         lambda x: t().nn.functional.log_softmax(x, dim=0)),
-    Spec("gelu", F.gelu, lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))),
-         lambda x: t().nn.functional.gelu(x), Domain(-4, 4)),
-    Spec("gelu-tanh", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh,
-         lambda x: t().nn.functional.gelu(x, approximate="tanh")),
-    Spec("silu", F.silu, lambda x: x * _sigmoid(x), lambda x: t().nn.functional.silu(x)),
-]
-IDS = [spec.name for spec in SPECS]
-
-
-def samples(spec: Spec) -> list[tuple[np.ndarray, ...]]:
-    rng = np.random.default_rng(sum(map(ord, spec.name)))
-    result = []
-    for layout in spec.layouts:
-        x = make_array(rng, spec.domain, layout)
-        result.append((x, *spec.extras(rng, x.shape)))
-    return result
-
-
-def leaves(arrays: tuple[np.ndarray, ...], dtype: Any = np.float64) -> tuple[stir.Tensor, ...]:
-    return tuple(stir.from_numpy(a.astype(dtype, copy=False)).requires_grad_() for a in arrays)
-
-
-def test_every_public_function_is_in_the_table() -> None:
+def test_every_public_function_is_in_the_registry() -> None:
     from stir.nn import activation_functions
 
-    covered = {spec.name.split("-")[0] for spec in SPECS} | {"heaviside"}
+    covered = {entry.name.split("-")[0] for entry in ACTIVATION_ENTRIES} | {"heaviside"}
     assert set(activation_functions.__all__) <= covered
-
-
-def test_samples_cover_zero_dimensional_and_non_contiguous_inputs() -> None:
-    for spec in SPECS:
-        arrays = [sample[0] for sample in samples(spec)]
-        assert len(arrays) >= 5, spec.name
-        assert any(not a.flags.c_contiguous for a in arrays), spec.name
-        assert any(a.ndim == 0 for a in arrays) or spec.layouts is not UNARY_LAYOUTS
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_forward_matches_numpy_in_float64(spec: Spec) -> None:
-    for sample in samples(spec):
-        out = spec.stir_fn(*leaves(sample))
-        expected = np.asarray(spec.numpy_fn(*sample))
-        assert out.dtype == np.float64 and out.shape == expected.shape
-        np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_float32_stays_float32(spec: Spec) -> None:
-    inputs = leaves(samples(spec)[2], np.float32)
-    out = spec.stir_fn(*inputs)
-    out.backward(stir.ones_like(out))
-    assert out.dtype == np.float32
-    assert all(x.grad.dtype == np.float32 for x in inputs)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_gradcheck(spec: Spec) -> None:
-    for sample in samples(spec):
-        assert stir.gradcheck(spec.stir_fn, leaves(sample))
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_gradgradcheck(spec: Spec) -> None:
-    for sample in samples(spec):
-        assert stir.gradgradcheck(spec.stir_fn, leaves(sample))
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_matches_pytorch_in_float32(spec: Spec) -> None:
-    torch = pytest.importorskip("torch")
-    if spec.torch_fn is None:
-        pytest.skip(f"{spec.name} has no PyTorch counterpart")
-    for sample in samples(spec):
-        arrays = [np.ascontiguousarray(a, dtype=np.float32) for a in sample]
-        ours = leaves(tuple(arrays), np.float32)
-        theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-        out, expected = spec.stir_fn(*ours), spec.torch_fn(*theirs)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-3, atol=1e-5)
-        if not spec.torch_has_gradient:
-            continue
-        cotangent = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
-        out.backward(stir.tensor(cotangent))
-        expected.backward(torch.tensor(cotangent))
-        for mine, reference in zip(ours, theirs):
-            np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(),
-                                       rtol=1e-3, atol=1e-5)
 
 
 # ----------------------------------------------------------------------------- kinks
