@@ -43,4 +43,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     >>> F.mse_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
     tensor(2.5)
     """
-    return MSELoss.apply(as_tensor(input), as_tensor(target), reduction)
+    input, target = as_tensor(input), as_tensor(target)
+    if target.dtype != input.dtype and input.dtype.kind == "f":
+        target = target.to(input.dtype)  # as the other losses: float32 stays float32
+    return MSELoss.apply(input, target, reduction)
