@@ -55,6 +55,10 @@ CONFIGS = {
         Config("mnist", (784, 256, 256, 10), batch=128, loss="cross_entropy", lr=0.01,
                momentum=0.9, n_batches=32,
                summary="an MNIST-sized classifier: the matrix products start to count"),
+        Config("curious", (1, 1024, 1), batch=1, loss="mse", lr=1e-4, momentum=0.0,
+               n_batches=256,
+               summary="seed 000's loop: h(x) = Σ wᵢ ReLU(aᵢx + bᵢ), d = 1024, one sample "
+                       "per step (110 000 steps = 110 000 × this step)"),
     )
 }
 
@@ -110,10 +114,25 @@ def _teacher_batches(config: Config, rng: np.random.Generator
     return xs, ts
 
 
+def _curious_batches(config: Config, rng: np.random.Generator
+                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Seed 000's data: x uniform on [0, 1], y = cos(2x + 20x²) + 0.1·noise, one sample per
+    minibatch."""
+    xs, ts = [], []
+    for _ in range(config.n_batches):
+        x = rng.uniform(0.0, 1.0, size=(config.batch, 1))
+        t = np.cos(2 * x + 20 * x**2) + 0.1 * rng.standard_normal((config.batch, 1))
+        xs.append(np.ascontiguousarray(x, dtype=DTYPE))
+        ts.append(np.ascontiguousarray(t, dtype=DTYPE))
+    return xs, ts
+
+
 def make_problem(config: Config, seed: int = 0) -> Problem:
     """The configuration's minibatches and a PyTorch-style uniform initialisation."""
     rng = np.random.default_rng(seed)
-    if config.loss == "mse":
+    if config.name == "curious":
+        xs, ts = _curious_batches(config, rng)
+    elif config.loss == "mse":
         if config.layers[0] != 2 or config.layers[-1] != 1:
             raise ValueError(f"{config.name}: the regression data needs layers (2, ..., 1)")
         xs, ts = _regression_batches(config, rng)
