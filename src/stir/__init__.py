@@ -35,7 +35,7 @@ cat = concatenate
 clamp = clip
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
-_SUBPACKAGES = ("classic", "explicit", "features", "optim")
+_SUBPACKAGES = ("analysis", "classic", "data", "explicit", "features", "optim", "training")
 
 
 def __getattr__(name: str) -> object:
@@ -47,7 +47,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "__version__", "abs", "arange", "bool_", "cat", "clamp", "classic", "clip", "concatenate",
+    "__version__", "abs", "analysis", "arange", "bool_", "cat", "clamp", "classic", "clip", "concatenate",
     "Context", "cos", "default_generator", "detect_anomaly", "enable_grad", "exp", "explicit",
     "features", "flatten", "float32", "float64", "from_numpy", "full", "full_like", "Function",
     "Generator", "grad", "gradcheck", "GradcheckError", "gradgradcheck", "int32", "int64",
