@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only tiny,mnist,curious] [--out PATH]`: check, time, print and write
+"""`python -m bench [--quick] [--only tiny,mnist,curious] [--out PATH]`: check, time, print,
 the results."""
 
 from __future__ import annotations

@@ -38,22 +38,29 @@ clamp = clip
 _SUBPACKAGES = ("analysis", "classic", "data", "explicit", "features", "optim", "training")
 
 
-def __getattr__(name: str) -> object:
-    if name in _SUBPACKAGES:
-        import importlib
+# The training loop, also on first use: it brings tqdm, which takes as long to import as a
+# third of NumPy.
+_TRAINING = ("fit", "evaluate", "predict")
 
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _TRAINING:
+        return getattr(importlib.import_module(f"{__name__}.training"), name)
     raise AttributeError(f"module 'stir' has no attribute {name!r}")
 
 
 __all__ = [
-    "__version__", "abs", "analysis", "arange", "bool_", "cat", "clamp", "classic", "clip", "concatenate",
-    "Context", "cos", "default_generator", "detect_anomaly", "enable_grad", "exp", "explicit",
-    "features", "flatten", "float32", "float64", "from_numpy", "full", "full_like", "Function",
-    "Generator", "grad", "gradcheck", "GradcheckError", "gradgradcheck", "int32", "int64",
-    "is_grad_enabled", "log", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "rand",
-    "rand_like", "randn", "randn_like", "relu", "reshape", "set_grad_enabled", "sigmoid", "sin",
-    "sqrt", "squeeze", "stack", "sum", "tanh", "Tensor", "tensor", "transpose", "unsqueeze",
-    "where", "zeros", "zeros_like",
+    "__version__", "abs", "analysis", "arange", "bool_", "cat", "clamp", "classic", "clip",
+    "concatenate", "Context", "cos", "data", "default_generator", "detect_anomaly", "enable_grad",
+    "evaluate", "exp", "explicit", "features", "fit", "flatten", "float32", "float64",
+    "from_numpy", "full", "full_like", "Function", "Generator", "grad", "gradcheck",
+    "GradcheckError", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "logsumexp",
+    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad", "ones",
+    "ones_like", "optim", "permute", "predict", "rand", "rand_like", "randn", "randn_like", "relu",
+    "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh",
+    "tensor", "Tensor", "training", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]

@@ -1,0 +1,25 @@
+"""Data: minibatch loading, seeded synthetic sets, CSV files and MNIST-format IDX files.
+
+Synthetic sets, CSV and IDX readers return NumPy arrays (float32 features, int64 labels);
+`DataLoader` yields stir tensors.
+
+>>> import stir.data
+>>> X, y = stir.data.moons(8, seed=0)
+>>> [tuple(xb.size()) for xb, yb in stir.data.DataLoader(X, y, batch_size=4)]
+[(4, 2), (4, 2)]
+"""
+
+from .csv_files import CSVDataset, CSVError, Standardizer, load_csv, read_features
+from .idx import MNIST, DatasetNotFoundError, IDXError, load_mnist, read_idx, write_idx
+from .loader import DataLoader
+from .synthetic import (
+    INCOME_DEBT_BIAS, INCOME_DEBT_WEIGHT, blobs, circles, curious_curve, income_debt, moons,
+    paraboloid, spirals, xor,
+)
+
+__all__ = [
+    "blobs", "circles", "CSVDataset", "CSVError", "curious_curve", "DataLoader",
+    "DatasetNotFoundError", "IDXError", "INCOME_DEBT_BIAS", "INCOME_DEBT_WEIGHT", "income_debt",
+    "load_csv", "load_mnist", "MNIST", "moons", "paraboloid", "read_features", "read_idx",
+    "spirals", "Standardizer", "write_idx", "xor",
+]

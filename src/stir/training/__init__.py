@@ -1,0 +1,14 @@
+"""Training a model on arrays in memory: `fit`, `evaluate`, `predict`, callbacks, History.
+
+>>> from stir.training import fit, evaluate, predict, EarlyStopping
+"""
+
+from .callbacks import Callback, EarlyStopping, LRSchedulerCallback
+from .fit import TrainingError, evaluate, fit, predict
+from .history import History
+from .metrics import METRICS, accuracy, mae, mse, r2
+
+__all__ = [
+    "accuracy", "Callback", "EarlyStopping", "evaluate", "fit", "History",
+    "LRSchedulerCallback", "mae", "METRICS", "mse", "predict", "r2", "TrainingError",
+]

@@ -1,0 +1,157 @@
+"""Callbacks: small objects that `fit` calls at fixed points of training.
+
+A callback subclasses `Callback` and overrides any of four hooks:
+
+- `on_train_begin(model, optimizer)` once, before the first epoch;
+- `on_batch_end(step, logs)` after each optimizer step (`logs` has "loss");
+- `on_epoch_end(epoch, logs)` after each epoch and its validation (`logs` is that epoch's
+  row of the History: "loss", metrics, "val_loss", ..., "lr");
+- `on_train_end()` once, when training finishes normally (not when it raises).
+
+`on_batch_end` and `on_epoch_end` return True to stop training (None or False to go on).
+Epochs and steps are numbered from 1.
+
+Stopping on a non-finite loss or gradient is not a callback: `fit` always does it (see
+`stir.training.TrainingError`).
+
+A checkpoint callback (saving the model and optimizer every few epochs) is deliberately not
+here yet: it needs stir's checkpoint file format (safetensors, `stir.io`), which a later
+issue defines. Until then, save `model.state_dict()` from your own `on_epoch_end`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .history import resolve_mode
+
+
+class Callback:
+    """The base class: every hook does nothing and never stops training.
+
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, epoch, logs):
+    ...         print(epoch, round(logs["loss"], 2))
+    >>> PrintLoss().on_epoch_end(1, {"loss": 0.5})
+    1 0.5
+    """
+
+    model: Any = None
+    optimizer: Any = None
+
+    def on_train_begin(self, model: Any, optimizer: Any) -> None:
+        """Called once before training; the default keeps the model and the optimizer."""
+        self.model, self.optimizer = model, optimizer
+
+    def on_batch_end(self, step: int, logs: dict[str, float]) -> bool | None:
+        """Called after each optimizer step; return True to stop."""
+        return None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        """Called after each epoch; return True to stop."""
+        return None
+
+    def on_train_end(self) -> None:
+        """Called once when training ends without an error."""
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs, and by default put the
+    weights of the best epoch back at the end.
+
+    An epoch improves on the best value b when value < b − min_delta (mode "min") or
+    value > b + min_delta (mode "max"); "auto" is "max" for accuracy and r2, "min" otherwise.
+    NaN never improves.
+
+    >>> stopper = EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=False)
+    >>> [stopper.on_epoch_end(e, {"val_loss": v}) for e, v in enumerate([3, 2, 2.5, 2.1], 1)]
+    [False, False, False, True]
+    >>> stopper.best, stopper.best_epoch, stopper.stopped_epoch
+    (2.0, 2, 4)
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True) -> None:
+        if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be an int >= 0, got {patience!r}")
+        if not min_delta >= 0:
+            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
+        self.mode = resolve_mode(monitor, mode)
+        self.restore_best_weights = restore_best_weights
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = 0
+        self.stopped_epoch = 0
+        self.wait = 0
+        self.best_state: dict[str, np.ndarray] | None = None
+
+    def on_train_begin(self, model: Any, optimizer: Any) -> None:
+        super().on_train_begin(model, optimizer)
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = self.stopped_epoch = self.wait = 0
+        self.best_state = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        if self.monitor not in logs:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which this run does "
+                             f"not record; it records {', '.join(logs)} (pass "
+                             "validation_data to fit for 'val_...' values)")
+        value = float(logs[self.monitor])
+        if self._improves(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights and self.model is not None:
+                # A copy: the live parameters keep changing in place.
+                self.best_state = {name: tensor.data.copy()
+                                   for name, tensor in self.model.state_dict().items()}
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def on_train_end(self) -> None:
+        if self.restore_best_weights and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+    def _improves(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+
+class LRSchedulerCallback(Callback):
+    """Step a `stir.optim` schedule once per epoch; `ReduceLROnPlateau` is given the value of
+    `monitor` (default "val_loss").
+
+    >>> import stir
+    >>> from stir import optim
+    >>> opt = optim.SGD([stir.zeros(1, requires_grad=True)], lr=0.1)
+    >>> callback = LRSchedulerCallback(optim.StepLR(opt, step_size=1, gamma=0.5))
+    >>> _ = callback.on_epoch_end(1, {"loss": 1.0})
+    >>> opt.param_groups[0]["lr"]
+    0.05
+    """
+
+    def __init__(self, scheduler: Any, monitor: str = "val_loss") -> None:
+        from ..optim.schedules import LRScheduler, ReduceLROnPlateau
+
+        if not isinstance(scheduler, LRScheduler):
+            raise TypeError(f"LRSchedulerCallback needs a stir.optim schedule, got "
+                            f"{type(scheduler).__name__}")
+        self.scheduler, self.monitor = scheduler, monitor
+        self._needs_metric = isinstance(scheduler, ReduceLROnPlateau)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        if not self._needs_metric:
+            self.scheduler.step()
+            return False
+        if self.monitor not in logs:
+            raise ValueError(f"LRSchedulerCallback: ReduceLROnPlateau monitors "
+                             f"{self.monitor!r}, which this run does not record; it records "
+                             f"{', '.join(logs)}")
+        self.scheduler.step(logs[self.monitor])
+        return False

@@ -1,0 +1,331 @@
+"""`fit`, `evaluate` and `predict`: the training loop written once, over arrays in memory.
+
+`fit` runs PyTorch's loop (forward, loss, backward, step) over minibatches it cuts itself
+from x and y, shuffled by a seedable `stir.Generator`, records a `History`, shows a tqdm bar
+on a terminal, calls callbacks, and stops with a `TrainingError` the moment a loss or a
+gradient stops being finite, before that step changes any parameter.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from ..grad_mode import no_grad
+from ..random import Generator, default_generator
+from ..tensor import Tensor
+from .callbacks import Callback
+from .history import History
+from .metrics import resolve_metrics
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+EVAL_BATCH_SIZE = 256
+
+
+class TrainingError(FloatingPointError):
+    """Training stopped because the loss or a gradient was NaN or infinite.
+
+    `epoch` and `step` (the global optimizer step, both from 1) locate the bad step, `kind`
+    is "loss" or "gradient", `parameter` names the offending parameter for a gradient. The
+    parameters are those left by the last finite step: the bad one was not applied.
+    """
+
+    def __init__(self, message: str, epoch: int, step: int, kind: str,
+                 parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.kind, self.parameter = epoch, step, kind, parameter
+
+
+def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int | None = None,
+        steps: int | None = None, batch_size: int = 32, shuffle: bool = True,
+        validation_data: tuple[Any, Any] | None = None, metrics: Sequence[Any] = (),
+        callbacks: Iterable[Callback] = (), verbose: int = 1,
+        generator: Generator | None = None) -> History:
+    """Train `model` on (x, y) for `epochs` passes or `steps` optimizer steps; return History.
+
+    Each step minimizes `loss_fn(model(x_batch), y_batch)`, a scalar tensor (e.g.
+    `F.cross_entropy` or `nn.MSELoss()`), with `optimizer`. x and y are NumPy arrays or
+    tensors with the same first dimension; floating data is cast to the model's parameter
+    dtype (float32 stays float32), integer targets stay integers. Batches are reshuffled each
+    epoch from `generator` (default: the global one). The epoch loss is the mean over
+    samples of the batch losses; metrics ("accuracy", "mse", "mae", "r2" or functions of
+    (output, target) arrays) are computed over the whole epoch's outputs. Validation runs in
+    eval mode under `no_grad` after each epoch. `verbose`: 0 silent, 1 a progress bar when
+    stderr is a terminal, 2 a progress bar always.
+
+    >>> import numpy as np, stir
+    >>> import stir.nn.functional as F
+    >>> from stir import nn, optim
+    >>> stir.manual_seed(0)
+    <stir.random.Generator object at ...>
+    >>> x = np.random.default_rng(0).normal(size=(64, 2))
+    >>> y = (x[:, 0] > x[:, 1]).astype(np.int64)
+    >>> model = nn.Linear(2, 2)
+    >>> history = fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.5), x, y,
+    ...               epochs=20, metrics=["accuracy"], verbose=0)
+    >>> history["accuracy"][-1] > 0.9
+    True
+    """
+    if (epochs is None) == (steps is None):
+        raise ValueError("fit: give exactly one of epochs= (passes over the data) or steps= "
+                         f"(optimizer steps); got epochs={epochs!r}, steps={steps!r}")
+    for name, value in (("epochs", epochs), ("steps", steps)):
+        if value is not None and (not isinstance(value, (int, np.integer))
+                                  or isinstance(value, bool) or value < 1):
+            raise ValueError(f"fit: {name} must be an int >= 1, got {value!r}")
+    _check_batch_size("fit", batch_size)
+    dtype = _float_dtype(model)
+    x_data, y_data = _arrays("fit", x, y, dtype)
+    validation = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("fit: validation_data must be a pair (x_val, y_val)")
+        validation = _arrays("fit (validation_data)", *validation_data, dtype)
+    metric_fns = resolve_metrics(metrics)
+    callbacks = list(callbacks)
+    for callback in callbacks:
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks must be stir.training.Callback objects, got "
+                            f"{type(callback).__name__}")
+    random = (generator or default_generator).numpy
+    named = _named_optimizer_parameters(model, optimizer)
+
+    n = len(x_data)
+    batches_per_epoch = math.ceil(n / batch_size)
+    total_steps = steps if steps is not None else epochs * batches_per_epoch
+    epoch_count = epochs if epochs is not None else math.ceil(steps / batches_per_epoch)
+    history = History()
+    was_training = getattr(model, "training", True)
+    bar = tqdm(total=total_steps, unit="step", leave=True, dynamic_ncols=True,
+               disable=_bar_disabled(verbose), file=sys.stderr)
+    show_bar = not bar.disable
+    step = 0
+    try:
+        for callback in callbacks:
+            callback.on_train_begin(model, optimizer)
+        stop = False
+        for epoch in range(1, epoch_count + 1):
+            bar.set_description(f"epoch {epoch}/{epoch_count}", refresh=False)
+            lr = float(optimizer.param_groups[0]["lr"])
+            model.train()
+            loss_sum, seen, outputs, targets = 0.0, 0, [], []
+            started = time.perf_counter()
+            for index in _batches(n, batch_size, shuffle, random):
+                if step >= total_steps:
+                    break
+                step += 1
+                x_batch, y_batch = x_data[index], y_data[index]
+                output = model(Tensor(x_batch))
+                loss = _scalar_loss(loss_fn(output, Tensor(y_batch)))
+                loss_value = float(loss.data)
+                if not math.isfinite(loss_value):
+                    raise _non_finite("loss", epoch, step, loss_value)
+                optimizer.zero_grad()
+                loss.backward()
+                _check_gradients(named, epoch, step)
+                optimizer.step()
+                count = len(x_batch)
+                loss_sum += loss_value * count
+                seen += count
+                if metric_fns:
+                    outputs.append(output.data)
+                    targets.append(y_batch)
+                if show_bar:
+                    bar.update(1)
+                    rate = seen / max(time.perf_counter() - started, 1e-9)
+                    bar.set_postfix_str(f"loss={loss_sum / seen:.4g}, {rate:.0f} samples/s",
+                                        refresh=False)
+                for callback in callbacks:
+                    stop = bool(callback.on_batch_end(step, {"loss": loss_value})) or stop
+                if stop:
+                    break
+            rate = seen / max(time.perf_counter() - started, 1e-9)
+            logs = {"loss": loss_sum / seen}
+            if metric_fns:
+                all_outputs, all_targets = np.concatenate(outputs), np.concatenate(targets)
+                for name, metric in metric_fns.items():
+                    logs[name] = float(metric(all_outputs, all_targets))
+            if validation is not None:
+                results = _evaluate(model, loss_fn, *validation, metric_fns, EVAL_BATCH_SIZE)
+                logs.update({f"val_{key}": value for key, value in results.items()})
+            logs["lr"] = lr
+            history.append(logs)
+            bar.set_postfix_str(", ".join(f"{key}={value:.4g}" for key, value in logs.items())
+                                + f", {rate:.0f} samples/s")
+            for callback in callbacks:
+                stop = bool(callback.on_epoch_end(epoch, dict(logs))) or stop
+            if stop or step >= total_steps:
+                break
+        for callback in callbacks:
+            callback.on_train_end()
+    finally:
+        bar.close()
+        model.train(was_training)
+    return history
+
+
+def evaluate(model: Any, loss_fn: LossFn, x: Any, y: Any, metrics: Sequence[Any] = (),
+             batch_size: int = EVAL_BATCH_SIZE) -> dict[str, float]:
+    """The mean loss over samples and the metrics on (x, y), in eval mode under `no_grad`.
+
+    >>> import numpy as np, stir
+    >>> model = stir.nn.Linear(3, 1)
+    >>> results = evaluate(model, stir.nn.MSELoss(), np.ones((10, 3)), np.zeros((10, 1)),
+    ...                    metrics=["mae"])
+    >>> sorted(results)
+    ['loss', 'mae']
+    """
+    _check_batch_size("evaluate", batch_size)
+    x_data, y_data = _arrays("evaluate", x, y, _float_dtype(model))
+    return _evaluate(model, loss_fn, x_data, y_data, resolve_metrics(metrics), batch_size)
+
+
+def predict(model: Any, x: Any, batch_size: int = EVAL_BATCH_SIZE) -> np.ndarray:
+    """The model's outputs on x as one NumPy array, computed in batches in eval mode under
+    `no_grad`.
+
+    >>> import numpy as np, stir
+    >>> predict(stir.nn.Linear(3, 2), np.ones((5, 3))).shape
+    (5, 2)
+    """
+    _check_batch_size("predict", batch_size)
+    x_data = _array("predict", "x", x, _float_dtype(model))
+    outputs = []
+    with _eval_mode(model):
+        for index in _batches(len(x_data), batch_size, False, None):
+            outputs.append(_output_array(model(Tensor(x_data[index]))))
+    return np.concatenate(outputs)
+
+
+# ---------------------------------------------------------------- helpers
+def _evaluate(model: Any, loss_fn: LossFn, x_data: np.ndarray, y_data: np.ndarray,
+              metric_fns: dict[str, Any], batch_size: int) -> dict[str, float]:
+    loss_sum, outputs = 0.0, []
+    with _eval_mode(model):
+        for index in _batches(len(x_data), batch_size, False, None):
+            y_batch = y_data[index]
+            output = model(Tensor(x_data[index]))
+            loss_sum += float(_scalar_loss(loss_fn(output, Tensor(y_batch))).data) * len(y_batch)
+            if metric_fns:
+                outputs.append(_output_array(output))
+    results = {"loss": loss_sum / len(x_data)}
+    if metric_fns:
+        all_outputs = np.concatenate(outputs)
+        results.update({name: float(fn(all_outputs, y_data)) for name, fn in metric_fns.items()})
+    return results
+
+
+class _eval_mode:
+    """Eval mode and no_grad for a block; the model's previous mode is put back after."""
+
+    def __init__(self, model: Any) -> None:
+        self.model, self.no_grad = model, no_grad()
+
+    def __enter__(self) -> None:
+        self.was_training = getattr(self.model, "training", False)
+        if hasattr(self.model, "eval"):
+            self.model.eval()
+        self.no_grad.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.no_grad.__exit__(*exc_info)
+        if hasattr(self.model, "train"):
+            self.model.train(self.was_training)
+
+
+def _batches(n: int, batch_size: int, shuffle: bool, random: Any) -> Iterator[Any]:
+    # Without shuffling, slices: views, no copy of the data.
+    if not shuffle:
+        for start in range(0, n, batch_size):
+            yield slice(start, start + batch_size)
+        return
+    order = random.permutation(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def _bar_disabled(verbose: int) -> bool | None:
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
+    # None: tqdm shows the bar only when its stream is a terminal.
+    return {0: True, 1: None, 2: False}[verbose]
+
+
+def _check_batch_size(owner: str, batch_size: Any) -> None:
+    if (not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool)
+            or batch_size < 1):
+        raise ValueError(f"{owner}: batch_size must be an int >= 1, got {batch_size!r}")
+
+
+def _float_dtype(model: Any) -> np.dtype:
+    for parameter in getattr(model, "parameters", lambda: ())():
+        if parameter.data.dtype.kind == "f":
+            return parameter.data.dtype
+    return np.dtype(np.float32)
+
+
+def _array(owner: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    if array.ndim == 0:
+        raise ValueError(f"{owner}: {name} must have a first (sample) dimension, got a scalar")
+    if len(array) == 0:
+        raise ValueError(f"{owner}: {name} is empty (shape {array.shape}); there is nothing "
+                         "to train or evaluate on")
+    if array.dtype.kind == "f" and array.dtype != dtype:
+        array = array.astype(dtype)
+    elif array.dtype.kind not in "fiub":
+        raise TypeError(f"{owner}: {name} must hold numbers, got dtype {array.dtype}")
+    return array
+
+
+def _arrays(owner: str, x: Any, y: Any, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    x_data, y_data = _array(owner, "x", x, dtype), _array(owner, "y", y, dtype)
+    if len(x_data) != len(y_data):
+        raise ValueError(f"{owner}: x and y must have the same number of samples; x has "
+                         f"{len(x_data)} (shape {x_data.shape}), y has {len(y_data)} "
+                         f"(shape {y_data.shape})")
+    return x_data, y_data
+
+
+def _scalar_loss(loss: Any) -> Tensor:
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"loss_fn must return a scalar stir Tensor, got {type(loss).__name__}")
+    if loss.data.size != 1:
+        raise ValueError(f"loss_fn must return a scalar (one element), got shape "
+                         f"{loss.data.shape}; use reduction='mean' or call .mean()")
+    return loss
+
+
+def _output_array(output: Any) -> np.ndarray:
+    if not isinstance(output, Tensor):
+        raise TypeError(f"the model must return a stir Tensor, got {type(output).__name__}")
+    return output.data
+
+
+def _named_optimizer_parameters(model: Any, optimizer: Any) -> list[tuple[str, Tensor]]:
+    names = {id(p): name for name, p in getattr(model, "named_parameters", lambda: ())()}
+    return [(names.get(id(p), f"param_groups[{g}][{i}]"), p)
+            for g, group in enumerate(optimizer.param_groups)
+            for i, p in enumerate(group["params"])]
+
+
+def _check_gradients(named: list[tuple[str, Tensor]], epoch: int, step: int) -> None:
+    for name, parameter in named:
+        grad = parameter.grad
+        if grad is not None and not np.isfinite(grad.data).all():
+            raise _non_finite("gradient", epoch, step, None, name)
+
+
+def _non_finite(kind: str, epoch: int, step: int, value: float | None,
+                parameter: str | None = None) -> TrainingError:
+    what = (f"the loss is {value}" if kind == "loss"
+            else f"the gradient of {parameter!r} has NaN or infinite entries")
+    message = (f"training stopped at epoch {epoch}, step {step}: {what}. The step was not "
+               f"applied: the parameters are those after step {step - 1}. Try a smaller "
+               "learning rate, gradient clipping, or check the data for NaN/inf.")
+    return TrainingError(message, epoch, step, kind, parameter)
