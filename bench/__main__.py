@@ -1,5 +1,5 @@
-"""`python -m bench [--quick] [--only tiny,mnist,curious] [--out PATH]`: check, time, print,
-the results."""
+"""`python -m bench [--quick] [--only tiny,mnist,curious] [--out PATH]`: check, time, print
+and write the results."""
 
 from __future__ import annotations
 
