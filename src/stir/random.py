@@ -37,6 +37,9 @@ class Generator:
         self._seed, self._numpy = int(seed), None
         return self
 
+    def __repr__(self) -> str:
+        return f"Generator(seed={self._seed!r})"
+
     def get_state(self) -> dict[str, Any]:
         """The full state, as plain data (for checkpoints)."""
         return self.numpy.bit_generator.state

@@ -62,7 +62,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     >>> import stir.nn.functional as F
     >>> from stir import nn, optim
     >>> stir.manual_seed(0)
-    <stir.random.Generator object at ...>
+    Generator(seed=0)
     >>> x = np.random.default_rng(0).normal(size=(64, 2))
     >>> y = (x[:, 0] > x[:, 1]).astype(np.int64)
     >>> model = nn.Linear(2, 2)
