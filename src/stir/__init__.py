@@ -35,7 +35,8 @@ cat = concatenate
 clamp = clip
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
-_SUBPACKAGES = ("analysis", "classic", "data", "explicit", "features", "optim", "training")
+_SUBPACKAGES = ("analysis", "classic", "data", "explicit", "features", "optim", "plot",
+                "training")
 
 
 # The training loop, also on first use: it brings tqdm, which takes as long to import as a
@@ -60,7 +61,8 @@ __all__ = [
     "from_numpy", "full", "full_like", "Function", "Generator", "grad", "gradcheck",
     "GradcheckError", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "logsumexp",
     "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad", "ones",
-    "ones_like", "optim", "permute", "predict", "rand", "rand_like", "randn", "randn_like", "relu",
-    "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh",
-    "tensor", "Tensor", "training", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "ones_like", "optim", "permute", "plot", "predict", "rand", "rand_like", "randn", "randn_like",
+    "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum",
+    "tanh", "tensor", "Tensor", "training", "transpose", "unsqueeze", "where", "zeros",
+    "zeros_like",
 ]
