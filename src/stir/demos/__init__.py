@@ -1,0 +1,44 @@
+"""Runnable demos of the seed experiments: `stir demo NAME` or `stir.demos.DEMOS[NAME]()`.
+
+Each demo is a function `demo(out=DEFAULT_OUT, quick=False) -> dict[str, float]` that prints
+its numbers, writes its figures as PNGs under `out` (when matplotlib is installed) and
+returns the numbers by name; `quick=True` runs a reduced size in a second or two.
+
+>>> sorted(DEMOS)[:3]
+['activations', 'curious', 'paraboloid']
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ._common import DEFAULT_OUT, PLOT_HINT, DemoError, matplotlib_available
+from .activations import activations
+from .curious import curious
+from .paraboloid import paraboloid
+from .perceptron import perceptron
+from .warp import warp
+
+Demo = Callable[..., dict[str, float]]
+
+DEFAULT_DEMO = "curious"
+
+# In the order `stir --help` lists them.
+DEMOS: dict[str, Demo] = {
+    "curious": curious,
+    "paraboloid": paraboloid,
+    "perceptron": perceptron,
+    "activations": activations,
+    "warp": warp,
+}
+
+
+def summary(name: str) -> str:
+    """The first line of a demo's docstring, for the command's help."""
+    return (DEMOS[name].__doc__ or "").strip().splitlines()[0]
+
+
+__all__ = [
+    "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "DemoError", "PLOT_HINT", "activations",
+    "curious", "matplotlib_available", "paraboloid", "perceptron", "summary", "warp",
+]

@@ -1,0 +1,72 @@
+"""What every demo shares: where figures go, saving them, and the demo error."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+DEFAULT_OUT = "stir-demo-output"
+PLOT_HINT = 'install the plot extra with pip install "stir[plot]" to get the figures'
+
+
+class DemoError(RuntimeError):
+    """A demo cannot run here (for example, its data is missing); the message says why."""
+
+
+def matplotlib_available() -> bool:
+    """Whether matplotlib can be imported (the figures need it; the numbers do not)."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot with the file-only Agg backend, unless pyplot was already set up."""
+    import matplotlib
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")  # demos only write PNGs, so no window is ever needed
+    import matplotlib.pyplot as plt
+    return plt
+
+
+class Figures:
+    """Saves a demo's figures as PNGs under `out` and prints each path.
+
+    `save(name, draw)` calls draw(path), which must write the figure at path and return it.
+    Without matplotlib nothing is drawn and the hint is printed once.
+
+    >>> import tempfile
+    >>> figures = Figures(tempfile.mkdtemp(), "doc")
+    >>> figures.save("never", lambda path: None) if not matplotlib_available() else None
+    """
+
+    def __init__(self, out: str | Path, demo: str) -> None:
+        self.directory = Path(out)
+        self.demo = demo
+        self.paths: list[Path] = []
+        self._warned = False
+
+    def save(self, name: str, draw: Callable[[Path], Any]) -> Path | None:
+        """Draw figure `name` into <out>/<demo>_<name>.png; returns the path (None without
+        matplotlib)."""
+        if not matplotlib_available():
+            if not self._warned:
+                print(f"(no figures: {PLOT_HINT})")
+                self._warned = True
+            return None
+        path = self.directory / f"{self.demo}_{name}.png"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        plt = pyplot()
+        figure = draw(path)
+        if figure is not None:
+            if not path.exists():
+                figure.savefig(path, dpi=100, bbox_inches="tight")
+            plt.close(figure)
+        self.paths.append(path)
+        print(f"wrote {path}")
+        return path
+
+
+def heading(text: str) -> None:
+    """Print a demo's title line."""
+    print(f"== {text} ==")

@@ -1,0 +1,96 @@
+"""Seed 000's curious learning task: least squares, then a sum of 1024 ReLUs trained by SGD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import stir
+import stir.nn.functional as F
+from stir import nn
+from stir.classic import LeastSquares
+from stir.data import curious_curve
+
+from ._common import DEFAULT_OUT, Figures, heading
+
+
+def relu_sum(d: int, rng: np.random.Generator) -> nn.Sequential:
+    """h(x) = Σᵢ wᵢ·ReLU(aᵢx + bᵢ) as Linear(1 => d), ReLU, Linear(d => 1, no bias), with the
+    seed's start: aᵢ = ±1, bᵢ ~ U[-1, 1], wᵢ ~ N(0, 1).
+
+    >>> relu_sum(3, np.random.default_rng(0))(stir.zeros(2, 1)).shape
+    (2, 1)
+    """
+    hidden, output = nn.Linear(1, d), nn.Linear(d, 1, bias=False)
+    hidden.weight.data[...] = rng.choice([-1.0, 1.0], size=(d, 1))
+    hidden.bias.data[...] = rng.uniform(-1.0, 1.0, size=d)
+    output.weight.data[...] = rng.standard_normal((1, d))
+    return nn.Sequential(hidden, nn.ReLU(), output)
+
+
+def sgd_one_sample(model: nn.Sequential, x: np.ndarray, y: np.ndarray, steps: int, lr: float,
+                   rng: np.random.Generator) -> None:
+    """`steps` SGD steps, each on one random sample, on the seed's loss ½(h(x) - y)².
+
+    θ ← θ - lr·∇θ ½(h(xᵢ) - yᵢ)²; F.mse_loss is (h - y)², so it is halved.
+    """
+    hidden, _, output = model
+    parameters = [hidden.weight, hidden.bias, output.weight]
+    inputs, targets = stir.tensor(x), stir.tensor(y)
+    for i in rng.integers(0, len(x), size=steps):
+        prediction = F.linear(F.relu(F.linear(inputs[i:i + 1], hidden.weight, hidden.bias)),
+                              output.weight)
+        loss = 0.5 * F.mse_loss(prediction, targets[i:i + 1])
+        for parameter in parameters:
+            parameter.grad = None
+        loss.backward()
+        for parameter in parameters:
+            parameter.data -= lr * parameter.grad.data  # in place: no new arrays per step
+
+
+def mse(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """(1/n)·Σ (h(xᵢ) - yᵢ)²."""
+    with stir.no_grad():
+        return float(np.mean((model(stir.tensor(x)).data - y) ** 2))
+
+
+def curious(out: str | Path = DEFAULT_OUT, quick: bool = False, seed: int = 0) -> dict[str, float]:
+    """Seed 000's curious curve: least squares vs a sum of 1024 ReLUs trained by SGD.
+
+    Least squares on [1, x] (MSE ≈ 0.5), then h(x) = Σ wᵢ·ReLU(aᵢx + bᵢ) with
+    d = 1024 after 10 000 and 110 000 one-sample SGD steps at α = 1e-4 (≈ 0.1, then ≈ 0.03).
+    Quick: 1 000 + 2 000 steps. Returns the mean squared errors by name."""
+    heading("curious: y = cos(2x + 20x²) + 0.1·noise on [0, 1] (seed 000)")
+    rng = np.random.default_rng(seed)
+    x, y = curious_curve(256, seed=seed)
+    x_test, y_test = curious_curve(256, seed=seed + 1)
+    figures = Figures(out, "curious")
+    numbers: dict[str, float] = {}
+
+    line = LeastSquares(method="normal").fit(x, y)
+    numbers["least_squares_train_mse"] = float(np.mean((line.predict(x) - y) ** 2))
+    numbers["least_squares_test_mse"] = float(np.mean((line.predict(x_test) - y_test) ** 2))
+    a, b = float(np.ravel(line.coef_)[0]), float(np.ravel(line.intercept_)[0])
+    print(f"least squares y = {a:.3f}·x + {b:.3f}: train MSE "
+          f"{numbers['least_squares_train_mse']:.4f}, test MSE "
+          f"{numbers['least_squares_test_mse']:.4f}")
+    figures.save("least_squares", lambda path: stir.plot.fit_curve(
+        lambda xs: a * xs + b, x, y, x_test, y_test, lo=0.0, hi=1.0,
+        title="Linear regression", path=path))
+
+    model = relu_sum(1024, rng)
+    first, more = (1_000, 2_000) if quick else (10_000, 100_000)
+    for label, steps in (("first", first), ("total", first + more)):
+        sgd_one_sample(model, x, y, steps if label == "first" else more, 1e-4, rng)
+        train_error, test_error = mse(model, x, y), mse(model, x_test, y_test)
+        numbers[f"relu_{steps}_train_mse"], numbers[f"relu_{steps}_test_mse"] = (
+            train_error, test_error)
+        print(f"sum of 1024 ReLUs after {steps:>7,} SGD steps: train MSE {train_error:.4f}, "
+              f"test MSE {test_error:.4f}")
+        figures.save(f"relu_{steps}_steps", lambda path: stir.plot.fit_curve(
+            model, x, y, x_test, y_test, lo=0.0, hi=1.0,
+            title=f"Sum of ReLUs after {steps:,} steps", path=path))
+    figures.save("keypoints", lambda path: stir.plot.keypoints(
+        model, 0.0, 1.0, x, y, title="The trained network is piecewise linear", path=path))
+    return numbers
