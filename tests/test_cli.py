@@ -52,6 +52,9 @@ QUICK_EXPECTATIONS = {
     "perceptron": ("converged: True", ("accuracy", 1.0, 1.0)),
     "activations": ("sigmoid", ("relu", 1.0, 1.0)),
     "warp": ("collapsed to the origin", ("both_on", 0.05, 0.95)),
+    "bumps": ("16 bumps,  64 hidden units", ("bumps_16_max_error", 0.0, 0.3)),
+    "landscape": ("trained θ: L(α = 0)", ("trained_loss", 0.0, 0.2)),
+    "capacity": ("training accuracy", ("accuracy_20_0.001", 0.85, 1.0)),
 }
 
 

@@ -5,7 +5,7 @@ its numbers, writes its figures as PNGs under `out` (when matplotlib is installe
 returns the numbers by name; `quick=True` runs a reduced size in a second or two.
 
 >>> sorted(DEMOS)[:3]
-['activations', 'curious', 'paraboloid']
+['activations', 'bumps', 'capacity']
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from typing import Callable
 
 from ._common import DEFAULT_OUT, PLOT_HINT, DemoError, matplotlib_available
 from .activations import activations
+from .bumps import bumps
+from .capacity import capacity
 from .curious import curious
+from .landscape import landscape
 from .paraboloid import paraboloid
 from .perceptron import perceptron
 from .warp import warp
@@ -30,6 +33,9 @@ DEMOS: dict[str, Demo] = {
     "perceptron": perceptron,
     "activations": activations,
     "warp": warp,
+    "bumps": bumps,
+    "landscape": landscape,
+    "capacity": capacity,
 }
 
 
@@ -39,6 +45,7 @@ def summary(name: str) -> str:
 
 
 __all__ = [
-    "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "DemoError", "PLOT_HINT", "activations",
-    "curious", "matplotlib_available", "paraboloid", "perceptron", "summary", "warp",
+    "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "DemoError", "PLOT_HINT", "activations", "bumps",
+    "capacity", "curious", "landscape", "matplotlib_available", "paraboloid", "perceptron",
+    "summary", "warp",
 ]

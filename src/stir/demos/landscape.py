@@ -1,0 +1,84 @@
+"""Seed 003's 1-D slices of the loss landscape: L(θ + α·d) for random directions d."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import stir
+import stir.analysis
+import stir.nn.functional as F
+import stir.plot
+from stir import nn, optim
+from stir.data import moons
+
+from ._common import DEFAULT_OUT, Figures, heading, pyplot
+
+
+def slices(model: nn.Module, x: stir.Tensor, y: stir.Tensor, directions: int,
+           alphas: np.ndarray, seed: int) -> list[np.ndarray]:
+    """L(θ + α·dₖ) for k < directions, dₖ standard normal from seed + k, filter-normalized.
+
+    The same seeds give the same raw directions at every θ, so slices at two points of
+    training follow the same lines (each rescaled to that θ's filter norms).
+
+    >>> net = nn.MLP([2, 3, 2], dtype=stir.float64)
+    >>> x, y = stir.zeros(4, 2, dtype=stir.float64), stir.tensor([0, 1, 0, 1])
+    >>> [s.shape for s in slices(net, x, y, 2, np.linspace(-1, 1, 5), seed=0)]
+    [(5,), (5,)]
+    """
+    return [stir.analysis.loss_slice(model, F.cross_entropy, x, y, alphas=alphas,
+                                     generator=stir.Generator().manual_seed(seed + k),
+                                     normalization="filter")[1]
+            for k in range(directions)]
+
+
+def landscape(out: str | Path = DEFAULT_OUT, quick: bool = False,
+              seed: int = 0) -> dict[str, float]:
+    """Seed 003's loss-landscape slices: L(θ + α·d) around the initial and trained θ.
+
+    An MLP 2 → 32 → 32 → 2 is trained on 400 moons points (Adam, 1 500 steps); along 3
+    random filter-normalized directions d, α ∈ [-1, 1], prints L at α = 0 and the minimum
+    of each slice, at the initial and at the trained parameters (the trained θ sits at or
+    next to the bottom of every slice). Quick: 200 points, 150 steps, 2 directions. Returns the
+    losses by name."""
+    heading("landscape: 1-D slices L(θ + α·d) of a ReLU MLP's loss on moons (seed 003)")
+    n, steps, directions = (200, 150, 2) if quick else (400, 1_500, 3)
+    alphas = np.linspace(-1.0, 1.0, 21 if quick else 41)
+    X, y = moons(n, noise=0.15, seed=seed)
+    inputs, targets = stir.tensor(X, dtype=stir.float64), stir.tensor(y)
+    generator = stir.Generator().manual_seed(seed)
+    model = nn.MLP([2, 32, 32, 2], dtype=stir.float64, generator=generator)
+    numbers: dict[str, float] = {}
+    curves: dict[str, list[np.ndarray]] = {"initial": slices(model, inputs, targets,
+                                                             directions, alphas, seed)}
+    stir.fit(model, F.cross_entropy, optim.Adam(model.parameters(), lr=0.01), X, y,
+             steps=steps, batch_size=64, verbose=0, generator=generator)
+    curves["trained"] = slices(model, inputs, targets, directions, alphas, seed)
+    with stir.no_grad():
+        accuracy = float(np.mean(model(inputs).data.argmax(axis=1) == y))
+    numbers["trained_accuracy"] = accuracy
+    print(f"{n} moons points, MLP 2 → 32 → 32 → 2, {steps:,} Adam steps: training accuracy "
+          f"{accuracy:.3f}")
+    middle = len(alphas) // 2  # alphas is symmetric, so α = 0 is in the middle
+    for point, losses_list in curves.items():
+        numbers[f"{point}_loss"] = float(losses_list[0][middle])
+        print(f"{point:>7} θ: L(α = 0) = {losses_list[0][middle]:.4f}")
+        for k, losses in enumerate(losses_list):
+            lowest = int(np.argmin(losses))
+            numbers[f"{point}_min_{k}"] = float(losses[lowest])
+            print(f"         direction {k}: min L = {losses[lowest]:.4f} at α = "
+                  f"{alphas[lowest]:+.2f}, L(α = ±1) = {losses[0]:.3f}, {losses[-1]:.3f}")
+
+    def draw(path: Path):
+        plt = pyplot()
+        figure, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+        for ax, (point, losses_list) in zip(axes, curves.items()):
+            stir.plot.loss_slices(alphas, losses_list,
+                                  [f"direction {k}" for k in range(len(losses_list))],
+                                  title=f"Around the {point} parameters", ax=ax)
+        return figure
+
+    Figures(out, "landscape").save("slices", draw)
+    return numbers
