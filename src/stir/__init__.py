@@ -35,13 +35,15 @@ cat = concatenate
 clamp = clip
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
-_SUBPACKAGES = ("analysis", "classic", "data", "explicit", "features", "optim", "plot",
-                "training")
+_SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "features", "io",
+                "optim", "plot", "training")
 
 
 # The training loop, also on first use: it brings tqdm, which takes as long to import as a
 # third of NumPy.
 _TRAINING = ("fit", "evaluate", "predict")
+# Model files, on first use too (safetensors is imported only when a file is read or written).
+_FILES = ("save", "load", "ModelFormatError")
 
 
 def __getattr__(name: str) -> object:
@@ -51,18 +53,21 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f"{__name__}.{name}")
     if name in _TRAINING:
         return getattr(importlib.import_module(f"{__name__}.training"), name)
+    if name in _FILES:
+        return getattr(importlib.import_module(f"{__name__}.io"), name)
     raise AttributeError(f"module 'stir' has no attribute {name!r}")
 
 
 __all__ = [
-    "__version__", "abs", "analysis", "arange", "bool_", "cat", "clamp", "classic", "clip",
+    "__version__", "abs", "analysis", "arange", "bool_", "cat", "checkpoint", "clamp", "classic",
+    "clip",
     "concatenate", "Context", "cos", "data", "default_generator", "detect_anomaly", "enable_grad",
     "evaluate", "exp", "explicit", "features", "fit", "flatten", "float32", "float64",
     "from_numpy", "full", "full_like", "Function", "Generator", "grad", "gradcheck",
-    "GradcheckError", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "logsumexp",
+    "GradcheckError", "gradgradcheck", "io", "int32", "int64", "is_grad_enabled", "log", "logsumexp",
     "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad", "ones",
-    "ones_like", "optim", "permute", "plot", "predict", "rand", "rand_like", "randn", "randn_like",
-    "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum",
+    "ones_like", "ModelFormatError", "optim", "permute", "plot", "predict", "rand", "rand_like", "randn", "randn_like",
+    "relu", "reshape", "save", "load", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum",
     "tanh", "tensor", "Tensor", "training", "transpose", "unsqueeze", "where", "zeros",
     "zeros_like",
 ]
