@@ -3,12 +3,13 @@
 >>> from stir.training import fit, evaluate, predict, EarlyStopping
 """
 
-from .callbacks import Callback, EarlyStopping, LRSchedulerCallback
+from .callbacks import Callback, EarlyStopping, LRSchedulerCallback, ModelCheckpoint
 from .fit import TrainingError, evaluate, fit, predict
 from .history import History
 from .metrics import METRICS, accuracy, mae, mse, r2
 
 __all__ = [
     "accuracy", "Callback", "EarlyStopping", "evaluate", "fit", "History",
-    "LRSchedulerCallback", "mae", "METRICS", "mse", "predict", "r2", "TrainingError",
+    "LRSchedulerCallback", "mae", "METRICS", "ModelCheckpoint", "mse", "predict", "r2",
+    "TrainingError",
 ]

@@ -14,14 +14,14 @@ Epochs and steps are numbered from 1.
 Stopping on a non-finite loss or gradient is not a callback: `fit` always does it (see
 `stir.training.TrainingError`).
 
-A checkpoint callback (saving the model and optimizer every few epochs) is deliberately not
-here yet: it needs stir's checkpoint file format (safetensors, `stir.io`), which a later
-issue defines. Until then, save `model.state_dict()` from your own `on_epoch_end`.
+`ModelCheckpoint` saves the model and the optimizer every few epochs with
+`stir.checkpoint.save`, atomically, so an interrupted run keeps its last complete checkpoint.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -154,4 +154,45 @@ class LRSchedulerCallback(Callback):
                              f"{self.monitor!r}, which this run does not record; it records "
                              f"{', '.join(logs)}")
         self.scheduler.step(logs[self.monitor])
+        return False
+
+
+class ModelCheckpoint(Callback):
+    """Save a checkpoint (`stir.checkpoint`: model, optimizer, `scheduler` if given, epoch,
+    that epoch's logs and the random state) every `every` epochs.
+
+    `path` may contain "{epoch}" to keep one file per checkpoint; otherwise each save
+    replaces the last, atomically, so the file always holds a complete checkpoint.
+    `last_path` and `last_epoch` say what was saved last (None and 0 before the first).
+
+    >>> import stir, tempfile, os
+    >>> from stir import optim
+    >>> path = os.path.join(tempfile.mkdtemp(), "epoch{epoch}.ckpt")
+    >>> model = stir.nn.Linear(1, 1)
+    >>> callback = ModelCheckpoint(path, every=2)
+    >>> callback.on_train_begin(model, optim.SGD(model.parameters(), lr=0.1))
+    >>> [callback.on_epoch_end(epoch, {"loss": 1.0}) for epoch in (1, 2, 3)]
+    [False, False, False]
+    >>> os.path.basename(callback.last_path), callback.last_epoch
+    ('epoch2.ckpt', 2)
+    """
+
+    def __init__(self, path: str | Path, every: int = 1, scheduler: Any = None) -> None:
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"ModelCheckpoint: every must be an int >= 1, got {every!r}")
+        self.path, self.every, self.scheduler = str(path), every, scheduler
+        directory = Path(self.path.format(epoch=0)).parent
+        if not directory.is_dir():
+            raise FileNotFoundError(f"ModelCheckpoint: the folder {directory} does not exist")
+        self.last_path: Path | None = None
+        self.last_epoch = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        if epoch % self.every == 0:
+            from .. import checkpoint
+
+            self.last_path = checkpoint.save(
+                self.path.format(epoch=epoch), model=self.model, optimizer=self.optimizer,
+                scheduler=self.scheduler, epoch=epoch, logs=dict(logs))
+            self.last_epoch = epoch
         return False
