@@ -1,13 +1,15 @@
-"""The `stir` command: `stir demo [NAME] [--out DIR] [--quick]`, --help and --version.
+"""The `stir` command: `demo`, `train`, `predict` and `eval`, with --help on each.
 
-Exit status: 0 on success, 1 when a demo fails (one line on stderr, no traceback), 2 on a
-usage error such as an unknown demo name.
+Exit status: 0 on success; 1 when the work fails or is interrupted (one line on stderr, no
+traceback); 2 for bad input: a usage error, an unknown demo, a CSV or model file that
+cannot be used (the message names the file, line and column, or what is wrong).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 from ._version import __version__
 
@@ -24,6 +26,7 @@ def _demo_list() -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one subparser per subcommand."""
     from . import demos
+    from .commands import predict, train
     parser = argparse.ArgumentParser(
         prog="stir",
         description="stir: a small, fast, readable neural-network library on NumPy.",
@@ -44,34 +47,62 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"directory for the figures (default: ./{demos.DEFAULT_OUT})")
     demo.add_argument("--quick", action="store_true",
                       help="a reduced size that runs in a second or two")
+    train.add_parser(commands)
+    predict.add_parsers(commands)
     return parser
 
 
-def _run_demo(parser: argparse.ArgumentParser, name: str, out: str, quick: bool) -> int:
+def _run_demo(arguments: argparse.Namespace) -> int:
     from . import demos
-    if name not in demos.DEMOS:
-        parser.exit(EXIT_USAGE, f"stir demo: error: unknown demo {name!r}; choose one of: "
-                                f"{', '.join(demos.DEMOS)}\n")
-    try:
-        demos.DEMOS[name](out=out, quick=quick)
-    except KeyboardInterrupt:
-        print(f"stir demo {name}: interrupted", file=sys.stderr)
-        return EXIT_FAILURE
-    except Exception as error:  # the command's contract: one line on stderr, no traceback
-        message = " ".join(str(error).split()) or type(error).__name__
-        print(f"stir demo {name}: error: {message}", file=sys.stderr)
-        return EXIT_FAILURE
+    from .commands import UsageError
+    if arguments.name not in demos.DEMOS:
+        raise UsageError(f"unknown demo {arguments.name!r}; choose one of: "
+                         f"{', '.join(demos.DEMOS)}")
+    demos.DEMOS[arguments.name](out=arguments.out, quick=arguments.quick)
     return EXIT_OK
+
+
+def _runners() -> dict[str, Callable[[argparse.Namespace], int]]:
+    from .commands import predict, train
+    return {"demo": _run_demo, "train": train.run, "predict": predict.run_predict,
+            "eval": predict.run_eval}
+
+
+def _bad_input_errors(command: str) -> tuple[type[BaseException], ...]:
+    """What a user's input can cause: reported as such, with exit status 2. (A demo whose
+    data is missing has failed, status 1: its input was fine.)"""
+    from .commands import UsageError
+    if command == "demo":
+        return (UsageError,)
+    from .data.csv_files import CSVError
+    from .io.errors import ModelFormatError
+    return UsageError, CSVError, ModelFormatError, FileNotFoundError, IsADirectoryError
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); returns the exit status."""
     parser = build_parser()
     arguments = parser.parse_args(argv)
-    if arguments.command == "demo":
-        return _run_demo(parser, arguments.name, arguments.out, arguments.quick)
-    parser.print_help()
-    return EXIT_OK
+    if arguments.command is None:
+        parser.print_help()
+        return EXIT_OK
+    label = f"stir {arguments.command}" + (f" {arguments.name}"
+                                           if arguments.command == "demo" else "")
+    try:
+        return _runners()[arguments.command](arguments)
+    except KeyboardInterrupt:
+        print(f"{label}: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except _bad_input_errors(arguments.command) as error:
+        print(f"{label}: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # the command's contract: one line on stderr, no traceback
+        print(f"{label}: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 if __name__ == "__main__":

@@ -166,11 +166,12 @@ def load_csv(
 
 def read_features(
     path: str | Path, feature_names: Sequence[str], allow_extra: bool = False,
+    ignore: Sequence[str] = (),
 ) -> Array:
     """The columns `feature_names` of a CSV, in that order, as float32 (n, d) for prediction.
 
-    Missing columns are an error; so are extra ones unless `allow_extra` (for instance a
-    file that still holds the target column).
+    Missing columns are an error; so are extra ones, unless `allow_extra` or they are
+    named in `ignore` (for instance the target column of a labelled file).
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "new.csv")
@@ -180,14 +181,25 @@ def read_features(
     """
     name = str(path)
     header, lines, rows = _read_table(name)
+    return _select_features(name, header, lines, rows, feature_names,
+                            ignore=header if allow_extra else ignore,
+                            extra_hint="" if ignore else " (pass allow_extra=True to ignore them)")
+
+
+def _select_features(
+    name: str, header: list[str], lines: list[int], rows: list[list[str]],
+    feature_names: Sequence[str], ignore: Sequence[str], extra_hint: str = "",
+) -> Array:
+    """The columns `feature_names` as float32 (n, d); a CSVError names missing columns and
+    extra ones that are not in `ignore`."""
     missing = [f for f in feature_names if f not in header]
-    extra = [h for h in header if h not in feature_names]
-    if missing or (extra and not allow_extra):
+    extra = [h for h in header if h not in feature_names and h not in ignore]
+    if missing or extra:
         parts = []
         if missing:
             parts.append(f"missing column(s) {missing}")
-        if extra and not allow_extra:
-            parts.append(f"extra column(s) {extra} (pass allow_extra=True to ignore them)")
+        if extra:
+            parts.append(f"extra column(s) {extra}{extra_hint}")
         raise CSVError(
             f"{name}: line 1: the columns do not match the model's features "
             f"{list(feature_names)}: {'; '.join(parts)}"
@@ -195,6 +207,49 @@ def read_features(
     columns = [header.index(f) for f in feature_names]
     table = [[row[i] for i in columns] for row in rows]
     return _numeric(name, header, lines, table, columns).astype(np.float32)
+
+
+def read_labeled(
+    path: str | Path, feature_names: Sequence[str], target: str, classes: Sequence[Any] | None,
+) -> tuple[Array, Array]:
+    """Features (as `read_features`) and the target of a CSV, to evaluate a trained model:
+    class indices into `classes` (int64), or float32 (n, 1) values when `classes` is None.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "test.csv")
+    >>> _ = open(path, "w").write("kind,weight\\ndog,30\\ncat,4\\n")
+    >>> X, y = read_labeled(path, ["weight"], "kind", ["cat", "dog"])
+    >>> X.tolist(), y.tolist()
+    ([[30.0], [4.0]], [1, 0])
+    """
+    name = str(path)
+    header, lines, rows = _read_table(name)
+    if target not in header:
+        raise CSVError(f"{name}: line 1: no target column {target!r}; the columns are {header}")
+    X = _select_features(name, header, lines, rows, feature_names, ignore=[target])
+    column = header.index(target)
+    values = [row[column] for row in rows]
+    if classes is None:
+        y = _numeric(name, header, lines, [[v] for v in values], [column])
+        return X, y.astype(np.float32)
+    index = {_label_key(label): i for i, label in enumerate(classes)}
+    y = np.empty(len(values), dtype=np.int64)
+    for i, (line, value) in enumerate(zip(lines, values)):
+        key = _label_key(value.strip())
+        if key not in index:
+            raise CSVError(f"{name}: line {line}, column {target!r}: {value.strip()!r} is not "
+                           f"one of the classes the model knows: {list(classes)}")
+        y[i] = index[key]
+    return X, y
+
+
+def _label_key(label: Any) -> str:
+    """One spelling per label, so the file's "1", "1.0" and the saved 1 all match."""
+    try:
+        number = float(label)
+    except (TypeError, ValueError):
+        return str(label)
+    return str(int(number)) if number.is_integer() else repr(number)
 
 
 def _read_table(name: str) -> tuple[list[str], list[int], list[list[str]]]:

@@ -1,0 +1,187 @@
+"""`stir train DATA.csv --target COL`: fit an MLP to a CSV file and save it with its
+preprocessing.
+
+The rows are split into training and validation (seeded); features are standardized with
+the training rows' statistics, and so is a regression target. The network is trained with
+early stopping on the validation loss (the best epoch's weights are kept) and a checkpoint
+after every epoch, written atomically, so Ctrl-C leaves the last complete one. The report
+puts the validation metrics next to a trivial baseline's: the majority class, or the mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import nn, optim
+from ..data.csv_files import CSVDataset, load_csv
+from ..nn import functional as F
+from ..random import manual_seed
+from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
+from . import UsageError
+from .trained_model import TrainedModel
+
+OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
+              "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
+DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "rmsprop": 1e-3, "adagrad": 1e-2}
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """The `train` subcommand's arguments."""
+    parser = commands.add_parser(
+        "train", help="fit an MLP to a CSV file and save it with its preprocessing",
+        description=__doc__.split("\n\n")[0].replace("`", ""),
+        epilog="example: stir train houses.csv --target price --hidden 64,64 --epochs 50",
+    )
+    parser.add_argument("csv", metavar="DATA.csv", help="training data: a header row, numeric "
+                        "feature columns and the target column")
+    parser.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    parser.add_argument("--task", choices=("auto", "classification", "regression"),
+                        default="auto", help="default: auto (classes when the target is text or "
+                        "a few repeated integers)")
+    parser.add_argument("--hidden", type=_widths, default=[64, 64], metavar="W,W,...",
+                        help="hidden layer widths (default: 64,64; 'none' for a linear model)")
+    parser.add_argument("--activation", default="relu", help="default: relu")
+    parser.add_argument("--epochs", type=_positive(int), default=100, metavar="N",
+                        help="most passes over the data (default: 100)")
+    parser.add_argument("--batch-size", type=_positive(int), default=32, metavar="N")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    parser.add_argument("--lr", type=_positive(float), metavar="X",
+                        help="learning rate (default: 0.001 for adam, 0.01 for sgd)")
+    parser.add_argument("--validation", type=float, default=0.2, metavar="FRACTION",
+                        help="fraction of rows held out (default: 0.2)")
+    parser.add_argument("--patience", type=_positive(int), default=10, metavar="N",
+                        help="stop after N epochs without a better validation loss")
+    parser.add_argument("--seed", type=int, default=0, help="for the split, the initial "
+                        "weights and the shuffling (default: 0)")
+    parser.add_argument("--out", metavar="MODEL", help="where to save the model (default: "
+                        "DATA.safetensors in the current folder)")
+    parser.add_argument("--checkpoint", metavar="PATH", help="checkpoint written after each "
+                        "epoch (default: MODEL with .checkpoint before its suffix)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Train, report, save; returns the exit status."""
+    out = Path(arguments.out or Path(arguments.csv).with_suffix(".safetensors").name)
+    checkpoint = Path(arguments.checkpoint or out.with_suffix(".checkpoint" + out.suffix))
+    if not 0 <= arguments.validation < 1:
+        raise UsageError(f"--validation must be in [0, 1), got {arguments.validation}")
+    try:
+        nn.make_activation(arguments.activation)
+    except ValueError as error:
+        raise UsageError(f"--activation: {error}") from None
+    data = load_csv(arguments.csv, arguments.target, task=arguments.task,
+                    validation=arguments.validation, seed=arguments.seed)
+    manual_seed(arguments.seed)
+    trained, y_train, y_val = _prepare(data, arguments)
+    print(_describe_data(data))
+    lr = arguments.lr or DEFAULT_LR[arguments.optimizer]
+    optimizer = OPTIMIZERS[arguments.optimizer](trained.model.parameters(), lr=lr)
+    print(f"model: MLP {trained.model.architecture} ({arguments.activation}), "
+          f"{trained.model.parameter_count():,} parameters; {arguments.optimizer} lr {lr:g}, "
+          f"up to {arguments.epochs} epochs of batch {arguments.batch_size}")
+    has_validation = len(data.X_val) > 0
+    saver = ModelCheckpoint(checkpoint)
+    callbacks = [saver]
+    if has_validation:
+        callbacks.append(EarlyStopping("val_loss", patience=arguments.patience))
+    loss_fn = F.cross_entropy if trained.task == "classification" else F.mse_loss
+    try:
+        history = fit(trained.model, loss_fn, optimizer, data.X_train, y_train,
+                      epochs=arguments.epochs, batch_size=arguments.batch_size,
+                      validation_data=(data.X_val, y_val) if has_validation else None,
+                      callbacks=callbacks, verbose=0 if arguments.quiet else 1)
+    except KeyboardInterrupt:
+        where = (f"the last complete checkpoint (epoch {saver.last_epoch}) is {saver.last_path}"
+                 if saver.last_path else "no epoch finished, so there is no checkpoint")
+        print(f"stir train: interrupted; {where}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"trained {len(history)} epochs" + (f" (stopped early; weights of epoch "
+                                              f"{callbacks[1].best_epoch} kept)"
+                                              if len(history) < arguments.epochs else ""))
+    rows, split = (data.X_val, data.y_val), "validation"
+    if not has_validation:
+        rows, split = (data.X_train, data.y_train), "training (no validation rows)"
+    for line in _report(trained, *rows, data.y_train, split):
+        print(line)
+    trained.save(out, {"epochs": len(history), "optimizer": arguments.optimizer, "lr": lr,
+                       "activation": arguments.activation, "source": str(arguments.csv)})
+    print(f"saved the model to {out} (checkpoint: {saver.last_path})")
+    return EXIT_OK
+
+
+def _prepare(data: CSVDataset, arguments: argparse.Namespace
+             ) -> tuple[TrainedModel, np.ndarray, np.ndarray]:
+    """The untrained model with its preprocessing, and the targets as the network sees them."""
+    classification = data.task == "classification"
+    outputs = len(data.classes) if classification else 1
+    architecture = [len(data.feature_names), *arguments.hidden, outputs]
+    model = nn.MLP(architecture, activation=arguments.activation)
+    trained = TrainedModel(model, data.feature_names, data.target, data.task,
+                           data.standardizer, list(data.classes))
+    if classification:
+        return trained, data.y_train, data.y_val
+    trained.target_mean = float(data.y_train.mean())
+    trained.target_std = float(data.y_train.std()) or 1.0
+    scale = (lambda y: ((y - trained.target_mean) / trained.target_std).astype(np.float32))
+    return trained, scale(data.y_train), scale(data.y_val)
+
+
+def _describe_data(data: CSVDataset) -> str:
+    kind = (f"classification, {len(data.classes)} classes" if data.task == "classification"
+            else "regression")
+    return (f"data: {data.path}: {len(data.X_train)} training rows, {len(data.X_val)} "
+            f"validation rows, {len(data.feature_names)} features; target {data.target!r} "
+            f"({kind})")
+
+
+def _report(trained: TrainedModel, X: np.ndarray, y: np.ndarray, y_train: np.ndarray,
+            split: str) -> list[str]:
+    """Metrics on (X, y) (already standardized) beside the trivial baseline's."""
+    raw = predict(trained.model, X)
+    if trained.task == "classification":
+        majority = int(np.bincount(y_train, minlength=len(trained.classes)).argmax())
+        baseline = float(np.mean(y == majority))
+        return [f"{split} accuracy {metrics.accuracy(raw, y):.4f}  (baseline, always "
+                f"{trained.classes[majority]!r}: {baseline:.4f})"]
+    values = raw[:, 0] * trained.target_std + trained.target_mean
+    target = y[:, 0]
+    mean = np.full_like(target, float(y_train.mean()))
+    return [f"{split} mse {metrics.mse(values, target):.4g}  mae {metrics.mae(values, target):.4g}"
+            f"  r2 {metrics.r2(values, target):.4f}",
+            f"  (baseline, always the training mean {mean[0]:.4g}: mse "
+            f"{metrics.mse(mean, target):.4g}  mae {metrics.mae(mean, target):.4g}  r2 "
+            f"{metrics.r2(mean, target):.4f})"]
+
+
+def _widths(text: str) -> list[int]:
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        widths = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths like 64,64, got {text!r}") from None
+    if any(width < 1 for width in widths):
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return widths
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
