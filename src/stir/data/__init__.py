@@ -10,6 +10,7 @@ Synthetic sets, CSV and IDX readers return NumPy arrays (float32 features, int64
 """
 
 from .csv_files import CSVDataset, CSVError, Standardizer, load_csv, read_features
+from .digits import Digits, DigitsNotFoundError, load_digits
 from .idx import MNIST, DatasetNotFoundError, IDXError, load_mnist, read_idx, write_idx
 from .loader import DataLoader
 from .synthetic import (
@@ -19,7 +20,8 @@ from .synthetic import (
 
 __all__ = [
     "blobs", "circles", "CSVDataset", "CSVError", "curious_curve", "DataLoader",
-    "DatasetNotFoundError", "IDXError", "INCOME_DEBT_BIAS", "INCOME_DEBT_WEIGHT", "income_debt",
-    "load_csv", "load_mnist", "MNIST", "moons", "paraboloid", "read_features", "read_idx",
-    "spirals", "Standardizer", "write_idx", "xor",
+    "DatasetNotFoundError", "Digits", "DigitsNotFoundError", "IDXError", "INCOME_DEBT_BIAS",
+    "INCOME_DEBT_WEIGHT", "income_debt", "load_csv", "load_digits", "load_mnist", "MNIST",
+    "moons", "paraboloid", "read_features", "read_idx", "spirals", "Standardizer", "write_idx",
+    "xor",
 ]

@@ -17,6 +17,7 @@ from .activations import activations
 from .bumps import bumps
 from .capacity import capacity
 from .curious import curious
+from .digits import digits
 from .landscape import landscape
 from .paraboloid import paraboloid
 from .perceptron import perceptron
@@ -36,6 +37,7 @@ DEMOS: dict[str, Demo] = {
     "bumps": bumps,
     "landscape": landscape,
     "capacity": capacity,
+    "digits": digits,
 }
 
 
@@ -46,6 +48,6 @@ def summary(name: str) -> str:
 
 __all__ = [
     "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "DemoError", "PLOT_HINT", "activations", "bumps",
-    "capacity", "curious", "landscape", "matplotlib_available", "paraboloid", "perceptron",
-    "summary", "warp",
+    "capacity", "curious", "digits", "landscape", "matplotlib_available", "paraboloid",
+    "perceptron", "summary", "warp",
 ]
