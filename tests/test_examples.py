@@ -1,0 +1,166 @@
+"""The scripts in examples/: each runs at its quick size, returns sensible numbers, writes its
+figures, and uses only stir's public API. New examples are found by glob; each needs an entry
+in EXPECTED saying what its numbers must show."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+import pytest
+
+import stir
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.py"))
+HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+
+
+def load(path: Path) -> ModuleType:
+    """Import an example by its path, as `python examples/NAME.py` would run it."""
+    spec = importlib.util.spec_from_file_location(f"stir_example_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def close(value: float, expected: float, tolerance: float = 1e-4) -> bool:
+    return abs(value - expected) <= tolerance
+
+
+# What the quick run of each example must show, by name: (what it means, check of the numbers).
+EXPECTED: dict[str, list[tuple[str, Callable[[dict], bool]]]] = {
+    "activations": [
+        ("autograd agrees with central differences", lambda n: n["max_difference"] < 1e-6),
+        ("ReLU'(0.5) = 1", lambda n: n["relu_slope_at_0.5"] == 1.0),
+        ("σ'(0.5) = σ(0.5)(1 - σ(0.5))",
+         lambda n: close(n["sigmoid_slope_at_0.5"], 0.2350037)),
+        ("tanh'(0.5) = 1 - tanh²(0.5)",
+         lambda n: close(n["tanh_slope_at_0.5"], 1 - math.tanh(0.5) ** 2)),
+    ],
+    "bumps": [
+        ("more bumps, smaller error", lambda n: n["4_bumps_max_error"] > n["16_bumps_max_error"]
+         > n["64_bumps_max_error"]),
+        ("64 bumps are within 0.06 of f", lambda n: n["64_bumps_max_error"] < 0.06),
+        ("the trained network fits", lambda n: n["trained_max_error"] < 0.3),
+    ],
+    "capacity": [
+        ("accuracies are better than chance",
+         lambda n: all(0.6 < value <= 1.0 for value in n.values())),
+        ("λ = 0.1 fits the training set less than λ = 0",
+         lambda n: n["train_accuracy_20_0.1"] < n["train_accuracy_20_0.0"]),
+        ("3 hidden units fit less than 20", lambda n: n["train_accuracy_3_0.0"]
+         < n["train_accuracy_20_0.0"]),
+    ],
+    "curious_curve": [
+        ("least squares has MSE ≈ 0.5", lambda n: 0.4 < n["line_train_mse"] < 0.6
+         and 0.4 < n["line_test_mse"] < 0.6),
+        ("the ReLUs beat the line", lambda n: n["relu_1500_train_mse"] < 0.7 * n["line_train_mse"]
+         and n["relu_1500_test_mse"] < 0.7 * n["line_test_mse"]),
+    ],
+    "custom_function": [
+        ("gradcheck passes ReLU and MatVec",
+         lambda n: n["gradcheck_relu"] == 1.0 and n["gradcheck_matvec"] == 1.0),
+        ("gradcheck catches MyMM's wrong backward", lambda n: n["gradcheck_mymm"] == 0.0),
+        ("training with them lowers the loss", lambda n: n["last_loss"] < n["first_loss"] / 3),
+    ],
+    "landscape": [
+        ("training lowers the loss", lambda n: n["trained_loss"] < 0.2 * n["initial_loss"]),
+        ("the trained θ is in a valley", lambda n: n["trained_edge_loss"] > n["trained_loss"]),
+        ("the network learns", lambda n: n["accuracy"] > 0.9),
+    ],
+    "paraboloid": [
+        ("autograd equals hand-written backprop", lambda n: n["gradient_difference"] < 1e-10),
+        ("the cost decreased", lambda n: n["cost"] < n["cost_before"] / 10 and n["cost"] < 0.05),
+    ],
+    "perceptron": [
+        ("separable data is learned exactly", lambda n: n["accuracy"] == 1.0),
+        ("the seed's raw steps converge, slowly",
+         lambda n: n["raw_converged"] == 1.0 and n["raw_updates"] > 10 * n["updates"]),
+        ("the learned slope is near the true 2", lambda n: 1.5 < n["slope"] < 2.5),
+    ],
+    "warp": [
+        ("no line separates the points in x", lambda n: n["x_converged"] == 0.0
+         and n["x_best_accuracy"] < 1.0),
+        ("a line does in h", lambda n: n["h_converged"] == 1.0 and n["h_accuracy"] == 1.0),
+    ],
+}
+
+
+def test_examples_are_found() -> None:
+    assert len(EXAMPLES) >= 9, [path.name for path in EXAMPLES]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
+def test_example_runs_quick(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    numbers = load(path).main(out=tmp_path, quick=True)
+    printed = capsys.readouterr().out
+    assert isinstance(numbers, dict) and numbers, f"{path.name}: main must return its numbers"
+    bad = {key: value for key, value in numbers.items()
+           if not isinstance(value, (int, float)) or not math.isfinite(value)}
+    assert not bad, f"{path.name}: numbers that are not finite: {bad}"
+    assert path.stem in EXPECTED, f"{path.name}: add what its numbers must show to EXPECTED"
+    failed = [meaning for meaning, check in EXPECTED[path.stem] if not check(numbers)]
+    assert not failed, f"{path.name}: {failed}; numbers {numbers}"
+    figures = sorted(tmp_path.glob("*.png"))
+    if HAS_MATPLOTLIB:
+        assert figures and all(figure.stat().st_size > 1000 for figure in figures), figures
+        assert all(f"wrote {figure}" in printed for figure in figures)
+    else:
+        assert not figures and 'pip install "stir[plot]"' in printed
+
+
+def test_example_without_matplotlib_prints_the_hint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    module = load(EXAMPLES_DIR / "perceptron.py")
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "matplotlib" else find_spec(name, *args))
+    numbers = module.main(out=tmp_path, quick=True)
+    assert numbers["accuracy"] == 1.0
+    assert 'pip install "stir[plot]"' in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.png"))
+
+
+def imported_names(source: str) -> list[str]:
+    """Every module and name an example imports, as dotted paths."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
+def test_example_uses_only_public_api(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    private = [name for name in imported_names(source) if name.startswith("stir")
+               and (any(part.startswith("_") for part in name.split("."))
+                    or name.startswith("stir.demos"))]
+    assert not private, f"{path.name} imports private names: {private}"
+    assert not re.search(r"\bstir(\.\w+)*\.(_|demos\b)", source), \
+        f"{path.name} uses a private name or stir.demos"
+    assert 'if __name__ == "__main__":' in source and "def main(" in source
+
+
+def test_example_runs_as_a_script(tmp_path: Path) -> None:
+    source_root = str(Path(stir.__file__).resolve().parents[1])  # wherever stir is imported from
+    env = {**os.environ, "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, str(EXAMPLES_DIR / "activations.py"), "--quick"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "largest |autograd - central difference|" in result.stdout
+    if HAS_MATPLOTLIB:
+        assert (tmp_path / "stir-examples" / "activations.png").exists()
