@@ -9,7 +9,6 @@ Prints σ and σ' at x = -2, -0.5, 0.5, 2 and the largest disagreement with the 
 draws every σ and σ'. `--quick` changes nothing: it is already fast.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -46,13 +45,11 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
     numbers["max_difference"] = worst
     print(f"largest |autograd - central difference| over all of them: {worst:.1e}")
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
-    import matplotlib.pyplot as plt
-    path = Path(out) / "activations.png"
-    plt.close(stir.plot.activations(NAMES, path=path))  # σ solid, σ' dashed, one panel each
-    print(f"wrote {path}")
+    figure = stir.plot.activations(NAMES)  # σ solid, σ' dashed, one panel each
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'activations.png')}")
     return numbers
 
 

@@ -10,7 +10,6 @@ bumps and of the trained network, and how many of each network's kinks lie in [0
 draws them. `--quick`: 300 Adam steps instead of 3 000.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 
 import stir
 import stir.analysis
+import stir.plot
 import stir.nn.functional as F
 from stir import nn, optim
 
@@ -59,8 +59,8 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
               f"{error:.4f}, kinks in [0, 1]: {inside}")
     print(f"(trained by Adam for {steps:,} steps on 251 points)")
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
@@ -76,11 +76,7 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
         right.plot(x, curve, linewidth=1.2, label=name)
     right.set(title="sums of bumps and a trained network", xlabel="x")
     right.legend(loc="lower left", fontsize="x-small")
-    path = Path(out) / "bumps.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'bumps.png')}")
     return numbers
 
 

@@ -9,7 +9,6 @@ Prints the training and test accuracy of each network; draws their decision regi
 `--quick`: 200 Adam steps instead of 2 000.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -56,19 +55,15 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
         numbers[f"test_accuracy_{hidden}_{strength}"] = test_accuracy
         print(f"{hidden:>12} {strength:>6} {train_accuracy:>7.3f} {test_accuracy:>7.3f}")
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(2, 3, figsize=(11, 7), layout="constrained")
     for ax, model, (hidden, strength) in zip(axes.ravel(), models, SETTINGS):
         stir.plot.decision_boundary(model, X, y, resolution=100, ax=ax,
                                     title=f"{hidden} hidden units, λ = {strength}")
-    path = Path(out) / "capacity.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'capacity.png')}")
     return numbers
 
 

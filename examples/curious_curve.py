@@ -10,7 +10,6 @@ Prints the train and test MSE of the line, then of h after 10 000 and 110 000 st
 seed's two training cells); draws both fits. `--quick`: 500 + 1 000 steps.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -67,8 +66,8 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
               f"{numbers[f'relu_{steps}_train_mse']:.4f}, test MSE "
               f"{numbers[f'relu_{steps}_test_mse']:.4f}")
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
@@ -77,11 +76,7 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
                         lo=0.0, hi=1.0, title="Least squares line", ax=left)
     stir.plot.fit_curve(model, x, y, x_test, y_test, lo=0.0, hi=1.0,
                         title=f"Sum of 1024 ReLUs, {done:,} SGD steps", ax=right)
-    path = Path(out) / "curious_curve.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'curious_curve.png')}")
     return numbers
 
 

@@ -11,13 +11,13 @@ Prints the three gradchecks and the loss at the start and the end of training; d
 loss. `--quick`: 300 SGD steps instead of 3 000.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 
 import stir
+import stir.plot
 
 
 class ReLU(stir.Function):
@@ -104,19 +104,15 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
     numbers = {**{f"gradcheck_{k}": float(v) for k, v in checks.items()},
                "first_loss": first, "last_loss": last}
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     ax.semilogy(np.convolve(losses, np.ones(20) / 20, mode="valid"))
     ax.set(title="training with ReLU and MatVec", xlabel="SGD step",
            ylabel="loss, mean of 20 steps")
-    path = Path(out) / "custom_function.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'custom_function.png')}")
     return numbers
 
 

@@ -11,7 +11,6 @@ Prints the training accuracy and, for each slice, L at α = 0 and at α = ±1; d
 `--quick`: 100 Adam steps instead of 1 000.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -52,19 +51,15 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
         print(f"{point:>8} θ: L = {losses[0][10]:.4f}; along each direction, L(α = -1) and "
               f"L(α = +1): " + ", ".join(f"{s[0]:.2f} and {s[-1]:.2f}" for s in losses))
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     for ax, (point, losses) in zip(axes, curves.items()):
         stir.plot.loss_slices(ALPHAS, losses, [f"direction {k}" for k in range(3)],
                               title=f"around the {point} θ", ax=ax)
-    path = Path(out) / "landscape.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'landscape.png')}")
     return numbers
 
 

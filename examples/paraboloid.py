@@ -9,7 +9,6 @@ Prints that difference and the cost before and after training (the seed reports 
 draws the target and the learned surface. `--quick`: 2 000 iterations.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -65,19 +64,15 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
           f"{numbers['cost_before']:.4f} at the start, {numbers['cost']:.5f} after "
           f"{iterations:,} iterations (the seed reports 0.00343)")
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(1, 2, figsize=(10, 4.2), subplot_kw={"projection": "3d"})
     stir.plot.surface(lambda p: 1 - (p ** 2).sum(axis=1), title="1 - |x|²", ax=axes[0])
     stir.plot.surface(model, title=f"N(x), cost {numbers['cost']:.4f}", ax=axes[1])
     axes[1].set_zlim(axes[0].get_zlim())  # the same scale, so the two can be compared
-    path = Path(out) / "paraboloid.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'paraboloid.png')}")
     return numbers
 
 

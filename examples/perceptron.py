@@ -10,12 +10,12 @@ draws the accuracy after each update and both hyperplanes. `--quick` changes not
 is already fast.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 
+import stir.plot
 from stir.classic import Perceptron
 from stir.data import INCOME_DEBT_BIAS, INCOME_DEBT_WEIGHT, income_debt
 
@@ -45,8 +45,8 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
                "raw_updates": float(sum(raw.mistakes_per_epoch)),
                "raw_converged": float(raw.converged_), "slope": float(w[0])}
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure, (curve, plane) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
@@ -59,11 +59,7 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
     plane.plot(income, w[0] * income + b, "k--", label="learned hyperplane")
     plane.set(xlim=(0, SCALE), ylim=(0, SCALE), xlabel="income", ylabel="debt")
     plane.legend(loc="upper left", fontsize="small")
-    path = Path(out) / "perceptron.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'perceptron.png')}")
     return numbers
 
 

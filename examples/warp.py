@@ -9,7 +9,6 @@ Prints both runs; draws the grid and the points before and after the warp.
 `--quick`: 100 perceptron epochs on x instead of 1 000.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -47,8 +46,8 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
                max(on_x.accuracy_per_epoch), "h_converged": float(on_h.converged_),
                "h_accuracy": float(on_h.score(H, y))}
 
-    if importlib.util.find_spec("matplotlib") is None:
-        print('(no figures: pip install "stir[plot]")')
+    if not stir.plot.available():
+        print(f"(no figures: {stir.plot.INSTALL_HINT})")
         return numbers
     import matplotlib.pyplot as plt
     figure = stir.plot.grid_warp(hidden, lo=-2.0, hi=2.0, lines=9)
@@ -59,11 +58,7 @@ def main(out: str | Path = "stir-examples", quick: bool = False) -> dict[str, fl
     after.plot([0, 1], [1, 0], "k--", label="h₁ + h₂ = 1")  # the separating line in h
     for ax in (before, after):
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small")
-    path = Path(out) / "warp.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    print(f"wrote {stir.plot.save(figure, Path(out) / 'warp.png')}")
     return numbers
 
 

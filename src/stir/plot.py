@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 Model = Module | Callable[..., Any]
 
-_INSTALL_HINT = 'pip install "stir[plot]" (or matplotlib)'
+#: What to run to get the figures.
+INSTALL_HINT = 'pip install "stir[plot]" (or matplotlib)'
 # Every activation that maps each number alone and needs no learnable parameter.
 DEFAULT_ACTIVATIONS = ("identity", "step", "sign", "sigmoid", "tanh", "relu", "leaky_relu",
                        "very_leaky_relu", "elu", "softplus", "centered_softplus", "gelu", "silu")
@@ -45,7 +46,7 @@ def _pyplot(saving: bool = False) -> Any:
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as error:
-        raise ImportError(f"stir.plot needs matplotlib: {_INSTALL_HINT}") from error
+        raise ImportError(f"stir.plot needs matplotlib: {INSTALL_HINT}") from error
     return plt
 
 
@@ -66,6 +67,32 @@ def _axes(ax: Any, count: int, function: str, saving: bool, ncols: int = 1,
     if len(flat) != count:
         raise ValueError(f"stir.plot.{function}: needs {count} axes, got {len(flat)}")
     return flat[0].get_figure(), flat
+
+
+def available() -> bool:
+    """Whether matplotlib is installed, so that figures can be drawn.
+
+    >>> isinstance(available(), bool)
+    True
+    """
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def save(figure: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write `figure` as a PNG at `path` (making its folder) and close it; returns the path.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "figures", "curve.png")
+    >>> if available():
+    ...     figure = activations(["relu"])
+    ...     assert save(figure, path).exists()
+    """
+    path = Path(path)
+    _finish(figure, path)
+    _pyplot().close(figure)
+    return path
 
 
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
@@ -437,6 +464,6 @@ def keypoints(model: Module, lo: float, hi: float, x: Any = None, y: Any = None,
 
 
 __all__ = [
-    "DEFAULT_ACTIVATIONS", "activations", "capacity_grid", "decision_boundary", "fit_curve",
-    "grid_warp", "history_curves", "keypoints", "loss_slices", "surface",
+    "DEFAULT_ACTIVATIONS", "INSTALL_HINT", "activations", "available", "capacity_grid", "decision_boundary", "fit_curve",
+    "grid_warp", "history_curves", "keypoints", "loss_slices", "save", "surface",
 ]
