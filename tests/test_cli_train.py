@@ -190,3 +190,17 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_says_where(tmp_path):
     assert contents["epoch"] == epoch >= 1
     assert not (tmp_path / "long.safetensors").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_predict_into_a_closed_pipe_exits_quietly(folder, trained, tmp_path):
+    rows = [[0.1 * i, 0.2, 0.3] for i in range(20_000)]
+    write_csv(tmp_path / "many.csv", ["a", "b", "c"], rows)
+    child = subprocess.Popen([sys.executable, "-m", "stir", "predict",
+                              str(folder / "rings.safetensors"), "many.csv"], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "PYTHONPATH": SRC})
+    assert child.stdout.readline() == b"kind\n"
+    child.stdout.close()  # like `| head -1`
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert stderr == ""

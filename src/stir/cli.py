@@ -8,6 +8,7 @@ cannot be used (the message names the file, line and column, or what is wrong).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable
 
@@ -92,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         return _runners()[arguments.command](arguments)
     except KeyboardInterrupt:
         print(f"{label}: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # The reader went away (`stir predict ... | head`): as Python's docs advise, point
+        # stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
     except _bad_input_errors(arguments.command) as error:
         print(f"{label}: error: {_one_line(error)}", file=sys.stderr)
