@@ -41,6 +41,7 @@ class Callback:
 
     model: Any = None
     optimizer: Any = None
+    progress: Any = None  # fit's cursor (stir.training.progress.Progress), set by fit
 
     def on_train_begin(self, model: Any, optimizer: Any) -> None:
         """Called once before training; the default keeps the model and the optimizer."""
@@ -56,6 +57,13 @@ class Callback:
 
     def on_train_end(self) -> None:
         """Called once when training ends without an error."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps of this callback, to resume a run exactly (plain data)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict()` gave."""
 
 
 class EarlyStopping(Callback):
@@ -117,6 +125,15 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_state is not None:
             self.model.load_state_dict(self.best_state)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "stopped_epoch": self.stopped_epoch, "best_state": self.best_state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.best_state = float(state["best"]), state["best_state"]
+        self.best_epoch, self.wait = int(state["best_epoch"]), int(state["wait"])
+        self.stopped_epoch = int(state["stopped_epoch"])
+
     def _improves(self, value: float) -> bool:
         if self.mode == "min":
             return value < self.best - self.min_delta
@@ -158,11 +175,14 @@ class LRSchedulerCallback(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save a checkpoint (`stir.checkpoint`: model, optimizer, `scheduler` if given, epoch,
-    that epoch's logs and the random state) every `every` epochs.
+    """Save a checkpoint (`stir.checkpoint`) every `every` epochs, or every `every_steps`
+    optimizer steps: the model, the optimizer, the schedule of an LRSchedulerCallback (or
+    `scheduler`), every random generator, the callbacks' states and fit's cursor, so that
+    `fit(..., resume_from=path)` continues the run exactly; also "epoch" and that epoch's
+    "logs" for a reader.
 
-    `path` may contain "{epoch}" to keep one file per checkpoint; otherwise each save
-    replaces the last, atomically, so the file always holds a complete checkpoint.
+    `path` may contain "{epoch}" and "{step}" to keep one file per checkpoint; otherwise
+    each save replaces the last, atomically, so the file always holds a complete checkpoint.
     `last_path` and `last_epoch` say what was saved last (None and 0 before the first).
 
     >>> import stir, tempfile, os
@@ -177,22 +197,59 @@ class ModelCheckpoint(Callback):
     ('epoch2.ckpt', 2)
     """
 
-    def __init__(self, path: str | Path, every: int = 1, scheduler: Any = None) -> None:
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ValueError(f"ModelCheckpoint: every must be an int >= 1, got {every!r}")
-        self.path, self.every, self.scheduler = str(path), every, scheduler
-        directory = Path(self.path.format(epoch=0)).parent
+    def __init__(self, path: str | Path, every: int | None = 1, every_steps: int | None = None,
+                 scheduler: Any = None) -> None:
+        for name, value in (("every", every), ("every_steps", every_steps)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                      or value < 1):
+                raise ValueError(f"ModelCheckpoint: {name} must be an int >= 1 or None, got "
+                                 f"{value!r}")
+        self.path, self.every, self.every_steps = str(path), every, every_steps
+        self.scheduler = scheduler
+        directory = Path(self.path.format(epoch=0, step=0)).parent
         if not directory.is_dir():
             raise FileNotFoundError(f"ModelCheckpoint: the folder {directory} does not exist")
         self.last_path: Path | None = None
         self.last_epoch = 0
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
-        if epoch % self.every == 0:
-            from .. import checkpoint
-
-            self.last_path = checkpoint.save(
-                self.path.format(epoch=epoch), model=self.model, optimizer=self.optimizer,
-                scheduler=self.scheduler, epoch=epoch, logs=dict(logs))
-            self.last_epoch = epoch
+    def on_batch_end(self, step: int, logs: dict[str, float]) -> bool:
+        if self.every_steps is not None and step % self.every_steps == 0:
+            epoch = self.progress.epoch if self.progress is not None else 0
+            self._save(epoch, step, dict(logs))
         return False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        if self.every is not None and epoch % self.every == 0:
+            step = self.progress.step if self.progress is not None else 0
+            self.last_epoch = epoch  # before saving: the saved state includes this save
+            self._save(epoch, step, dict(logs))
+        return False
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"last_epoch": self.last_epoch,
+                "last_path": None if self.last_path is None else str(self.last_path)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.last_epoch = int(state["last_epoch"])
+        self.last_path = None if state["last_path"] is None else Path(state["last_path"])
+
+    def _save(self, epoch: int, step: int, logs: dict[str, float]) -> None:
+        from .. import checkpoint
+
+        scheduler, extra = self.scheduler, {}
+        if self.progress is not None:
+            callbacks = self.progress.callbacks
+            if scheduler is None:
+                scheduler = next((c.scheduler for c in callbacks
+                                  if isinstance(c, LRSchedulerCallback)), None)
+            # This callback's own state as it will be once this save is done.
+            self.last_path = Path(self.path.format(epoch=epoch, step=step))
+            extra = {"fit": self.progress.state_dict(),
+                     "callbacks": [{"type": type(c).__name__, "state": c.state_dict()}
+                                   for c in callbacks],
+                     "generators": {"fit": self.progress.generator}}
+        generators = extra.pop("generators", None)
+        self.last_path = checkpoint.save(
+            self.path.format(epoch=epoch, step=step), model=self.model,
+            optimizer=self.optimizer, scheduler=scheduler, generators=generators,
+            epoch=epoch, logs=logs, **extra)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -19,8 +20,9 @@ from tqdm import tqdm
 from ..grad_mode import no_grad
 from ..random import Generator, default_generator
 from ..tensor import Tensor
-from .callbacks import Callback
+from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .history import History
+from .progress import Progress
 from .metrics import resolve_metrics
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -45,7 +47,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
         steps: int | None = None, batch_size: int = 32, shuffle: bool = True,
         validation_data: tuple[Any, Any] | None = None, metrics: Sequence[Any] = (),
         callbacks: Iterable[Callback] = (), verbose: int = 1,
-        generator: Generator | None = None) -> History:
+        generator: Generator | None = None, resume_from: str | Path | None = None) -> History:
     """Train `model` on (x, y) for `epochs` passes or `steps` optimizer steps; return History.
 
     Each step minimizes `loss_fn(model(x_batch), y_batch)`, a scalar tensor (e.g.
@@ -57,6 +59,11 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     (output, target) arrays) are computed over the whole epoch's outputs. Validation runs in
     eval mode under `no_grad` after each epoch. `verbose`: 0 silent, 1 a progress bar when
     stderr is a terminal, 2 a progress bar always.
+
+    `resume_from` is a checkpoint written by a `ModelCheckpoint` callback of a run with the
+    same arguments: the model, optimizer, schedule, callbacks, random generators and the
+    cursor (epoch, step, the epoch's sample order and position, the History so far) are
+    restored, and the run continues exactly as if it had not stopped.
 
     >>> import numpy as np, stir
     >>> import stir.nn.functional as F
@@ -92,34 +99,45 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
         if not isinstance(callback, Callback):
             raise TypeError(f"fit: callbacks must be stir.training.Callback objects, got "
                             f"{type(callback).__name__}")
-    random = (generator or default_generator).numpy
+    # Checkpoints last, so that they save every other callback's state after its update.
+    callbacks.sort(key=lambda callback: isinstance(callback, ModelCheckpoint))
+    generator = generator or default_generator
     named = _named_optimizer_parameters(model, optimizer)
 
     n = len(x_data)
     batches_per_epoch = math.ceil(n / batch_size)
     total_steps = steps if steps is not None else epochs * batches_per_epoch
     epoch_count = epochs if epochs is not None else math.ceil(steps / batches_per_epoch)
-    history = History()
+    progress = Progress(generator, callbacks=callbacks)
+    for callback in callbacks:
+        callback.progress = progress
+    saved_callbacks = (_resume(resume_from, model, optimizer, callbacks, progress)
+                       if resume_from is not None else None)
     was_training = getattr(model, "training", True)
-    bar = tqdm(total=total_steps, unit="step", leave=True, dynamic_ncols=True,
-               disable=_bar_disabled(verbose), file=sys.stderr)
+    bar = tqdm(total=total_steps, initial=progress.step, unit="step", leave=True,
+               dynamic_ncols=True, disable=_bar_disabled(verbose), file=sys.stderr)
     show_bar = not bar.disable
-    step = 0
     try:
         for callback in callbacks:
             callback.on_train_begin(model, optimizer)
+        if saved_callbacks is not None:
+            _resume_callbacks(resume_from, callbacks, saved_callbacks)
         stop = False
-        for epoch in range(1, epoch_count + 1):
+        while progress.epoch <= epoch_count and progress.step < total_steps and not stop:
+            epoch = progress.epoch
             bar.set_description(f"epoch {epoch}/{epoch_count}", refresh=False)
             lr = float(optimizer.param_groups[0]["lr"])
             model.train()
-            loss_sum, seen, outputs, targets = 0.0, 0, [], []
-            started = time.perf_counter()
-            for index in _batches(n, batch_size, shuffle, random):
-                if step >= total_steps:
+            if not progress.epoch_started and shuffle:
+                progress.order = generator.numpy.permutation(n)
+            started, seen_before = time.perf_counter(), progress.position
+            for start in range(progress.position, n, batch_size):
+                if progress.step >= total_steps:
                     break
-                step += 1
+                index = (slice(start, start + batch_size) if progress.order is None
+                         else progress.order[start:start + batch_size])
                 x_batch, y_batch = x_data[index], y_data[index]
+                step = progress.step + 1
                 output = model(Tensor(x_batch))
                 loss = _scalar_loss(loss_fn(output, Tensor(y_batch)))
                 loss_value = float(loss.data)
@@ -129,44 +147,99 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                 loss.backward()
                 _check_gradients(named, epoch, step)
                 optimizer.step()
-                count = len(x_batch)
-                loss_sum += loss_value * count
-                seen += count
+                progress.step, progress.position = step, start + len(x_batch)
+                progress.loss_sum += loss_value * len(x_batch)
                 if metric_fns:
-                    outputs.append(output.data)
-                    targets.append(y_batch)
+                    progress.outputs.append(output.data)
+                    progress.targets.append(y_batch)
                 if show_bar:
                     bar.update(1)
-                    rate = seen / max(time.perf_counter() - started, 1e-9)
-                    bar.set_postfix_str(f"loss={loss_sum / seen:.4g}, {rate:.0f} samples/s",
-                                        refresh=False)
+                    rate = (progress.position - seen_before) / max(
+                        time.perf_counter() - started, 1e-9)
+                    bar.set_postfix_str(f"loss={progress.loss_sum / progress.position:.4g}, "
+                                        f"{rate:.0f} samples/s", refresh=False)
                 for callback in callbacks:
                     stop = bool(callback.on_batch_end(step, {"loss": loss_value})) or stop
                 if stop:
                     break
-            rate = seen / max(time.perf_counter() - started, 1e-9)
-            logs = {"loss": loss_sum / seen}
-            if metric_fns:
-                all_outputs, all_targets = np.concatenate(outputs), np.concatenate(targets)
-                for name, metric in metric_fns.items():
-                    logs[name] = float(metric(all_outputs, all_targets))
-            if validation is not None:
-                results = _evaluate(model, loss_fn, *validation, metric_fns, EVAL_BATCH_SIZE)
-                logs.update({f"val_{key}": value for key, value in results.items()})
+            if progress.position == 0:  # stopped before this epoch's first step
+                break
+            rate = (progress.position - seen_before) / max(time.perf_counter() - started, 1e-9)
+            logs = _epoch_logs(model, loss_fn, progress, validation, metric_fns)
             logs["lr"] = lr
-            history.append(logs)
+            progress.history.append(logs)
+            progress.next_epoch()  # what a checkpoint taken now must resume from
             bar.set_postfix_str(", ".join(f"{key}={value:.4g}" for key, value in logs.items())
                                 + f", {rate:.0f} samples/s")
             for callback in callbacks:
                 stop = bool(callback.on_epoch_end(epoch, dict(logs))) or stop
-            if stop or step >= total_steps:
-                break
         for callback in callbacks:
             callback.on_train_end()
     finally:
         bar.close()
         model.train(was_training)
-    return history
+    return progress.history
+
+
+def _epoch_logs(model: Any, loss_fn: LossFn, progress: Progress,
+                validation: tuple[np.ndarray, np.ndarray] | None,
+                metric_fns: dict[str, Any]) -> dict[str, float]:
+    """The epoch's row of the History: its loss and metrics, then validation's."""
+    logs = {"loss": progress.loss_sum / progress.position}
+    if metric_fns:
+        all_outputs = np.concatenate(progress.outputs)
+        all_targets = np.concatenate(progress.targets)
+        for name, metric in metric_fns.items():
+            logs[name] = float(metric(all_outputs, all_targets))
+    if validation is not None:
+        results = _evaluate(model, loss_fn, *validation, metric_fns, EVAL_BATCH_SIZE)
+        logs.update({f"val_{key}": value for key, value in results.items()})
+    return logs
+
+
+def _resume(path: str | Path, model: Any, optimizer: Any, callbacks: list[Callback],
+            progress: Progress) -> list[dict[str, Any]]:
+    """Load a ModelCheckpoint's file into the run's objects and its cursor; returns the
+    callbacks' saved states (given back after on_train_begin resets them)."""
+    from .. import checkpoint
+    from ..io.errors import ModelFormatError
+
+    contents = checkpoint.read(path)
+    if "fit" not in contents or "callbacks" not in contents:
+        raise ModelFormatError(f"{path}: not a checkpoint of a fit run (it has no fit "
+                               "progress); fit writes them with the ModelCheckpoint callback")
+    schedulers = [c.scheduler for c in callbacks if isinstance(c, LRSchedulerCallback)]
+    scheduler = schedulers[0] if schedulers and "scheduler" in contents else None
+    checkpoint.restore(path, contents, model=model, optimizer=optimizer, scheduler=scheduler,
+                       generators={"fit": progress.generator})
+    try:
+        progress.load_state_dict(contents["fit"])
+    except ValueError as error:
+        raise ModelFormatError(f"{path}: {error}") from None
+    return contents["callbacks"]
+
+
+def _resume_callbacks(path: str | Path, callbacks: list[Callback],
+                      saved: list[dict[str, Any]]) -> None:
+    """Give each callback back the state it had (after on_train_begin reset it): the k-th
+    callback of a type gets the k-th saved state of that type. One with no saved state
+    starts afresh (say, a ModelCheckpoint added for the resumed run)."""
+    from ..io.errors import ModelFormatError
+
+    if not isinstance(saved, list) or not all(
+            isinstance(entry, dict) and set(entry) == {"type", "state"} for entry in saved):
+        raise ModelFormatError(f"{path}: malformed callback states")
+    by_type: dict[str, list[Any]] = {}
+    for entry in saved:
+        by_type.setdefault(str(entry["type"]), []).append(entry["state"])
+    for callback in callbacks:
+        states = by_type.get(type(callback).__name__)
+        if states:
+            try:
+                callback.load_state_dict(states.pop(0))
+            except (KeyError, TypeError, ValueError) as error:
+                raise ModelFormatError(f"{path}: malformed state for the callback "
+                                       f"{type(callback).__name__}: {error!r}") from None
 
 
 def evaluate(model: Any, loss_fn: LossFn, x: Any, y: Any, metrics: Sequence[Any] = (),
@@ -197,7 +270,7 @@ def predict(model: Any, x: Any, batch_size: int = EVAL_BATCH_SIZE) -> np.ndarray
     x_data = _array("predict", "x", x, _float_dtype(model))
     outputs = []
     with _eval_mode(model):
-        for index in _batches(len(x_data), batch_size, False, None):
+        for index in _batches(len(x_data), batch_size):
             outputs.append(_output_array(model(Tensor(x_data[index]))))
     return np.concatenate(outputs)
 
@@ -207,7 +280,7 @@ def _evaluate(model: Any, loss_fn: LossFn, x_data: np.ndarray, y_data: np.ndarra
               metric_fns: dict[str, Any], batch_size: int) -> dict[str, float]:
     loss_sum, outputs = 0.0, []
     with _eval_mode(model):
-        for index in _batches(len(x_data), batch_size, False, None):
+        for index in _batches(len(x_data), batch_size):
             y_batch = y_data[index]
             output = model(Tensor(x_data[index]))
             loss_sum += float(_scalar_loss(loss_fn(output, Tensor(y_batch))).data) * len(y_batch)
@@ -238,15 +311,10 @@ class _eval_mode:
             self.model.train(self.was_training)
 
 
-def _batches(n: int, batch_size: int, shuffle: bool, random: Any) -> Iterator[Any]:
-    # Without shuffling, slices: views, no copy of the data.
-    if not shuffle:
-        for start in range(0, n, batch_size):
-            yield slice(start, start + batch_size)
-        return
-    order = random.permutation(n)
+def _batches(n: int, batch_size: int) -> Iterator[slice]:
+    """Consecutive slices: views, no copy of the data."""
     for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]
+        yield slice(start, start + batch_size)
 
 
 def _bar_disabled(verbose: int) -> bool | None:
