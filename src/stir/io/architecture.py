@@ -177,11 +177,30 @@ def _build(spec: dict[str, Any], where: str, name: str) -> Module:
     if recipe.has_dtype:
         arguments["dtype"] = np.dtype(spec["dtype"])
     if recipe.initialises_randomly:
-        arguments["generator"] = Generator(0)  # the values are overwritten from the file
+        arguments["generator"] = _PLACEHOLDER  # the values are overwritten from the file
     try:
         return recipe.cls(**arguments)
     except (TypeError, ValueError) as error:
         raise ModelFormatError(f"{name}: {where} ({kind}): {error}") from None
+
+
+class _ZerosInstead:
+    """Stands in for a NumPy generator while a layer is built only to receive a file's
+    weights: `uniform` gives a read-only view of zeros, so the layer's `astype` makes the
+    parameter's only copy (a float64 draw would briefly cost twice the parameter)."""
+
+    @staticmethod
+    def uniform(low: float, high: float, size: tuple[int, ...]) -> np.ndarray:
+        return np.broadcast_to(np.float32(0), size)
+
+
+class _PlaceholderGenerator(Generator):
+    @property
+    def numpy(self) -> Any:  # type: ignore[override]
+        return _ZerosInstead
+
+
+_PLACEHOLDER = _PlaceholderGenerator()
 
 
 def _parameter_dtype(layer: Module) -> str:

@@ -10,7 +10,7 @@ loads into a model you make: `stir.load(path, model=MyNet())`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from ..nn.module import Module
 from ..tensor import Tensor
 from .architecture import UnsupportedArchitecture, build, describe
 from .errors import ModelFormatError
-from .stir_files import read_stir_file, write_stir_file
+from .stir_files import display_name, read_stir_file, write_stir_file
 
 KIND = "model"
 
@@ -81,11 +81,12 @@ def save(model: Module | dict[str, Any], path: str | Path,
     return write_stir_file(path, KIND, tensors, fields)
 
 
-def read(path: str | Path) -> ModelFile:
-    """Everything in the model file at `path`, checked (a ModelFormatError says what is
-    wrong otherwise). Plain safetensors files (for instance from `safetensors.torch`) are
-    read too, with no architecture and empty metadata."""
+def read(path: str | Path | BinaryIO) -> ModelFile:
+    """Everything in the model file at `path` (or in a binary file object), checked (a
+    ModelFormatError says what is wrong otherwise). Plain safetensors files (for instance
+    from `safetensors.torch`) are read too, with no architecture and empty metadata."""
     tensors, fields = read_stir_file(path, KIND, allow_plain=True)
+    path = display_name(path)
     metadata = fields.get("metadata", {})
     if not isinstance(metadata, dict):
         raise ModelFormatError(f"{path}: stir.metadata must be a JSON object")
@@ -96,9 +97,10 @@ def read(path: str | Path) -> ModelFile:
                      model_class)
 
 
-def load(path: str | Path, model: Module | None = None) -> Module:
-    """The model saved at `path`: rebuilt from the file's architecture, or, given `model`,
-    that model with the file's weights loaded into it (every name and shape must match).
+def load(path: str | Path | BinaryIO, model: Module | None = None) -> Module:
+    """The model saved at `path` (or in a binary file object): rebuilt from the file's
+    architecture, or, given `model`, that model with the file's weights loaded into it (every
+    name and shape must match).
 
     >>> import stir, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "linear.safetensors")
@@ -109,6 +111,7 @@ def load(path: str | Path, model: Module | None = None) -> Module:
     stir.ModelFormatError: ...linear.safetensors: the weights do not fit Linear: size mismatch for weight: the state dict has shape (1, 3), the model (2, 3); size mismatch for bias: the state dict has shape (1,), the model (2,)
     """
     contents = read(path)
+    path = display_name(path)
     if model is None:
         if contents.architecture is None:
             saved = f" (saved from a {contents.model_class})" if contents.model_class else ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -49,13 +49,20 @@ def write_stir_file(path: str | Path, kind: str, tensors: dict[str, np.ndarray],
     return write_atomic(path, encode(tensors, metadata))
 
 
-def read_stir_file(path: str | Path, kind: str, allow_plain: bool = False
+def read_stir_file(path: str | Path | BinaryIO, kind: str, allow_plain: bool = False
                    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The tensors and fields of the stir file of `kind` at `path`, after checking its
-    header and its checksum. With `allow_plain`, a safetensors file without stir's fields
-    gives its tensors and empty fields."""
-    name = str(path)
-    tensors, metadata = decode(Path(path).read_bytes(), name)
+    """The tensors and fields of the stir file of `kind` at `path` (or in the binary file
+    object `path`, read to its end), after checking its header and its checksum. With
+    `allow_plain`, a safetensors file without stir's fields gives its tensors and empty
+    fields."""
+    name = display_name(path)
+    if hasattr(path, "read"):
+        data = path.read()
+        if not isinstance(data, bytes):
+            raise TypeError(f"{name}: open the file in binary mode ('rb'), not text mode")
+    else:
+        data = Path(path).read_bytes()
+    tensors, metadata = decode(data, name)
     stir_keys = {key for key in metadata if key.startswith(PREFIX)}
     if not stir_keys:
         if allow_plain:
@@ -86,6 +93,11 @@ def read_stir_file(path: str | Path, kind: str, allow_plain: bool = False
     fields["version"] = metadata[PREFIX + "version"]
     fields["numpy_version"] = metadata[PREFIX + "numpy_version"]
     return tensors, fields
+
+
+def display_name(path: Any) -> str:
+    """How messages name a file: its path, or a file object's name."""
+    return str(getattr(path, "name", "<stream>")) if hasattr(path, "read") else str(path)
 
 
 def checksum(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
