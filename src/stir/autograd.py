@@ -19,6 +19,10 @@ from .tensor import Tensor
 
 
 _sequence = itertools.count()
+# Read on every call: bound once here rather than looked up through their modules.
+_grad_state = grad_mode.state
+_anomaly_state = anomaly.state
+_ndarray = np.ndarray
 
 
 class SavedTensors(tuple):  # type: ignore[type-arg]
@@ -100,7 +104,8 @@ class Context:
     _to_save: tuple[Any, ...] = ()
     _saved: tuple[Any, ...] | None = ()
     _parents: Sequence[Any] = ()  # per input: its node, the leaf tensor itself, or None
-    _input_meta: Sequence[Any] = ()  # per input: (shape, dtype), or None for a non-tensor
+    # per input that needs a gradient: (its position, its parent, its shape, its dtype)
+    _inputs: Sequence[tuple[int, Any, tuple[int, ...], np.dtype[Any]]] = ()
     _retained: Any = None
     _stack: traceback.StackSummary | None = None
     _arrays = False  # set by the engine while backward runs on NumPy arrays
@@ -126,13 +131,13 @@ class Context:
             raise self.freed_error()
         if self._arrays:  # the engine's fast mode: plain arrays, in a plain tuple
             arrays = []
-            for index, entry in enumerate(self._saved):
+            for entry in self._saved:
                 if entry is None:
                     arrays.append(None)
                     continue
                 kind, value, box, version = entry
                 if box is not None and box[0] != version:
-                    raise self._modified_error(entry, index)
+                    raise self._modified_error(entry, len(arrays))
                 arrays.append(value.data if kind == "tensor" else value)
             return tuple(arrays)  # type: ignore[return-value]
         return SavedTensors([self._unpack(entry, index) for index, entry in enumerate(self._saved)])
@@ -172,46 +177,51 @@ class Context:
         return Tensor(value)
 
     def _link(self, args: tuple[Any, ...]) -> bool:
-        """Note, before forward, where each input came from and its shape and dtype; return
-        whether any input requires grad (whether this call is recorded at all)."""
+        """Note, before forward, where each input came from, and the shape and dtype of each
+        that needs a gradient; return whether any does (whether this call is recorded)."""
         parents = []
-        meta = []
-        recorded = False
+        needs = []
+        inputs = []
+        index = 0
         for arg in args:
             if isinstance(arg, Tensor):
-                data = arg.data
-                meta.append((data.shape, data.dtype))
                 node = arg.grad_fn
+                if node is None and arg._requires_grad:
+                    node = arg  # a leaf
                 if node is not None:
-                    parents.append(node)
-                    recorded = True
-                elif arg._requires_grad:
-                    parents.append(arg)
-                    recorded = True
-                else:
-                    parents.append(None)
+                    data = arg.data
+                    inputs.append((index, node, data.shape, data.dtype))
+                parents.append(node)
+                needs.append(node is not None)
             else:
                 parents.append(None)
-                meta.append(None)
-        if recorded:
+                needs.append(False)
+            index += 1
+        if inputs:
             self.sequence = next(_sequence)  # numbered after the nodes of its inputs
             self._parents = parents
-            self._input_meta = meta
-            self.needs_input_grad = tuple([parent is not None for parent in parents])
-        return recorded
+            self._inputs = inputs
+            self.needs_input_grad = tuple(needs)
+            return True
+        return False
 
     def _record(self, result: Tensor, raw_output: Any) -> None:
         """Make this node `result`'s grad_fn, freezing what forward saved."""
-        if self._to_save:
+        to_save = self._to_save
+        if to_save:
             saved = []
-            for value in self._to_save:
+            for value in to_save:
                 if type(value) is Tensor and value is not result:  # the common case
-                    saved.append(("tensor", value, value._version, value._version[0]))
+                    box = value._version
+                    saved.append(("tensor", value, box, box[0]))
+                elif value is raw_output and value is not None:  # the output array
+                    box = result._version
+                    saved.append(("output", result.data, box, box[0]))
                 else:
                     saved.append(self._freeze(value, result, raw_output))
             self._saved = tuple(saved)
-            self._to_save = ()
-        if anomaly.state.enabled:
+            del self._to_save  # back to the class's empty default
+        if _anomaly_state.enabled:
             self._stack = traceback.extract_stack()[:-3]
         result.grad_fn = self
         result._requires_grad = True
@@ -293,7 +303,7 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run `forward` on `args` and record the call when any input requires grad."""
         ctx = Context(cls)
-        mode = grad_mode.state
+        mode = _grad_state
         previous = mode.enabled
         recording = previous and ctx._link(args)
         mode.enabled = False
@@ -307,10 +317,15 @@ class Function:
             raise described from (None if cls.__module__.startswith("stir.") else error)
         finally:
             mode.enabled = previous
-        result = Tensor(out) if type(out) is np.ndarray else _as_result(out, args, cls)
-        if recording and result.data.dtype.kind == "f":
-            ctx._record(result, out)
-        if anomaly.state.enabled:
+        if type(out) is _ndarray:
+            result = Tensor(out)
+            if recording and out.dtype.kind == "f":
+                ctx._record(result, out)
+        else:
+            result = _as_result(out, args, cls)
+            if recording and result.data.dtype.kind == "f":
+                ctx._record(result, out)
+        if _anomaly_state.enabled:
             anomaly.check_forward(cls.__name__, result, args)
         return result
 

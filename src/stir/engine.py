@@ -11,7 +11,6 @@ the input's shape) and dtype.
 
 from __future__ import annotations
 
-import functools
 import heapq
 from typing import Any, Sequence
 
@@ -20,6 +19,11 @@ import numpy as np
 from . import anomaly, grad_mode
 from .autograd import Context
 from .tensor import Tensor
+
+# Read for every node: bound once here rather than looked up through their modules.
+_anomaly_state = anomaly.state
+_grad_state = grad_mode.state
+_ndarray = np.ndarray
 
 
 def backward(
@@ -35,10 +39,20 @@ def backward(
             "backward() on a tensor that does not require grad: no input of the computation "
             "had requires_grad=True (or it ran inside stir.no_grad())"
         )
-    root_grad = _root_gradient(output, gradient, "backward()")
-    if retain_graph is None:
-        retain_graph = create_graph
-    _run([output], [root_grad], retain_graph, create_graph, targets=None)
+    if gradient is None and output.data.size == 1:  # a loss: d(loss)/d(loss) = 1
+        root_grad: Any = _one(output.data.shape, output.data.dtype)
+    else:
+        root_grad = _root_gradient(output, gradient, "backward()")
+    if create_graph:
+        _run([output], [root_grad], True if retain_graph is None else retain_graph, True, None)
+        return
+    # The common case, once per training step: no recording, gradients into the leaves.
+    previous = _grad_state.enabled
+    _grad_state.enabled = False
+    try:
+        _propagate_into_leaves(output, root_grad, bool(retain_graph))
+    finally:
+        _grad_state.enabled = previous
 
 
 def grad(
@@ -94,7 +108,7 @@ def grad(
     return tuple(results)
 
 
-def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
+def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
     if gradient is None:
         if output.data.size != 1:
             raise RuntimeError(
@@ -102,7 +116,8 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
                 f"has shape {output.shape}. Pass gradient= (d loss / d output) or reduce it "
                 "first, e.g. y.sum().backward()"
             )
-        return Tensor(_one(output.data.shape, output.data.dtype))
+        # A plain array: the engine takes arrays or tensors alike as gradients.
+        return _one(output.data.shape, output.data.dtype)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(np.asarray(gradient, dtype=output.data.dtype))
     if gradient.shape != output.shape:
@@ -113,17 +128,21 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Tensor:
     return gradient
 
 
-@functools.lru_cache(maxsize=16)
 def _one(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
     """d(output)/d(output) for a one-element output: read-only, so it can be shared."""
-    one = np.ones(shape, dtype=dtype)
-    one.flags.writeable = False
+    one = _ONES.get((shape, dtype))
+    if one is None:
+        one = _ONES[shape, dtype] = np.ones(shape, dtype=dtype)
+        one.flags.writeable = False
     return one
+
+
+_ONES: dict[tuple[tuple[int, ...], np.dtype[Any]], np.ndarray] = {}
 
 
 def _run(
     roots: list[Tensor],
-    root_grads: list[Tensor],
+    root_grads: list[Any],
     retain_graph: bool,
     create_graph: bool,
     targets: list[Tensor] | None,
@@ -139,17 +158,17 @@ def _run(
 
 def _propagate(
     roots: list[Tensor],
-    root_grads: list[Tensor],
+    root_grads: list[Any],
     retain_graph: bool,
     create_graph: bool,
     targets: list[Tensor] | None,
 ) -> list[Tensor | None]:
     # Gradients travel as NumPy arrays between nodes whose backward takes arrays, and as
     # tensors when the backward pass is recorded (create_graph) or a node needs tensors.
-    # Where a leaf's gradient goes is chosen once: into .grad, or captured for grad().
+    # Where a leaf's gradient goes is chosen once: into .grad (recorded, as this is
+    # create_graph; see _propagate_into_leaves for the rest), or captured for grad().
     capture = _Capture(targets) if targets is not None else None
-    deliver = capture.add if capture else _accumulate_recorded if create_graph else _accumulate
-    adopt = deliver is _accumulate  # may a fresh array become .grad without a copy?
+    deliver = capture.add if capture else _accumulate_recorded
     buffers: dict[Context, Any] = {}
     for root, gradient in zip(roots, root_grads):
         if root.grad_fn is None:  # a leaf as the output
@@ -185,9 +204,7 @@ def _propagate(
             if gradient is None:
                 continue
             if type(parent) is not Context:
-                fresh = adopt and node.function.backward_on_arrays and _is_fresh(
-                    gradient, grad_output, grads)
-                deliver(parent, gradient, fresh)
+                deliver(parent, gradient)
             elif useful is None or parent in useful or parent in target_nodes:
                 held = buffers.get(parent)
                 if held is None:
@@ -196,6 +213,60 @@ def _propagate(
                 else:
                     buffers[parent] = held + gradient
     return capture.results() if capture is not None else []
+
+
+def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> None:
+    """The common pass, `backward()` without `create_graph`: the walk of `_propagate`, with
+    every leaf's gradient added into its `.grad`. It runs once per training step, so the
+    checks of `_call_backward` are made here inline, as each gradient is passed on."""
+    node = root.grad_fn
+    if node is None:  # a leaf as the output
+        _accumulate(root, root_grad)
+        return
+    buffers: dict[Context, Any] = {node: root_grad}
+    heap = [(-node.sequence, node)]
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        node = pop(heap)[1]
+        grad_output = buffers.pop(node)
+        if node._retained is not None:
+            _accumulate(node._retained, grad_output)
+        arrays = node.function.backward_on_arrays
+        if arrays:
+            if type(grad_output) is not _ndarray and isinstance(grad_output, Tensor):
+                grad_output = grad_output.data
+        elif not isinstance(grad_output, Tensor):
+            grad_output = Tensor(grad_output)
+        grads = _grads_of(node, grad_output, arrays)
+        if not retain_graph:
+            node._saved = None  # frees the saved arrays (Context._release)
+        kind = _ndarray if arrays else Tensor
+        checking = _anomaly_state.enabled
+        for index, parent, shape, dtype in node._inputs:
+            gradient = grads[index]
+            if gradient is None:
+                continue
+            if type(gradient) is not kind or gradient.shape != shape or gradient.dtype != dtype:
+                gradient = _conform(node, index, gradient, arrays)
+            if checking:
+                anomaly.check_backward(node, index, gradient)
+            if type(parent) is not Context:
+                if parent.grad is None and type(gradient) is _ndarray:
+                    # A fresh array (made by this backward for this input alone) becomes the
+                    # leaf's .grad as it is; any other is copied (as in _accumulate).
+                    if not (arrays and gradient.base is None and gradient is not grad_output
+                            and _once(gradient, grads)):
+                        gradient = gradient.copy()
+                    parent.grad = Tensor(gradient)
+                else:
+                    _accumulate(parent, gradient)
+            else:
+                held = buffers.get(parent)
+                if held is None:
+                    buffers[parent] = gradient
+                    push(heap, (-parent.sequence, parent))
+                else:
+                    buffers[parent] = held + gradient
 
 
 def _useful_nodes(
@@ -269,57 +340,58 @@ class _Capture:
         return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
 
 
-def _is_fresh(gradient: Any, grad_output: Any, grads: list[Any]) -> bool:
-    """True for an array a primitive's backward made for one input alone: it owns its memory
-    (so it is no view, broadcast or slice), is not the incoming gradient, and was not
-    returned for another input too."""
-    if type(gradient) is not np.ndarray or gradient.base is not None or gradient is grad_output:
-        return False
+def _once(gradient: Any, grads: tuple[Any, ...]) -> bool:
+    """True unless backward returned this very array for another input too (so that it is
+    fresh: a new array of its own, as opposed to a view, the incoming gradient or a shared
+    constant, is checked by the caller)."""
     count = 0
     for other in grads:
         if other is gradient:
             count += 1
-    return count == 1
+    return count <= 1  # 0 when _conform made it
 
 
-def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[Any]:
-    """Run one node's backward and check what it returns, input by input."""
+def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
+    """Run one node's backward; what it returned, as one entry per input."""
     if node._saved is None:
         raise node.freed_error()
-    function = node.function
-    arrays = function.backward_on_arrays and not create_graph
-    if arrays:
-        if isinstance(grad_output, Tensor):
-            grad_output = grad_output.data
-    elif not isinstance(grad_output, Tensor):
-        grad_output = Tensor(grad_output)
     node._arrays = arrays
-    if anomaly.state.enabled:
-        anomaly.state.in_backward = True
+    if _anomaly_state.enabled:
+        _anomaly_state.in_backward = True
         try:
-            grads = function.backward(node, grad_output)
+            grads = node.function.backward(node, grad_output)
         finally:
-            anomaly.state.in_backward = False
+            _anomaly_state.in_backward = False
     else:
-        grads = function.backward(node, grad_output)
+        grads = node.function.backward(node, grad_output)
     if not isinstance(grads, tuple):
         grads = (grads,)
     count = len(node._parents)
     if len(grads) != count:
         grads = _padded(node, grads, count)
-    checked = []
-    kind = np.ndarray if arrays else Tensor
-    for index, (gradient, need, meta) in enumerate(zip(grads, node.needs_input_grad,
-                                                       node._input_meta)):
-        if gradient is None or not need:
-            checked.append(None)
+    return grads
+
+
+def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[Any]:
+    """Run one node's backward and check what it returns, input by input."""
+    arrays = node.function.backward_on_arrays and not create_graph
+    if arrays:
+        if isinstance(grad_output, Tensor):
+            grad_output = grad_output.data
+    elif not isinstance(grad_output, Tensor):
+        grad_output = Tensor(grad_output)
+    grads = _grads_of(node, grad_output, arrays)
+    checked: list[Any] = [None] * len(grads)
+    kind = _ndarray if arrays else Tensor
+    for index, _, shape, dtype in node._inputs:
+        gradient = grads[index]
+        if gradient is None:
             continue
-        if type(gradient) is kind and gradient.shape == meta[0] and gradient.dtype == meta[1]:
-            checked.append(gradient)  # the common case: nothing to adjust
-        else:
-            checked.append(_conform(node, index, gradient, arrays))
-        if anomaly.state.enabled:
-            anomaly.check_backward(node, index, checked[-1])
+        if type(gradient) is not kind or gradient.shape != shape or gradient.dtype != dtype:
+            gradient = _conform(node, index, gradient, arrays)
+        checked[index] = gradient  # in the common case, as backward returned it
+        if _anomaly_state.enabled:
+            anomaly.check_backward(node, index, gradient)
     return checked
 
 
@@ -344,7 +416,7 @@ def _padded(node: Context, grads: tuple[Any, ...], count: int) -> tuple[Any, ...
 
 def _conform(node: Context, index: int, gradient: Any, arrays: bool) -> Any:
     """A returned gradient made an array (or tensor) of its input's shape and dtype."""
-    shape, dtype = node._input_meta[index]
+    shape, dtype = next((shape, dtype) for at, _, shape, dtype in node._inputs if at == index)
     if isinstance(gradient, Tensor):
         values = gradient.data
     elif isinstance(gradient, (np.ndarray, np.generic, int, float)):

@@ -66,12 +66,9 @@ class _GradSwitch:
     mode = True
 
     def __new__(cls, function: Any = None) -> Any:
-        switch = super().__new__(cls)
+        switch = object.__new__(cls)
         # `@no_grad` (no parentheses) hands the function straight to the constructor.
         return switch if function is None else switch(function)
-
-    def __init__(self, function: Any = None) -> None:
-        pass
 
     def __enter__(self) -> None:
         self.previous = state.enabled

@@ -16,6 +16,7 @@ from . import grad_mode
 from ._types import Array, DTypeLike, Shape
 
 _FLOAT_KINDS = "f"
+_ndarray = np.ndarray
 
 
 class Tensor:
@@ -38,7 +39,7 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> tensor
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        if type(data) is not np.ndarray:
+        if type(data) is not _ndarray:
             data = np.asarray(data)
         self.data: Array = data
         self.grad: Tensor | None = None

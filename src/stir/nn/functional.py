@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..ops import as_tensor
 from ..ops.linalg import Linear
 from ..ops.losses import MSELoss
 from ..tensor import Tensor
@@ -32,7 +31,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> F.linear(x, stir.tensor([[3.0, -1.0]]), stir.tensor([0.5]))
     tensor([[1.5]])
     """
-    return Linear.apply(as_tensor(input), weight, bias)
+    return Linear.apply(input if isinstance(input, Tensor) else Tensor(input), weight, bias)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -43,7 +42,11 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     >>> F.mse_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
     tensor(2.5)
     """
-    input, target = as_tensor(input), as_tensor(target)
-    if target.dtype != input.dtype and input.dtype.kind == "f":
-        target = target.to(input.dtype)  # as the other losses: float32 stays float32
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if not isinstance(target, Tensor):
+        target = Tensor(target)
+    dtype = input.data.dtype
+    if target.data.dtype != dtype and dtype.kind == "f":
+        target = target.to(dtype)  # as the other losses: float32 stays float32
     return MSELoss.apply(input, target, reduction)

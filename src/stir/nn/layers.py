@@ -49,8 +49,13 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        parameters = self._parameters  # read directly: self.weight goes through __getattr__
         try:
-            return F.linear(x, self.weight, self.bias)
+            weight, bias = parameters["weight"], parameters["bias"]
+        except KeyError:  # deleted: let the attribute lookup raise its usual error
+            weight, bias = self.weight, self.bias
+        try:
+            return F.linear(x, weight, bias)
         except ValueError:
             shape = getattr(x, "shape", None)
             raise ValueError(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..autograd import Context
 from . import dual
 from .primitive import Primitive
@@ -25,7 +23,7 @@ class MatMul(Primitive):
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError("matmul needs operands with at least one dimension")
         ctx.save_for_backward(x, y)
-        return np.matmul(x.data, y.data)
+        return dual.matmul(x.data, y.data)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -45,11 +43,11 @@ class MatMul(Primitive):
             g = grad_output
         grad_x = grad_y = None
         if need_x:
-            grad_x = g @ y2.mT
+            grad_x = dual.matmul(g, y2.mT)
             if x.ndim == 1:
                 grad_x = grad_x.squeeze(-2)
         if need_y:
-            grad_y = x2.mT @ g
+            grad_y = dual.matmul(x2.mT, g)
             if y.ndim == 1:
                 grad_y = grad_y.squeeze(-1)
         return grad_x, grad_y
@@ -65,7 +63,8 @@ class Linear(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, weight: Tensor, bias: Tensor | None) -> Any:
-        x_shape, w_shape = x.data.shape, weight.data.shape
+        x_data, w_data = x.data, weight.data
+        x_shape, w_shape = x_data.shape, w_data.shape
         if len(w_shape) != 2:
             raise ValueError(f"linear: the weight must be a matrix, got shape {w_shape}")
         if not x_shape or x_shape[-1] != w_shape[1]:
@@ -74,22 +73,28 @@ class Linear(Primitive):
                 f"{w_shape} (its last dimension must be {w_shape[1]})"
             )
         ctx.save_for_backward(x, weight)
-        z = x.data @ weight.data.T
+        z = dual.matmul(x_data, w_data.T)  # x @ Wᵀ, sooner for matrices
         if bias is not None:
-            if bias.data.shape != w_shape[:1]:
+            b_data = bias.data
+            if b_data.shape != w_shape[:1]:
                 raise ValueError(
-                    f"linear: bias of shape {bias.data.shape} does not fit a weight of shape "
+                    f"linear: bias of shape {b_data.shape} does not fit a weight of shape "
                     f"{w_shape} (it must be ({w_shape[0]},))"
                 )
-            z += bias.data
+            z += b_data
         return z
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        rows = grad_output.reshape(-1, weight.shape[0])  # the batch dimensions flattened
-        grad_x = grad_output @ weight if need_x else None
-        grad_w = rows.T @ x.reshape(-1, weight.shape[1]) if need_w else None
+        n_out, n_in = weight.shape
+        # The batch dimensions flattened (a matrix already, in the common case).
+        rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, n_out)
+        grad_x = dual.matmul(grad_output, weight) if need_x else None
+        if need_w:
+            grad_w = dual.matmul(rows.T, x if x.ndim == 2 else x.reshape(-1, n_in))
+        else:
+            grad_w = None
         grad_b = dual.sum_rows(rows) if need_b else None
         return grad_x, grad_w, grad_b

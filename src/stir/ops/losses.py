@@ -24,20 +24,22 @@ class MSELoss(Primitive):
     def forward(ctx: Context, x: Tensor, target: Tensor, reduction: str) -> Any:
         if reduction not in REDUCTIONS:
             raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        if x.shape != target.shape:
+        x_data, target_data = x.data, target.data
+        if x_data.shape != target_data.shape:
             raise ValueError(
                 f"mse_loss: input of shape {x.shape} and target of shape {target.shape} differ; "
                 "broadcasting them would silently compare the wrong pairs"
             )
         ctx.save_for_backward(x, target)
-        ctx.reduction = reduction
-        difference = x.data - target.data
-        ctx.count = difference.size
+        difference = x_data - target_data
+        count = difference.size
+        ctx.reduction, ctx.count = reduction, count
         ctx.difference = difference  # reused by an ordinary backward (on arrays)
         if reduction == "none":
             return difference * difference
         total = np.vdot(difference, difference)  # Σ d², by BLAS: faster than (d * d).sum()
-        return total / ctx.count if reduction == "mean" else total
+        # A 0-d array rather than NumPy's scalar, so that it becomes the output as it is.
+        return np.asarray(total / count if reduction == "mean" else total)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -45,7 +47,12 @@ class MSELoss(Primitive):
         need_x, need_t, _ = ctx.needs_input_grad
         # On tensors (a recorded backward) the difference is recomputed, so that a second
         # derivative sees how it depends on x and t; on arrays the forward's is reused.
-        difference = x - target if isinstance(x, Tensor) else ctx.difference
         scale = 2.0 / ctx.count if ctx.reduction == "mean" else 2.0
-        grad_x = difference * (grad_output * scale)
+        if isinstance(x, Tensor):
+            difference, factor = x - target, grad_output * scale
+        else:
+            difference = ctx.difference
+            # A 0-d gradient as NumPy's scalar: the same product, without a ufunc call.
+            factor = (grad_output[()] if grad_output.ndim == 0 else grad_output) * scale
+        grad_x = difference * factor
         return grad_x if need_x else None, -grad_x if need_t else None, None
