@@ -55,11 +55,13 @@ def __getattr__(name: str) -> object:
         return getattr(importlib.import_module(f"{__name__}.training"), name)
     if name in _FILES:
         return getattr(importlib.import_module(f"{__name__}.io"), name)
+    if name == "compile":
+        return importlib.import_module(f"{__name__}.compiler").compile
     raise AttributeError(f"module 'stir' has no attribute {name!r}")
 
 
 __all__ = [
-    "__version__", "abs", "analysis", "arange", "bool_", "cat", "checkpoint", "clamp", "classic",
+    "__version__", "abs", "analysis", "arange", "bool_", "cat", "checkpoint", "clamp", "classic", "compile",
     "clip",
     "concatenate", "Context", "cos", "data", "default_generator", "detect_anomaly", "enable_grad",
     "evaluate", "exp", "explicit", "features", "fit", "flatten", "float32", "float64",

@@ -19,6 +19,8 @@ from .tensor import Tensor
 
 
 _sequence = itertools.count()
+# While `stir.compile` captures a step: a list that every call of `apply` is appended to.
+_tracer: list[tuple[Any, ...]] | None = None
 # Read on every call: bound once here rather than looked up through their modules.
 _grad_state = grad_mode.state
 _anomaly_state = anomaly.state
@@ -327,6 +329,8 @@ class Function:
                 ctx._record(result, out)
         if _anomaly_state.enabled:
             anomaly.check_forward(cls.__name__, result, args)
+        if _tracer is not None:
+            _tracer.append((cls, ctx, args, result, recording))
         return result
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..ops import as_tensor
+from ..ops.class_indices import check_class_indices
 from ..ops.loss_primitives import (
     BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy, SoftmaxCrossEntropyProbabilities,
 )
@@ -86,32 +87,7 @@ def _index_target(name: str, target: Any) -> np.ndarray:
     return values
 
 
-_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
-
-
-def _check_indices(name: str, target: np.ndarray, classes: int,
-                   ignore_index: int | None = None) -> np.ndarray | None:
-    """Raise for a class index outside [0, classes) (ignore_index excepted); return the mask
-    of ignored entries, or None when there are none."""
-    if target.size == 0:
-        return None
-    # Read as unsigned, a negative index is huge: one max checks both ends.
-    unsigned = target.view(_UNSIGNED[target.dtype]) if target.dtype.kind == "i" else target
-    if np.maximum.reduce(unsigned, axis=None) < classes:
-        if ignore_index is None or not 0 <= ignore_index < classes:
-            return None
-        ignored = target == ignore_index
-        return ignored if ignored.any() else None
-    ignored = np.zeros(target.shape, dtype=bool) if ignore_index is None else (
-        target == ignore_index)
-    bad = target[((target < 0) | (target >= classes)) & ~ignored]
-    if bad.size:
-        allowed = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
-        raise ValueError(
-            f"{name}: target {bad[0]} is out of range for {classes} classes; class indices "
-            f"must be in [0, {classes}){allowed}"
-        )
-    return ignored
+_check_indices = check_class_indices  # shared with the primitive that checks them too
 
 
 def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -221,8 +197,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
         return _cross_entropy_probabilities(logits, target, weight, reduction, label_smoothing)
     indices = _index_target("cross_entropy", values)
     rows, flat, shape = _index_rows("cross_entropy", logits, indices)
-    ignored = _check_indices("cross_entropy", flat, classes, ignore_index)
-    loss = SoftmaxCrossEntropy.apply(rows, flat, weight, float(label_smoothing), ignored,
+    # The primitive checks the class indices itself, so that a replay by stir.compile does.
+    loss = SoftmaxCrossEntropy.apply(rows, flat, weight, float(label_smoothing), ignore_index,
                                      reduction)
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 

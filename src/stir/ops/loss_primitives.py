@@ -6,8 +6,9 @@ row maximum; e^(-|x|) for the binary loss), so none overflows at any logit size.
 negative numbers underflow to 0, which is the right answer; NumPy's underflow flag is silenced
 around them so that code run under `np.errstate(all="raise")` still works.
 
-These primitives trust their arguments: `stir.nn.functional` checks shapes, dtypes and class
-indices first and says what is wrong in the words of the loss the user called.
+These primitives trust their arguments' shapes and dtypes: `stir.nn.functional` checks them
+first and says what is wrong in the words of the loss the user called. Class indices are
+checked here, as they are values: a step replayed by `stir.compile` checks them too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from ..autograd import Context
 from ..tensor import Tensor
 from . import dual
+from .class_indices import check_class_indices
 from .primitive import Primitive
 
 
@@ -93,9 +95,10 @@ class SoftmaxCrossEntropy(Primitive):
 
     @staticmethod
     def forward(ctx: Context, logits: Tensor, target: np.ndarray, weight: np.ndarray | None,
-                label_smoothing: float, ignored: np.ndarray | None, reduction: str) -> Any:
+                label_smoothing: float, ignore_index: int | None, reduction: str) -> Any:
         x = np.ascontiguousarray(logits.data)  # flat indices below assume C order
         n, c = x.shape
+        ignored = check_class_indices("cross_entropy", target, c, ignore_index)
         flat, starts = x.reshape(-1), _row_starts(n, c)
         top, exps, totals = _softmax_parts(x, flat, starts)
         ctx.save_for_backward(logits)

@@ -1,0 +1,110 @@
+"""Running a `Plan`: the forward calls on the new inputs, then the backward pass, as flat
+loops over lists (no graph is built, no module called, no heap walked).
+
+Each step does the eager step's arithmetic, operation for operation, so the numbers are the
+same; what a replay leaves out is the bookkeeping around them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import grad_mode
+from ..autograd import Context, _as_result
+from ..engine import _accumulate, _conform, _grads_of, _one, _once
+from ..tensor import Tensor
+from .trace import Plan
+
+_ndarray = np.ndarray
+
+
+def forward(plan: Plan) -> None:
+    """Recompute every call of the step from the current inputs and parameters."""
+    state = grad_mode.state
+    previous, state.enabled = state.enabled, False  # as Function.apply runs forward
+    try:
+        for call in plan.calls:
+            arguments = call.arguments
+            if call.array_arguments:
+                arguments = list(arguments)
+                for position, source in call.array_arguments:
+                    arguments[position] = source.data
+            ctx = call.ctx
+            out = call.function.forward(ctx, *arguments)
+            if type(out) is not _ndarray:
+                out = _as_result(out, arguments, call.function).data
+            call.result.data = out
+            if call.recorded:
+                # What forward saved, for backward on arrays (as Context._record, without
+                # the version checks: nothing can change a saved tensor within a replay).
+                ctx._saved = tuple([
+                    ("tensor", value, None, 0) if isinstance(value, Tensor) else
+                    ("array", value, None, 0) if value is not None else None
+                    for value in ctx._to_save])
+    finally:
+        state.enabled = previous
+
+
+def backward(plan: Plan) -> None:
+    """`loss.backward()` after `zero_grad()` over the plan's nodes: the engine's pass without
+    its heap. A leaf's first gradient becomes its `.grad` (a fresh array as it is, any
+    other copied, as the engine does); later ones are added in."""
+    loss = plan.loss.data
+    buffers: dict[Context, Any] = {plan.loss.grad_fn: _one(loss.shape, loss.dtype)}
+    given: set[int] = set()
+    for node, route in plan.routes:
+        grad_output = buffers.pop(node, None)
+        if grad_output is None:
+            continue
+        grads = node.function.backward(node, grad_output)  # node._arrays is set: arrays
+        if type(grads) is not tuple or len(grads) != len(node._parents):
+            grads = _grads_of(node, grad_output, True)  # normalises what backward returned
+        for index, parent, leaf, shape, dtype in route:
+            gradient = grads[index]
+            if gradient is None:
+                continue
+            if (type(gradient) is not _ndarray or gradient.shape != shape
+                    or gradient.dtype != dtype):
+                gradient = _conform(node, index, gradient, True)
+            if not leaf:
+                held = buffers.get(parent)
+                buffers[parent] = gradient if held is None else held + gradient
+            elif id(parent) in given:
+                _accumulate(parent, gradient)
+            else:
+                given.add(id(parent))
+                if not (gradient.base is None and gradient is not grad_output
+                        and _once(gradient, grads)):
+                    gradient = gradient.copy()  # shared or a view: .grad gets its own
+                parent.grad = Tensor(gradient)
+
+
+def routes_of(nodes: list[Context]) -> list[tuple[Context, list[tuple[Any, ...]]]]:
+    """Each node with where its gradients go: (input position, parent, whether the parent is
+    a leaf, the input's shape and dtype), worked out once."""
+    return [(node, [(index, parent, type(parent) is not Context, shape, dtype)
+                    for index, parent, shape, dtype in node._inputs]) for node in nodes]
+
+
+def plain_sgd_step(optimizer: Any) -> Callable[[], None] | None:
+    """For `stir.optim.SGD` without momentum, weight decay or maximize, its update
+    θ ← θ − lr·g as one loop (the same arithmetic as `SGD.update`); None otherwise."""
+    from ..optim.sgd import SGD
+
+    if type(optimizer) is not SGD or any(
+            group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]
+            for group in optimizer.param_groups):
+        return None
+    groups = optimizer.param_groups
+
+    def step() -> None:
+        for group in groups:
+            lr = group["lr"]  # read at every step: a schedule may change it
+            for param in group["params"]:
+                grad = param.grad
+                if grad is not None:
+                    param.data -= lr * grad.data
+                    param._version[0] += 1
+    return step
