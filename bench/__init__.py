@@ -1,26 +1,43 @@
-"""Side-by-side timing of one MLP training step in stir, hand-written NumPy and PyTorch.
+"""Side-by-side timing of MLP training in stir, hand-written NumPy, PyTorch and JAX.
 
 Run it from the repository root:
 
-    python -m bench                 # a few minutes; writes bench/RESULTS.md
-    python -m bench --quick         # under a minute, for a smoke test
-    python -m bench --only mnist    # some of the configurations (comma-separated)
+    python -m bench                 # several minutes; writes bench/RESULTS.md
+    python -m bench --quick         # about a minute, for a smoke test
+    python -m bench --only mnist    # some configurations and sections (comma-separated)
 
-The configurations (`problem.CONFIGS`), each with its own table:
+The configurations (`problem.CONFIGS`), each with its own table of one training step:
 
-    tiny   Linear(2, 5) -> ReLU -> Linear(5, 1), batch 100, MSE, plain SGD (lr 0.01). The
-           arithmetic is almost free, so the time per step measures each engine's
-           per-operation overhead: exactly what an eager autograd library has to keep small.
-    mnist  784 -> 256 -> 256 -> 10 with ReLUs, batch 128, softmax cross-entropy on integer
-           classes, SGD with momentum 0.9 (lr 0.01). The matrix products start to count.
+    tiny     Linear(2, 5) -> ReLU -> Linear(5, 1), batch 100, MSE, plain SGD (lr 0.01). The
+             arithmetic is almost free, so the time per step measures each engine's
+             per-operation overhead: exactly what an eager autograd library has to keep small.
+    mnist    784 -> 256 -> 256 -> 10 with ReLUs, batch 128, softmax cross-entropy on integer
+             classes, SGD with momentum 0.9 (lr 0.01). The matrix products start to count.
+    curious  seed 000's loop: 1 -> 1024 -> 1, one sample per step, MSE, plain SGD.
+    wide     784 -> 1024 -> 1024 -> 10, batch 512, cross-entropy, plain SGD: nearly all
+             matrix products, timed against a float32 1024³ matmul measured in the same run.
 
-All in float32.
+The rows: stir eager, stir compiled (`stir.compile`, unavailable until it exists), NumPy
+with a hand-derived backward (the floor, and again as "numpy (repeat)" to show the noise),
+PyTorch eager (default threads and 1 thread) and JAX jit, when installed.
+
+The sections after the tables: peak memory of an mnist training run (one process per
+engine), `import` time, and time to 97 % test accuracy on handwritten digits (stir, PyTorch,
+scikit-learn's MLPClassifier). All in float32.
 
 Modules:
-    problem  the configurations, their data (rotating minibatches) and initial weights
-    engines  one function per engine, each returning a `step()` closure
-    check    the engines must agree (losses, parameters, updates) before anything is timed
-    timing   warm-up, calibration and interleaved round-robin timing
-    machine  a description of the machine and library versions
-    report   the results tables (plain text and Markdown) and the targets
+    problem      the configurations, their data (rotating minibatches), initial weights, FLOPs
+    engines      stir, NumPy and PyTorch engines, each returning a `step()` closure
+    engines_jax  the JAX jit engine
+    rows         which engines each table has (and the stir compiled engine)
+    check        the engines must agree (losses, parameters, updates) before anything is timed
+    timing       warm-up, calibration and interleaved round-robin timing
+    peak         the float32 matmul peak and the fraction of it a step reaches
+    targets      the goals of issue 5 and whether a run meets them
+    memory       peak memory, one child process per engine
+    imports      import time, one child process per import
+    accuracy     time to 97 % on digits
+    machine      a description of the machine and library versions
+    report       the step tables (plain text and Markdown)
+    sections     the memory, import and accuracy tables
 """

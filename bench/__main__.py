@@ -1,23 +1,53 @@
-"""`python -m bench [--quick] [--only tiny,mnist,curious] [--out PATH]`: check, time, print
-and write the results."""
+"""`python -m bench [--quick] [--only tiny,mnist,...,accuracy] [--out PATH]`: check, time,
+print and write the results."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from .accuracy import measure_accuracy
 from .check import MismatchError, check_engines, tolerance_for
-from .engines import EngineFactory, engines_for, split_available
+from .engines import EngineFactory
+from .imports import LIBRARIES, measure_imports
 from .machine import OtherLoad, describe
+from .memory import ENGINE_MODULES, measure_memory
+from .peak import PEAK_CONFIGS, PEAK_ROW, matmul_engine
 from .problem import CONFIGS, Problem, make_problem
-from .report import ConfigResult, markdown_report, text_machine, text_table
+from .report import ConfigResult, markdown_report, summary_lines, text_machine, text_table
+from .rows import engines_for, split_available
+from .sections import (
+    Section, accuracy_section, imports_section, markdown_section, memory_section, text_section,
+)
+from .targets import config_targets
 from .timing import Settings, run_interleaved
 
-QUICK = Settings(rounds=15, block_seconds=0.04, warmup_seconds=0.3)
-FULL = Settings(rounds=60, block_seconds=0.2, warmup_seconds=2.0)
+# --quick must stay under a minute for 4 configurations of up to 8 rows and the sections
+QUICK = Settings(rounds=10, block_seconds=0.03, warmup_seconds=0.2)
+FULL = Settings(rounds=60, block_seconds=0.15, warmup_seconds=2.0)  # ~8 minutes
+SECTIONS = ("memory", "imports", "accuracy")  # run after the step tables, in this order
+
+
+class SectionSettings(NamedTuple):
+    """How much of each section after the step tables to run."""
+
+    memory_steps: int
+    import_rounds: int
+    accuracy_seeds: int
+    accuracy_epochs: int
+    accuracy_seconds: float  # training time after which a run gives up
+    everything: bool = True  # False: memory and imports only of what the targets compare
+
+
+QUICK_SECTIONS = SectionSettings(memory_steps=20, import_rounds=5, accuracy_seeds=3,
+                                 accuracy_epochs=40, accuracy_seconds=2.0, everything=False)
+FULL_SECTIONS = SectionSettings(memory_steps=200, import_rounds=9, accuracy_seeds=9,
+                                accuracy_epochs=100, accuracy_seconds=10.0)
+QUICK_MEMORY_ENGINES = ("stir eager", "stir compiled", "numpy", "pytorch eager")
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 NOISY_CORES = 0.2  # cores used by other processes above which the run is flagged as noisy
 
@@ -33,13 +63,14 @@ def describe_load(cores: float | None) -> str:
 
 
 def config_names(text: str) -> list[str]:
-    """The configurations named in a comma-separated list, checked against `CONFIGS`."""
+    """The configurations and sections named in a comma-separated list, checked against
+    `CONFIGS` and `SECTIONS`."""
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in CONFIGS]
+    unknown = [name for name in names if name not in (*CONFIGS, *SECTIONS)]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
             f"unknown configuration(s) {', '.join(unknown) or '(none given)'}; "
-            f"choose from {', '.join(CONFIGS)}"
+            f"choose from {', '.join((*CONFIGS, *SECTIONS))}"
         )
     return list(dict.fromkeys(names))  # drop repeats, keep the order
 
@@ -47,14 +78,16 @@ def config_names(text: str) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Time one training step of small MLPs in stir, NumPy and PyTorch.",
+        description="Time one training step of small MLPs in stir, NumPy, PyTorch and JAX; "
+                    "then peak memory, import time and time to accuracy.",
     )
     parser.add_argument(
         "--quick", action="store_true", help="a short run (under a minute in all)"
     )
     parser.add_argument(
-        "--only", type=config_names, default=list(CONFIGS), metavar="NAMES",
-        help=f"comma-separated configurations to run (default: all, {','.join(CONFIGS)})",
+        "--only", type=config_names, default=[*CONFIGS, *SECTIONS], metavar="NAMES",
+        help="comma-separated configurations and sections to run (default: all, "
+             f"{','.join((*CONFIGS, *SECTIONS))})",
     )
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT,
@@ -95,23 +128,64 @@ def time_config(checked: Checked, settings: Settings) -> ConfigResult:
         flush=True,
     )
     engines = {name: factory(problem) for name, factory in factories.items()}
+    if problem.config.name in PEAK_CONFIGS:
+        engines[PEAK_ROW] = matmul_engine()
     other_load = OtherLoad()
     timings = run_interleaved(engines, settings)
+    peak = timings.pop(PEAK_ROW, None)
+    cores = other_load.cores()
     return ConfigResult(
         config=problem.config,
         timings=timings,
         unavailable=checked.unavailable,
         first_losses=checked.first_losses,
         tolerance=tolerance_for(problem),
-        other_load=describe_load(other_load.cores()),
+        other_load=describe_load(cores),
+        peak=peak,
+        noisy=cores is not None and cores > NOISY_CORES,
     )
+
+
+def run_sections(names: list[str], settings: SectionSettings) -> list[Section]:
+    """The sections after the step tables that `names` selects, each printed when done."""
+    sections = []
+    if "memory" in names:
+        print(f"\nmemory: {settings.memory_steps} steps of each engine, one process each...",
+              flush=True)
+        engines = tuple(ENGINE_MODULES) if settings.everything else QUICK_MEMORY_ENGINES
+        uses, unavailable = measure_memory(settings.memory_steps, engines)
+        sections.append(memory_section(uses, unavailable, settings.memory_steps))
+    if "imports" in names:
+        print(f"\nimports: {settings.import_rounds} rounds...", flush=True)
+        # after the memory runs the files are cached: no warm-up round needed
+        times = measure_imports(settings.import_rounds, 0 if "memory" in names else 1,
+                                LIBRARIES if settings.everything else ("numpy", "stir"))
+        sections.append(imports_section(times))
+    if "accuracy" in names:
+        print(f"\naccuracy: {settings.accuracy_seeds} seeds...", flush=True)
+        other_load = OtherLoad()
+        result = measure_accuracy(settings.accuracy_seeds, settings.accuracy_epochs,
+                                  settings.accuracy_seconds)
+        section = accuracy_section(result)
+        cores = other_load.cores()
+        if cores is not None and cores > NOISY_CORES:
+            section = section._replace(targets=[
+                dataclasses.replace(t, detail=f"{t.detail}; NOISY RUN, not reliable")
+                for t in section.targets
+            ])
+        load = describe_load(cores)
+        sections.append(section._replace(method=f"{section.method} Other load: {load}."))
+    for section in sections:
+        print()
+        print(text_section(*section), flush=True)
+    return sections
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = QUICK if args.quick else FULL
     try:
-        checked = check_all(args.only)
+        checked = check_all([name for name in args.only if name in CONFIGS])
     except MismatchError as error:
         print(f"bench: aborted, {error}", file=sys.stderr)
         return 1
@@ -120,14 +194,22 @@ def main(argv: list[str] | None = None) -> int:
         results.append(time_config(item, settings))
         print()
         print(text_table(results[-1]), flush=True)
+    sections = run_sections(args.only, QUICK_SECTIONS if args.quick else FULL_SECTIONS)
     machine = describe()
     print()
     print(text_machine(machine))
     date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(markdown_report(results, machine, settings, date, command),
-                        encoding="utf-8")
+    all_targets = [dataclasses.replace(target, description=f"{result.config.name}: "
+                                       f"{target.description}")
+                   for result in results for target in config_targets(result)]
+    all_targets += [target for section in sections for target in section.targets]
+    print("\nTargets of this run (" + ", ".join(args.only) + "):")
+    print("\n".join(summary_lines(all_targets)))
+    extra = [line for section in sections for line in markdown_section(*section)]
+    args.out.write_text(markdown_report(results, machine, settings, date, command,
+                                        tuple(extra), tuple(all_targets)), encoding="utf-8")
     print(f"\nWrote {args.out}")
     return 0
 

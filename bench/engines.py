@@ -15,11 +15,11 @@ from __future__ import annotations
 import functools
 import itertools
 from types import ModuleType
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
-from .problem import Config, Problem
+from .problem import Problem
 
 
 def _nothing() -> None:
@@ -88,9 +88,18 @@ def stir_raw_ops(problem: Problem) -> Engine:
     return _stir_functional_engine(problem, forward)
 
 
-def stir_modules(problem: Problem) -> Engine:
-    """Ordinary stir: nn.Sequential of Linear and ReLU, F.cross_entropy / F.mse_loss,
-    optim.SGD, `opt.zero_grad(); loss.backward(); opt.step()`.
+class StirSetup(NamedTuple):
+    """What an ordinary stir training loop holds: model, loss function, optimizer, batches."""
+
+    model: Any
+    loss_fn: Callable[[Any, Any], Any]
+    optimizer: Any
+    batches: Iterator[tuple[Any, Any]]  # (x, t) tensors, rotating forever
+
+
+def stir_setup(problem: Problem) -> StirSetup:
+    """nn.Sequential of Linear and ReLU loaded with the problem's weights, F.cross_entropy or
+    F.mse_loss, optim.SGD, and the rotating batches as tensors.
 
     Raises ImportError while a piece it needs is not in stir yet.
     """
@@ -109,10 +118,20 @@ def stir_modules(problem: Problem) -> Engine:
     model.load_state_dict(dict(zip(names, problem.params)))
     loss_fn = cross_entropy if config.loss == "cross_entropy" else mse_loss
     optimizer = SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    parameters = list(model.parameters())
     batches = itertools.cycle(
         [(stir.from_numpy(x), stir.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
     )
+    return StirSetup(model, loss_fn, optimizer, batches)
+
+
+def stir_modules(problem: Problem) -> Engine:
+    """Ordinary stir: nn.Sequential of Linear and ReLU, F.cross_entropy / F.mse_loss,
+    optim.SGD, `opt.zero_grad(); loss.backward(); opt.step()`.
+
+    Raises ImportError while a piece it needs is not in stir yet.
+    """
+    model, loss_fn, optimizer, batches = stir_setup(problem)
+    parameters = list(model.parameters())
 
     def step() -> Any:
         x, t = next(batches)
@@ -254,54 +273,3 @@ def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
     return Engine(
         step, lambda: [p.detach().numpy().copy() for p in model.parameters()], prepare
     )
-
-
-# ------------------------------------------------------------------------------ the rows
-# "tiny" keeps the stir rows it has had from the start (and so stays comparable with older
-# results); every other configuration is run with stir's modules and optimizer.
-STIR_ROWS: dict[str, dict[str, EngineFactory]] = {
-    "tiny": {"stir eager": stir_functional, "stir eager (raw ops)": stir_raw_ops},
-    "curious": {"stir eager": stir_functional},  # seed 000 trains the model written out
-}
-DEFAULT_STIR_ROWS: dict[str, EngineFactory] = {"stir eager": stir_modules}
-
-
-def engines_for(config: Config) -> dict[str, EngineFactory]:
-    """The rows of the benchmark of `config`, by name, in display order.
-
-    "numpy (repeat)" is the NumPy engine again under another name: a sanity row. If it does
-    not match "numpy", the timing is biased (e.g. by another engine's BLAS threads still
-    spinning) and no ratio in the table should be trusted more closely than that gap.
-
-    "stir eager (raw ops)" (tiny only) writes the same step with tensor operators only (11
-    nodes instead of 4), to show what the fused `F.linear` and `F.mse_loss` save.
-
-    "pytorch eager (1 thread)" is for information: on small tensors PyTorch's default
-    threading brings nothing, and it can cost a lot when another process holds a core.
-    """
-    engines = dict(STIR_ROWS.get(config.name, DEFAULT_STIR_ROWS))
-    engines["numpy"] = numpy_manual
-    engines["numpy (repeat)"] = numpy_manual
-    if load_torch() is not None:
-        engines["pytorch eager"] = torch_eager
-        if default_torch_threads() != 1:
-            engines["pytorch eager (1 thread)"] = functools.partial(torch_eager, threads=1)
-    return engines
-
-
-def split_available(problem: Problem, factories: dict[str, EngineFactory]
-                    ) -> tuple[dict[str, EngineFactory], dict[str, str]]:
-    """The factories that can build an engine now, and why each other one cannot.
-
-    Only ImportError counts as "unavailable" (a stir piece not written yet); any other error
-    is a bug and propagates.
-    """
-    available, unavailable = {}, {}
-    for name, factory in factories.items():
-        try:
-            factory(problem)
-        except ImportError as error:
-            unavailable[name] = f"{type(error).__name__}: {error}"
-        else:
-            available[name] = factory
-    return available, unavailable

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .engines import default_torch_threads, load_torch
+from .engines_jax import jax_version
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,12 @@ def describe() -> dict[str, str]:
             f"{torch.__version__} (defaults kept: {default_torch_threads()} intra-op threads, "
             f"{torch.get_num_interop_threads()} inter-op threads)"
         )
+    facts["jax"] = jax_version() or "not installed (JAX row skipped)"
+    try:
+        import sklearn
+        facts["scikit-learn"] = sklearn.__version__
+    except ImportError:
+        facts["scikit-learn"] = "not installed (its time-to-accuracy row skipped)"
     thread_env = [f"{var}={os.environ[var]}" for var in THREAD_VARIABLES if var in os.environ]
     facts["thread env"] = ", ".join(thread_env) or "none set"
     return facts

@@ -59,8 +59,29 @@ CONFIGS = {
                n_batches=256,
                summary="seed 000's loop: h(x) = Σ wᵢ ReLU(aᵢx + bᵢ), d = 1024, one sample "
                        "per step (110 000 steps = 110 000 × this step)"),
+        Config("wide", (784, 1024, 1024, 10), batch=512, loss="cross_entropy", lr=0.01,
+               momentum=0.0, n_batches=16,
+               summary="a wide classifier: nearly all the time is in the matrix products, "
+                       "so the step is measured against the float32 matmul peak"),
     )
 }
+
+
+def step_flops(layers: tuple[int, ...], batch: int) -> int:
+    """Floating-point operations of the matrix products of one training step.
+
+    Each Linear(i, o) costs 2·batch·i·o for its forward product and as much for the gradient
+    of its weight; every layer but the first also costs 2·batch·i·o for the gradient of its
+    input (nobody computes the gradient of the data). So 6·batch·i·o per layer, minus 2·b·i·o
+    for the first; the elementwise work (bias, ReLU, loss, update) is left out.
+
+    >>> step_flops((2, 5, 1), batch=100)  # 4·100·2·5 + 6·100·5·1
+    7000
+    """
+    pairs = list(zip(layers[:-1], layers[1:]))
+    return sum((4 if index == 0 else 6) * batch * n_in * n_out
+               for index, (n_in, n_out) in enumerate(pairs))
+
 
 
 @dataclass(frozen=True)

@@ -70,15 +70,15 @@ def time_block(step: Step, n_steps: int, max_seconds: float = float("inf")) -> f
 
 
 def warm_up(step: Step, seconds: float, block_steps: int = 20) -> None:
-    """Step for about `seconds`, at least two blocks (the first call may be slow: lazy setup)."""
+    """Step for about `seconds`, and at least twice (the first call may be slow: lazy setup,
+    compilation); slow steps (tens of ms) are not forced into whole blocks of `block_steps`."""
     deadline = time.perf_counter() + seconds
-    time_block(step, block_steps)
-    time_block(step, block_steps)
-    while time.perf_counter() < deadline:
-        time_block(step, block_steps)
+    time_block(step, 2)
+    while (left := deadline - time.perf_counter()) > 0:
+        time_block(step, block_steps, max_seconds=left)
 
 
-def calibrate(step: Step, block_seconds: float, min_steps: int = 10) -> int:
+def calibrate(step: Step, block_seconds: float, min_steps: int = 1) -> int:
     """The number of steps that takes about `block_seconds` on a warm engine.
 
     The fastest of three trial blocks is used, so a burst of load from elsewhere during
@@ -86,7 +86,7 @@ def calibrate(step: Step, block_seconds: float, min_steps: int = 10) -> int:
     """
     n_steps = min_steps
     while time_block(step, n_steps) * n_steps < block_seconds / 8:
-        n_steps *= 2
+        n_steps *= 2  # doubling from 1 step: a 30 ms step gets 1-step blocks, not 10
     per_step = min(time_block(step, n_steps) for _ in range(3))
     return max(min_steps, round(block_seconds / per_step))
 
