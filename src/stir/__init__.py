@@ -25,7 +25,6 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import Generator, default_generator, manual_seed
 from .ops import concatenate, stack, where
-from . import nn
 from .functional import (
     abs, clip, cos, exp, log, logsumexp, matmul, max, maximum, mean, min, minimum, permute,
     relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
@@ -36,7 +35,7 @@ clamp = clip
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
 _SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "features", "io",
-                "optim", "plot", "training")
+                "nn", "optim", "plot", "training")
 
 
 # The training loop, also on first use: it brings tqdm, which takes as long to import as a

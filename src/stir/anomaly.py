@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import os
-import traceback
 from typing import Any
 
 import numpy as np
@@ -88,8 +87,15 @@ def check_backward(node: Any, index: int, gradient: Any) -> None:
         user_frames = [f for f in node._stack if not f.filename.startswith(_PACKAGE_DIR)]
         if user_frames:
             where = "; it was created at:\n" + "".join(
-                traceback.format_list(user_frames[-1:])
+                _traceback().format_list(user_frames[-1:])
             ).rstrip()
     raise FloatingPointError(
         f"{node.name} backward produced {bad} in the gradient for its input {index}{where}"
     )
+
+
+def _traceback() -> Any:
+    """The traceback module, imported when an anomaly is reported rather than with stir."""
+    import traceback
+
+    return traceback

@@ -9,13 +9,15 @@ becomes the output's `grad_fn`. `stir.engine` later walks these nodes to run `ba
 from __future__ import annotations
 
 import itertools
-import traceback
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from . import anomaly, grad_mode
 from .tensor import Tensor
+
+if TYPE_CHECKING:
+    import traceback
 
 
 _sequence = itertools.count()
@@ -224,6 +226,8 @@ class Context:
             self._saved = tuple(saved)
             del self._to_save  # back to the class's empty default
         if _anomaly_state.enabled:
+            import traceback  # only in anomaly mode: not imported with stir
+
             self._stack = traceback.extract_stack()[:-3]
         result.grad_fn = self
         result._requires_grad = True
