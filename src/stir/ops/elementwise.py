@@ -158,7 +158,7 @@ class Sqrt(Primitive):
 
 
 class Abs(Primitive):
-    """z = |x|;  dz/dx = sign(x), taken as 0 at x = 0 (as PyTorch)."""
+    """z = |x|;  dz/dx = sign(x), taken as 0 at x = 0 and at NaN (as PyTorch)."""
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
@@ -168,7 +168,9 @@ class Abs(Primitive):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, = ctx.saved_tensors
-        return grad_output * np.sign(dual.array(x))
+        values = dual.array(x)
+        sign = (values > 0).astype(values.dtype) - (values < 0)  # 0 at NaN, unlike np.sign
+        return grad_output * sign
 
 
 class Sin(Primitive):
@@ -230,7 +232,9 @@ class Sigmoid(Primitive):
     def forward(ctx: Context, x: Tensor) -> Any:
         magnitude = np.abs(x.data)
         limit = _EXP_UNDERFLOW.get(magnitude.dtype, 87.0)
-        e = np.exp(-magnitude, out=np.zeros_like(magnitude), where=magnitude < limit)
+        # (not >= rather than <, so that a NaN input gives e and z NaN, as in PyTorch)
+        e = np.exp(-magnitude, out=np.zeros_like(magnitude),
+                   where=np.logical_not(magnitude >= limit))
         z = np.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
         ctx.save_for_backward(z)
         return z
@@ -255,7 +259,11 @@ class ReLU(Primitive):
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         z, = ctx.saved_tensors
         z = z.data if isinstance(z, Tensor) else z
-        return grad_output * (z > _zero(z.dtype))
+        # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
+        inactive = z <= _zero(z.dtype)
+        if isinstance(grad_output, Tensor):  # a recorded backward
+            return grad_output * np.logical_not(inactive)
+        return np.where(inactive, _zero(grad_output.dtype), grad_output)
 
 
 def _zero(dtype: np.dtype[Any]) -> Any:

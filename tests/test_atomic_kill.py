@@ -1,0 +1,108 @@
+"""Atomic checkpoints under fault injection: a writer killed with SIGKILL at random moments,
+200 times, always leaves a checkpoint that loads with a valid checksum (the previous one or
+the new one, whole); a full disk leaves the old file; and the next successful save removes
+any temporary file a kill left behind."""
+
+import errno
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+import stir
+from stir import checkpoint
+from stir.io import atomic
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+
+TRIALS = 200
+
+
+def content(version):
+    """Checkpoint `version`: 1 MB of a value that says which version it is."""
+    return {"generation": version, "weights": np.full(250_000, version, dtype=np.float32)}
+
+
+def check_whole(path, allowed):
+    loaded = checkpoint.read(path)  # verifies the header and the SHA-256
+    version = loaded["generation"]
+    assert version in allowed
+    assert (loaded["weights"] == version).all()
+    return version
+
+
+def writer(path, first_version):
+    """The child: save versions first_version, first_version + 1, ... as fast as it can."""
+    version = first_version
+    while True:
+        checkpoint.save(path, **content(version))
+        version += 1
+
+
+def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
+    path = tmp_path / "run.ckpt"
+    checkpoint.save(path, **content(0))
+    rng = np.random.default_rng(0)
+    newest, survivors, temps_seen = 0, set(), 0
+    for trial in range(TRIALS):
+        pid = os.fork()
+        if pid == 0:  # the child never returns into pytest
+            try:
+                writer(path, newest + 1)
+            finally:
+                os._exit(0)
+        time.sleep(float(rng.uniform(0, 0.02)))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        # Whatever the moment of the kill: a complete checkpoint, no older than the last one
+        # seen, and no newer than any the child could have started.
+        version = check_whole(path, allowed=range(newest, newest + 10_000))
+        survivors.add(version)
+        newest = version
+        temps_seen += any(name.endswith(atomic.TEMP_SUFFIX) for name in os.listdir(tmp_path))
+    assert len(survivors) > TRIALS // 2  # the kills landed while writing went on
+    checkpoint.save(path, **content(newest + 1))
+    assert os.listdir(tmp_path) == ["run.ckpt"]  # the save swept up what kills left
+    assert check_whole(path, allowed={newest + 1}) == newest + 1
+    print(f"{TRIALS} kills; {len(survivors)} distinct versions survived; a temporary file "
+          f"was left behind after {temps_seen} of them")
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
+def test_a_full_disk_leaves_the_old_checkpoint(failing, tmp_path, monkeypatch):
+    path = checkpoint.save(tmp_path / "run.ckpt", **content(1))
+    full = OSError(errno.ENOSPC, "No space left on device")
+
+    def refuse(*args, **kwargs):
+        raise full
+
+    if failing == "write":
+        real_fdopen = os.fdopen
+
+        class HalfWritten:
+            def __init__(self, file):
+                self.file = file
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc_info):
+                self.file.close()
+
+            def write(self, data):
+                self.file.write(data[:len(data) // 2])
+                raise full
+
+            def __getattr__(self, name):
+                return getattr(self.file, name)
+
+        monkeypatch.setattr(os, "fdopen", lambda fd, mode: HalfWritten(real_fdopen(fd, mode)))
+    else:
+        monkeypatch.setattr(os, failing, refuse)
+    with pytest.raises(OSError, match="No space left"):
+        checkpoint.save(path, **content(2))
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["run.ckpt"]
+    assert check_whole(path, allowed={1}) == 1
