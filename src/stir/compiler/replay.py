@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import grad_mode
 from ..autograd import Context, _as_result
-from ..engine import _accumulate, _conform, _grads_of, _one, _once
+from ..engine import _accumulate, _conform, _one, _once, _padded
 from ..tensor import Tensor
 from .trace import Plan
 
@@ -59,8 +59,10 @@ def backward(plan: Plan) -> None:
         if grad_output is None:
             continue
         grads = node.function.backward(node, grad_output)  # node._arrays is set: arrays
-        if type(grads) is not tuple or len(grads) != len(node._parents):
-            grads = _grads_of(node, grad_output, True)  # normalises what backward returned
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(node._parents):
+            grads = _padded(node, grads, len(node._parents))  # as the engine does
         for index, parent, leaf, shape, dtype in route:
             gradient = grads[index]
             if gradient is None:

