@@ -21,6 +21,12 @@ def batches(shape_x, classes=None, out=1, count=8, seed=0):
     return list(zip(xs, ys))
 
 
+def tied():
+    """One Linear applied twice: its parameters are reached along two edges each."""
+    layer = nn.Linear(3, 3)
+    return nn.Sequential(layer, nn.Tanh(), layer)
+
+
 CASES = {  # name: (model maker, loss, optimizer maker, data)
     "tiny": (lambda: nn.MLP([2, 5, 1]), F.mse_loss,
              lambda p: optim.SGD(p, lr=0.01), batches((100, 2))),
@@ -30,6 +36,7 @@ CASES = {  # name: (model maker, loss, optimizer maker, data)
                    lambda p: optim.SGD(p, lr=0.01, momentum=0.9), batches((16, 20), 10)),
     "adam-tanh": (lambda: nn.MLP([3, 8, 2], activation="tanh"), F.cross_entropy,
                   lambda p: optim.Adam(p, lr=0.01), batches((12, 3), 2)),
+    "tied-weights": (tied, F.mse_loss, lambda p: optim.SGD(p, lr=0.1), batches((5, 3), out=3)),
     "float64-sigmoid": (lambda: nn.MLP([3, 4, 1], activation="sigmoid", dtype=np.float64),
                         F.mse_loss, lambda p: optim.SGD(p, lr=0.1, weight_decay=0.01),
                         [(x.astype(np.float64), y.astype(np.float64))

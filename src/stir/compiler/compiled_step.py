@@ -133,6 +133,7 @@ class CompiledStep:
                                    for param in group["params"])
         plan.update = replay.plain_sgd_step(self.optimizer)
         plan.routes = replay.routes_of(plan.nodes)
+        plan.steps = replay.steps_of(plan)
         for node in plan.nodes:
             node._arrays = True  # backward always runs on arrays in a replay
 

@@ -25,18 +25,16 @@ def forward(plan: Plan) -> None:
     state = grad_mode.state
     previous, state.enabled = state.enabled, False  # as Function.apply runs forward
     try:
-        for call in plan.calls:
-            arguments = call.arguments
-            if call.array_arguments:
+        for run, ctx, arguments, result, recorded, array_arguments, function in plan.steps:
+            if array_arguments:
                 arguments = list(arguments)
-                for position, source in call.array_arguments:
+                for position, source in array_arguments:
                     arguments[position] = source.data
-            ctx = call.ctx
-            out = call.function.forward(ctx, *arguments)
+            out = run(ctx, *arguments)
             if type(out) is not _ndarray:
-                out = _as_result(out, arguments, call.function).data
-            call.result.data = out
-            if call.recorded:
+                out = _as_result(out, arguments, function).data
+            result.data = out
+            if recorded:
                 # What forward saved, for backward on arrays (as Context._record, without
                 # the version checks: nothing can change a saved tensor within a replay).
                 ctx._saved = tuple([
@@ -45,6 +43,12 @@ def forward(plan: Plan) -> None:
                     for value in ctx._to_save])
     finally:
         state.enabled = previous
+
+
+def steps_of(plan: Plan) -> list[tuple[Any, ...]]:
+    """The forward calls as flat tuples, unpacked in one go by `forward`."""
+    return [(call.function.forward, call.ctx, call.arguments, call.result, call.recorded,
+             call.array_arguments, call.function) for call in plan.calls]
 
 
 def backward(plan: Plan) -> None:
@@ -63,30 +67,42 @@ def backward(plan: Plan) -> None:
             grads = (grads,)
         if len(grads) != len(node._parents):
             grads = _padded(node, grads, len(node._parents))  # as the engine does
-        for index, parent, leaf, shape, dtype in route:
+        for index, parent, target, shape, dtype in route:
             gradient = grads[index]
             if gradient is None:
                 continue
             if (type(gradient) is not _ndarray or gradient.shape != shape
                     or gradient.dtype != dtype):
                 gradient = _conform(node, index, gradient, True)
-            if not leaf:
+            if target is _NODE:
                 held = buffers.get(parent)
                 buffers[parent] = gradient if held is None else held + gradient
-            elif id(parent) in given:
-                _accumulate(parent, gradient)
-            else:
+                continue
+            if target is _SHARED_LEAF:  # a leaf reached along several edges
+                if id(parent) in given:
+                    _accumulate(parent, gradient)
+                    continue
                 given.add(id(parent))
-                if not (gradient.base is None and gradient is not grad_output
-                        and _once(gradient, grads)):
-                    gradient = gradient.copy()  # shared or a view: .grad gets its own
-                parent.grad = Tensor(gradient)
+            if not (gradient.base is None and gradient is not grad_output
+                    and _once(gradient, grads)):
+                gradient = gradient.copy()  # shared or a view: .grad gets its own
+            parent.grad = Tensor(gradient)
+
+
+_NODE, _LEAF, _SHARED_LEAF = "node", "leaf", "shared leaf"  # where a gradient goes
 
 
 def routes_of(nodes: list[Context]) -> list[tuple[Context, list[tuple[Any, ...]]]]:
-    """Each node with where its gradients go: (input position, parent, whether the parent is
-    a leaf, the input's shape and dtype), worked out once."""
-    return [(node, [(index, parent, type(parent) is not Context, shape, dtype)
+    """Each node with where its gradients go: (input position, parent, _NODE, _LEAF or
+    _SHARED_LEAF, the input's shape and dtype), worked out once. A leaf reached along one
+    edge only (a parameter used once) simply gets its gradient as its .grad."""
+    edges: dict[int, int] = {}
+    for node in nodes:
+        for _, parent, _, _ in node._inputs:
+            edges[id(parent)] = edges.get(id(parent), 0) + 1
+    return [(node, [(index, parent,
+                     _NODE if type(parent) is Context
+                     else _LEAF if edges[id(parent)] == 1 else _SHARED_LEAF, shape, dtype)
                     for index, parent, shape, dtype in node._inputs]) for node in nodes]
 
 

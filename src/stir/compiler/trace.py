@@ -49,6 +49,7 @@ class Plan:
     calls: list[ForwardCall]
     loss: Tensor
     nodes: list[Context]
+    steps: list[tuple[Any, ...]] = field(default_factory=list)  # the calls, flattened
     routes: list[tuple[Context, list[tuple[Any, ...]]]] = field(default_factory=list)
     clear_gradients: bool = True  # whether zero_grad must run (see CompiledStep)
     update: Any = None  # a specialised optimizer step, or None for optimizer.step()
