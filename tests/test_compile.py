@@ -97,6 +97,30 @@ def test_a_parameter_the_loss_does_not_reach_keeps_no_stale_gradient():
     assert step.replaying and unused.grad is None and (unused.data == 0).all()
 
 
+def test_a_leaf_outside_the_optimizer_accumulates_as_in_eager():
+    """A tensor that requires grad but is not the optimizer's: zero_grad never clears its
+    .grad, so in eager steps its gradients add up; so they must in a replay."""
+    def run(compiled):
+        stir.manual_seed(0)
+        model = nn.MLP([2, 3, 1])
+        scale = stir.ones(1, requires_grad=True)  # trained by nobody
+        step_loss = lambda output, target: F.mse_loss(output * scale, target)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        step = stir.compile(model, step_loss, opt) if compiled else None
+        for x, y in batches((4, 2)):
+            if compiled:
+                step(x, y)
+            else:
+                loss = step_loss(model(stir.tensor(x)), stir.tensor(y))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        return scale.grad.data.copy(), step
+    eager_grad, _ = run(False)
+    compiled_grad, step = run(True)
+    assert step.replaying and np.array_equal(eager_grad, compiled_grad)
+
+
 def test_dropout_is_not_replayed_and_says_so_once():
     data = batches((8, 4))
     make = lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 1))

@@ -128,11 +128,11 @@ class CompiledStep:
         every reached one's .grad afresh); plain SGD's update runs as one loop."""
         reached = {id(parent) for node in plan.nodes for _, parent, _, _ in node._inputs
                    if type(parent) is not Context}
-        plan.clear_gradients = any(id(param) not in reached
-                                   for group in self.optimizer.param_groups
-                                   for param in group["params"])
+        parameters = {id(param) for group in self.optimizer.param_groups
+                      for param in group["params"]}
+        plan.clear_gradients = not parameters <= reached
         plan.update = replay.plain_sgd_step(self.optimizer)
-        plan.routes = replay.routes_of(plan.nodes)
+        plan.routes = replay.routes_of(plan.nodes, parameters)
         plan.steps = replay.steps_of(plan)
         for node in plan.nodes:
             node._arrays = True  # backward always runs on arrays in a replay

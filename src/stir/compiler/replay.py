@@ -83,26 +83,39 @@ def backward(plan: Plan) -> None:
                     _accumulate(parent, gradient)
                     continue
                 given.add(id(parent))
+            elif target is _OTHER_LEAF and parent.grad is not None:
+                _accumulate(parent, gradient)  # not the optimizer's: never cleared, as eager
+                continue
             if not (gradient.base is None and gradient is not grad_output
                     and _once(gradient, grads)):
                 gradient = gradient.copy()  # shared or a view: .grad gets its own
             parent.grad = Tensor(gradient)
 
 
-_NODE, _LEAF, _SHARED_LEAF = "node", "leaf", "shared leaf"  # where a gradient goes
+# Where a gradient goes: a node; an optimizer's parameter reached along one edge or several;
+# another leaf (its .grad is never cleared by zero_grad, so gradients add up across steps).
+_NODE, _LEAF, _SHARED_LEAF, _OTHER_LEAF = "node", "leaf", "shared leaf", "other leaf"
 
 
-def routes_of(nodes: list[Context]) -> list[tuple[Context, list[tuple[Any, ...]]]]:
-    """Each node with where its gradients go: (input position, parent, _NODE, _LEAF or
-    _SHARED_LEAF, the input's shape and dtype), worked out once. A leaf reached along one
-    edge only (a parameter used once) simply gets its gradient as its .grad."""
+def routes_of(nodes: list[Context], parameters: set[int]
+              ) -> list[tuple[Context, list[tuple[Any, ...]]]]:
+    """Each node with where its gradients go: (input position, parent, _NODE, _LEAF,
+    _SHARED_LEAF or _OTHER_LEAF, the input's shape and dtype), worked out once. An
+    optimizer's parameter (`parameters`: their ids) reached along one edge only simply gets
+    its gradient as its .grad."""
     edges: dict[int, int] = {}
     for node in nodes:
         for _, parent, _, _ in node._inputs:
             edges[id(parent)] = edges.get(id(parent), 0) + 1
-    return [(node, [(index, parent,
-                     _NODE if type(parent) is Context
-                     else _LEAF if edges[id(parent)] == 1 else _SHARED_LEAF, shape, dtype)
+
+    def target(parent: Any) -> str:
+        if type(parent) is Context:
+            return _NODE
+        if id(parent) not in parameters:
+            return _OTHER_LEAF
+        return _LEAF if edges[id(parent)] == 1 else _SHARED_LEAF
+
+    return [(node, [(index, parent, target(parent), shape, dtype)
                     for index, parent, shape, dtype in node._inputs]) for node in nodes]
 
 
