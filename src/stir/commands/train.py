@@ -100,8 +100,8 @@ def run(arguments: argparse.Namespace) -> int:
                       validation_data=(data.X_val, y_val) if has_validation else None,
                       callbacks=callbacks, verbose=0 if arguments.quiet else 1)
     except KeyboardInterrupt:
-        where = (f"the last complete checkpoint (epoch {saver.last_epoch}) is {saver.last_path}"
-                 if saver.last_path else "no epoch finished, so there is no checkpoint")
+        where = (_last_checkpoint(checkpoint) if saver.last_path is not None else
+                 "no epoch finished, so this run wrote no checkpoint")
         print(f"stir train: interrupted; {where}", file=sys.stderr)
         return EXIT_FAILURE
     print(f"trained {len(history)} epochs" + (f" (stopped early; weights of epoch "
@@ -116,6 +116,19 @@ def run(arguments: argparse.Namespace) -> int:
                        "activation": arguments.activation, "source": str(arguments.csv)})
     print(f"saved the model to {out} (checkpoint: {saver.last_path})")
     return EXIT_OK
+
+
+def _last_checkpoint(path: Path) -> str:
+    """Where the run can be taken up again, read from the file itself: Ctrl-C may have
+    come during a save, which then left the previous checkpoint in place."""
+    from .. import checkpoint as checkpoints
+    from ..io.errors import ModelFormatError
+
+    try:
+        epoch = checkpoints.read(path)["epoch"]
+    except (ModelFormatError, KeyError, OSError):
+        return f"{path} is not a complete checkpoint"
+    return f"the last complete checkpoint (epoch {epoch}) is {path}"
 
 
 def _prepare(data: CSVDataset, arguments: argparse.Namespace

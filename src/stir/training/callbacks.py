@@ -215,14 +215,13 @@ class ModelCheckpoint(Callback):
     def on_batch_end(self, step: int, logs: dict[str, float]) -> bool:
         if self.every_steps is not None and step % self.every_steps == 0:
             epoch = self.progress.epoch if self.progress is not None else 0
-            self._save(epoch, step, dict(logs))
+            self._save(epoch, step, dict(logs), self.last_epoch)
         return False
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
         if self.every is not None and epoch % self.every == 0:
             step = self.progress.step if self.progress is not None else 0
-            self.last_epoch = epoch  # before saving: the saved state includes this save
-            self._save(epoch, step, dict(logs))
+            self._save(epoch, step, dict(logs), epoch)
         return False
 
     def state_dict(self) -> dict[str, Any]:
@@ -233,23 +232,29 @@ class ModelCheckpoint(Callback):
         self.last_epoch = int(state["last_epoch"])
         self.last_path = None if state["last_path"] is None else Path(state["last_path"])
 
-    def _save(self, epoch: int, step: int, logs: dict[str, float]) -> None:
+    def _save(self, epoch: int, step: int, logs: dict[str, float], last_epoch: int) -> None:
+        """Write one checkpoint. `last_path` and `last_epoch` change only once it is written
+        (an interrupted save leaves them naming the previous, complete one), but the state
+        saved in it already says that this save happened, as a resumed run must see."""
         from .. import checkpoint
 
+        path = Path(self.path.format(epoch=epoch, step=step))
+        before = self.last_path, self.last_epoch
         scheduler, extra = self.scheduler, {}
         if self.progress is not None:
             callbacks = self.progress.callbacks
             if scheduler is None:
                 scheduler = next((c.scheduler for c in callbacks
                                   if isinstance(c, LRSchedulerCallback)), None)
-            # This callback's own state as it will be once this save is done.
-            self.last_path = Path(self.path.format(epoch=epoch, step=step))
-            extra = {"fit": self.progress.state_dict(),
-                     "callbacks": [{"type": type(c).__name__, "state": c.state_dict()}
-                                   for c in callbacks],
-                     "generators": {"fit": self.progress.generator}}
-        generators = extra.pop("generators", None)
-        self.last_path = checkpoint.save(
-            self.path.format(epoch=epoch, step=step), model=self.model,
-            optimizer=self.optimizer, scheduler=scheduler, generators=generators,
-            epoch=epoch, logs=logs, **extra)
+            self.last_path, self.last_epoch = path, last_epoch  # as it will be once saved
+            try:
+                extra = {"fit": self.progress.state_dict(),
+                         "callbacks": [{"type": type(c).__name__, "state": c.state_dict()}
+                                       for c in callbacks]}
+            finally:
+                self.last_path, self.last_epoch = before
+        generators = {"fit": self.progress.generator} if self.progress is not None else None
+        written = checkpoint.save(path, model=self.model, optimizer=self.optimizer,
+                                  scheduler=scheduler, generators=generators, epoch=epoch,
+                                  logs=logs, **extra)
+        self.last_path, self.last_epoch = written, last_epoch
