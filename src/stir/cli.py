@@ -66,7 +66,7 @@ def _run_demo(arguments: argparse.Namespace) -> int:
 def _runners() -> dict[str, Callable[[argparse.Namespace], int]]:
     from .commands import predict, train
     return {"demo": _run_demo, "train": train.run, "predict": predict.run_predict,
-            "eval": predict.run_eval}
+            "eval": predict.run_evaluation}
 
 
 def _bad_input_errors(command: str) -> tuple[type[BaseException], ...]:

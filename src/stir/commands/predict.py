@@ -69,7 +69,7 @@ def run_predict(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_eval(arguments: argparse.Namespace) -> int:
+def run_evaluation(arguments: argparse.Namespace) -> int:
     """Print the model's metrics on a labelled CSV; returns the exit status."""
     trained = TrainedModel.load(arguments.model)
     classes = trained.classes if trained.task == "classification" else None
