@@ -100,8 +100,7 @@ def load(path: str | Path, model: Module | None = None, optimizer: Any = None,
     or whose parts do not fit, raises ModelFormatError.
     """
     contents = read(path)
-    restore(path, contents, model, optimizer, scheduler,
-            generators if restore_random else None, restore_random)
+    restore(path, contents, model, optimizer, scheduler, generators, restore_random)
     return contents
 
 

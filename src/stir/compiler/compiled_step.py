@@ -94,7 +94,11 @@ class CompiledStep:
         return Tensor(plan.loss.data)
 
     def _eager(self, slots: list[Tensor]) -> Tensor:
-        loss = self.loss_fn(self.model(slots[0]), slots[1])
+        return self._backward_and_step(self.loss_fn(self.model(slots[0]), slots[1]))
+
+    def _backward_and_step(self, loss: Tensor) -> Tensor:
+        """The eager end of a step; the loss returned has no graph (the step went through
+        it, and after a capture it is the plan's)."""
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -116,10 +120,7 @@ class CompiledStep:
                 capture.eager = True
                 self._warn(str(reason))
             capture.first_trace, capture.first_inputs = None, []
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-        return loss.detach()  # its graph is the plan's now; the value stays this step's
+        return self._backward_and_step(loss)
 
     def _specialise(self, plan: Plan) -> None:
         """What a replay may skip or do more directly for this optimizer.
