@@ -148,6 +148,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """The Huber loss of d = input - target: ½d² where |d| < δ, else δ(|d| - ½δ), reduced.
     Quadratic near 0, linear (slope δ) beyond δ, so outliers pull less than in MSE.
+    dL/dd = d where |d| < δ, else δ·sign(d): ±δ at d = ±∞ as in PyTorch (NaN at d = NaN).
 
     >>> import stir
     >>> import stir.nn.functional as F
@@ -160,8 +161,11 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     x, target = _pair("huber_loss", input, target)
     difference = x - target
     size = difference.abs()
-    losses = ops.where(size.data < delta, 0.5 * difference * difference,
-                       delta * (size - 0.5 * delta))
+    # The quadratic branch squares d clipped to [-δ, δ]: the same where it is chosen, and
+    # where it is not, its zero gradient meets a finite d, so that d = ±inf gives ±δ, not
+    # 0·inf = NaN (as PyTorch; NaN stays NaN).
+    inner = difference.clip(-delta, delta)
+    losses = ops.where(size.data < delta, 0.5 * inner * inner, delta * (size - 0.5 * delta))
     return _reduce(losses, reduction)
 
 

@@ -61,12 +61,22 @@ class Sum(Primitive):
 
 class _Extreme(Primitive):
     """Shared backward of max and min: the gradient goes to the extreme values, split evenly
-    between ties (as PyTorch's amax/amin)."""
+    between ties (as PyTorch's amax/amin). A slice holding NaN has NaN as its extreme (max and
+    min propagate it), so there the gradient goes to the slice's NaNs, split evenly between
+    them, as PyTorch's full max()/min(); with one NaN that is also torch.max(dim)'s gradient,
+    all of it to the NaN whose index it returns (its amax/amin give NaN to the whole slice).
+    """
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, z = (dual.array(v) for v in ctx.saved_tensors)
-        hits = x == z.reshape(ctx.kept)
+        z = z.reshape(ctx.kept)
+        hits = x == z
+        # NaN == NaN is false, so a NaN slice would have no hits and share 0/0. Checked on the
+        # reduced result, so finite inputs pay for one small isnan.
+        nan_slices = np.isnan(z)
+        if nan_slices.any():
+            hits |= nan_slices & np.isnan(x)
         share = (hits / hits.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype)
         return grad_output.reshape(ctx.kept) * share, None, None
 
