@@ -28,15 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from .io.errors import ModelFormatError
+from .io.errors import ModelFormatError, quote
 from .io.plain_data import join_arrays, split_arrays
 from .io.stir_files import read_stir_file, write_stir_file
 from .nn.module import Module
-from .random import Generator, default_generator
+from .random import Generator, check_state, default_generator
 
 KIND = "checkpoint"
 PARTS = ("model", "optimizer", "scheduler")
 RESERVED = (*PARTS, "random", "version", "numpy_version")
+FIELDS = (*PARTS, "random", "state")
 
 
 def save(path: str | Path, model: Module | None = None, optimizer: Any = None,
@@ -78,13 +79,35 @@ def save(path: str | Path, model: Module | None = None, optimizer: Any = None,
 def read(path: str | Path) -> dict[str, Any]:
     """Everything in the checkpoint at `path`, checked, without loading it anywhere:
     {"model": state dict, "optimizer": ..., "scheduler": ..., "random": ..., "version": ...,
-    "numpy_version": ..., **state}. A bad file raises ModelFormatError."""
-    arrays, fields = read_stir_file(path, KIND)
-    contents = {key: join_arrays(value, arrays, str(path)) for key, value in fields.items()}
+    "numpy_version": ..., **state}. A bad file raises ModelFormatError: besides what every
+    stir file is checked for, each random state must be a valid generator state, the model
+    part a dict of arrays, and every tensor in the file referred to exactly once."""
+    arrays, fields = read_stir_file(path, KIND, FIELDS)
+    used: set[str] = set()
+    contents = {key: join_arrays(value, arrays, str(path), used)
+                for key, value in fields.items()}
+    unused = sorted(set(arrays) - used)
+    if unused:
+        raise ModelFormatError(f"{path}: the file holds tensors that nothing refers to: "
+                               f"{quote(unused)}")
     state = contents.pop("state", {})
-    if not isinstance(state, dict) or not isinstance(contents.get("random"), dict):
+    randomness = contents.get("random")
+    if not isinstance(state, dict) or not isinstance(randomness, dict):
         raise ModelFormatError(f"{path}: the checkpoint's state and random fields must be "
                                "objects")
+    for name, generator_state in randomness.items():
+        try:
+            check_state(generator_state)
+        except ValueError as error:
+            raise ModelFormatError(f"{path}: malformed state for the random generator "
+                                   f"{quote(name)}: {error}") from None
+    model_state = contents.get("model", {})
+    if not isinstance(model_state, dict) or not all(
+            isinstance(value, np.ndarray) for value in model_state.values()):
+        raise ModelFormatError(f"{path}: the model part must map names to tensors")
+    for part in ("optimizer", "scheduler"):
+        if part in contents and not isinstance(contents[part], dict):
+            raise ModelFormatError(f"{path}: the {part} part must be an object")
     return {**contents, **state}
 
 
@@ -96,8 +119,8 @@ def load(path: str | Path, model: Module | None = None, optimizer: Any = None,
     model's own and those in `generators`; unless `restore_random=False`), and return
     everything it holds.
 
-    Nothing is changed unless every given part fits; a file that is not a valid checkpoint,
-    or whose parts do not fit, raises ModelFormatError.
+    A load is a transaction: every part is checked against its target first, and nothing
+    is changed unless all of them fit; otherwise ModelFormatError says which part does not.
     """
     contents = read(path)
     restore(path, contents, model, optimizer, scheduler, generators, restore_random)
@@ -108,10 +131,17 @@ def restore(path: str | Path, contents: dict[str, Any], model: Module | None = N
             optimizer: Any = None, scheduler: Any = None,
             generators: dict[str, Generator] | None = None, restore_random: bool = True
             ) -> None:
-    """Put what `read(path)` returned back into the given objects (as `load` does)."""
-    for name, target in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
-        if target is not None and name not in contents:
+    """Put what `read(path)` returned back into the given objects (as `load` does): check
+    every part, then change them all."""
+    parts = [(name, target) for name, target in (("model", model), ("optimizer", optimizer),
+                                                 ("scheduler", scheduler))
+             if target is not None]
+    for name, target in parts:
+        if name not in contents:
             raise ModelFormatError(f"{path}: the checkpoint holds no {name} state to load")
+        check = getattr(target, "check_state_dict", None)
+        if check is not None:
+            _as_format_error(path, name, check, contents[name])
     live = _generators(model, generators) if restore_random else {}
     saved = contents["random"]
     missing = sorted(set(saved) - set(live))
@@ -119,14 +149,32 @@ def restore(path: str | Path, contents: dict[str, Any], model: Module | None = N
         raise ModelFormatError(f"{path}: the checkpoint has random state for {missing}, which "
                                "nothing here uses; pass the generators= it was saved with, or "
                                "restore_random=False")
-    _load_parts(path, contents, model, optimizer, scheduler)
+    # Everything fits. A part of a type stir does not know (no check_state_dict) can still
+    # refuse its state: those go first, so that nothing else has changed if one does.
+    foreign = [(name, target) for name, target in parts
+               if getattr(target, "check_state_dict", None) is None]
+    before = [(target, target.state_dict()) for _, target in foreign]
+    for index, (name, target) in enumerate(foreign):
+        try:
+            _as_format_error(path, name, target.load_state_dict, contents[name])
+        except ModelFormatError:
+            for earlier, state in before[:index]:
+                earlier.load_state_dict(state)
+            raise
+    for name, target in parts:
+        if (name, target) not in foreign:
+            target.load_state_dict(contents[name])
     for name, generator in live.items():
         if name in saved:
-            try:
-                generator.set_state(saved[name])
-            except (KeyError, TypeError, ValueError) as error:
-                raise ModelFormatError(f"{path}: malformed state for the random generator "
-                                       f"{name!r}: {error}") from None
+            generator.set_state(saved[name])
+
+
+def _as_format_error(path: str | Path, part: str, function: Any, state: Any) -> None:
+    """Call function(state), reporting what a bad state raises as the file's fault."""
+    try:
+        function(state)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise ModelFormatError(f"{path}: the {part} state does not fit: {error}") from None
 
 
 def _generators(model: Module | None, given: dict[str, Generator] | None
@@ -145,21 +193,3 @@ def _generators(model: Module | None, given: dict[str, Generator] | None
         if generator is not default_generator:
             found[name] = generator
     return found
-
-
-def _load_parts(path: str | Path, contents: dict[str, Any], model: Module | None,
-                optimizer: Any, scheduler: Any) -> None:
-    # Each load_state_dict checks everything before changing anything; the model's old
-    # weights are kept so that an optimizer state that does not fit undoes the model too.
-    before = {key: tensor.data.copy() for key, tensor in model.state_dict().items()} \
-        if model is not None else None
-    parts = (("model", model), ("optimizer", optimizer), ("scheduler", scheduler))
-    for name, target in parts:
-        if target is None:
-            continue
-        try:
-            target.load_state_dict(contents[name])
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            if model is not None and name != "model":
-                model.load_state_dict(before)
-            raise ModelFormatError(f"{path}: the {name} state does not fit: {error}") from None

@@ -7,6 +7,7 @@ All of it is kept in the model file's metadata under "stir_train", so `stir pred
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..data.csv_files import Standardizer
-from ..io import ModelFormatError, load, read, save
+from ..io import ModelFormatError, read, save
+from ..io.model_files import model_from
 from ..nn.module import Module
 from ..training import predict
 
@@ -55,23 +57,60 @@ class TrainedModel:
     @classmethod
     def load(cls, path: str | Path) -> TrainedModel:
         """The trained model in the file at `path`; a ModelFormatError if it was not saved by
-        `stir train` (or its preprocessing is malformed)."""
-        info = read(path).metadata.get(KEY)
+        `stir train`, or if any of its preprocessing is malformed or does not fit the
+        network (checked before it is used: the feature names, the task, the classes, the
+        standardizer, the target's scale and the network's input and output widths)."""
+        name = str(path)
+        contents = read(path)
+        info = contents.metadata.get(KEY)
         if not isinstance(info, dict):
-            raise ModelFormatError(f"{path}: no preprocessing in this model file; stir "
+            raise ModelFormatError(f"{name}: no preprocessing in this model file; stir "
                                    "predict and stir eval need a model saved by stir train")
         try:
-            features, task, classes = info["features"], info["task"], info["classes"]
-            if (not isinstance(features, list) or not all(isinstance(f, str) for f in features)
-                    or task not in ("classification", "regression")
-                    or not isinstance(classes, list)):
-                raise ValueError("bad features, task or classes")
-            trained = cls(load(path), features, str(info["target"]), task,
-                          Standardizer.from_dict(info["standardizer"]), classes,
-                          float(info["target_mean"]), float(info["target_std"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise ModelFormatError(f"{path}: malformed stir train metadata: {error}") from None
-        if trained.standardizer.mean.size != len(features):
-            raise ModelFormatError(f"{path}: the standardizer has {trained.standardizer.mean.size}"
-                                   f" features but the file lists {len(features)}")
+            fields = _checked(info)
+        except ValueError as error:
+            raise ModelFormatError(f"{name}: malformed stir train metadata: {error}") from None
+        trained = cls(model_from(contents, name), *fields)
+        outputs = len(trained.classes) if trained.task == "classification" else 1
+        try:
+            width = predict(trained.model, np.zeros((1, len(trained.feature_names)),
+                                                    np.float32)).shape
+        except (ValueError, TypeError, IndexError) as error:
+            raise ModelFormatError(f"{name}: the network does not take the "
+                                   f"{len(trained.feature_names)} features the file lists: "
+                                   f"{error}") from None
+        if width != (1, outputs):
+            raise ModelFormatError(f"{name}: the network gives {width[1:]} outputs per row, "
+                                   f"but its {trained.task} needs {outputs}")
         return trained
+
+
+def _checked(info: dict[str, Any]) -> tuple[Any, ...]:
+    """The constructor's arguments after the model, from `stir train`'s metadata, each of
+    the right type and range; a ValueError names the first that is not."""
+    features, target, task = info.get("features"), info.get("target"), info.get("task")
+    if not isinstance(features, list) or not features \
+            or not all(isinstance(f, str) for f in features) \
+            or len(set(features)) != len(features):
+        raise ValueError("the features must be a non-empty list of distinct names")
+    if not isinstance(target, str) or task not in ("classification", "regression"):
+        raise ValueError("the target must be a name and the task classification or regression")
+    classes = info.get("classes")
+    if not isinstance(classes, list) or not all(
+            isinstance(c, (str, int, float)) and not isinstance(c, bool) for c in classes):
+        raise ValueError("the classes must be a list of labels (text or numbers)")
+    if (task == "classification") != bool(classes) or len(classes) == 1:
+        raise ValueError(f"a {task} model with {len(classes)} classes")
+    numbers = {key: info.get(key) for key in ("target_mean", "target_std")}
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in numbers.values()) or numbers["target_std"] <= 0:
+        raise ValueError("target_mean and target_std must be finite numbers, target_std > 0")
+    standardizer = info.get("standardizer")
+    if not isinstance(standardizer, dict) or set(standardizer) != {"mean", "std"} or not all(
+            isinstance(column, list) and len(column) == len(features) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in column)
+            for column in standardizer.values()):
+        raise ValueError(f"the standardizer must hold a mean and a std for each of the "
+                         f"{len(features)} features")
+    return (features, target, task, Standardizer.from_dict(standardizer), classes,
+            float(numbers["target_mean"]), float(numbers["target_std"]))

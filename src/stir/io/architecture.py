@@ -11,8 +11,8 @@ allocated.
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -20,59 +20,128 @@ import numpy as np
 from .. import nn
 from ..nn.module import Module
 from ..random import Generator
-from .errors import ModelFormatError
+from .bounded_json import MAX_DEPTH, depth
+from .errors import ModelFormatError, quote
 
 CONTAINERS = {"Sequential": nn.Sequential, "MLP": nn.MLP}
 DTYPE_NAMES = ("float16", "float32", "float64")
+#: Largest width, count or number of layers a file may name.
+MAX_COUNT = 2**40
+#: Longest list of widths in an MLP's "architecture", and longest layer name.
+MAX_WIDTHS, MAX_NAME = 10_000, 256
 
 
 class UnsupportedArchitecture(TypeError):
     """A model with a layer stir cannot describe (for instance a user-defined Module)."""
 
 
+# ---------------------------------------------------------------- argument checks
+# Each check takes (value, where) and returns the value or raises ModelFormatError, so a
+# file's argument reaches a constructor, or a parameter count, only once its type and range
+# are known.
+Check = Callable[[Any, str], Any]
+
+
+def _fail(where: str, wanted: str, value: Any) -> ModelFormatError:
+    return ModelFormatError(f"{where} must be {wanted}, got {quote(value)}")
+
+
+def count(value: Any, where: str) -> int:
+    """An integer in [1, MAX_COUNT] (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise _fail(where, f"an integer from 1 to 2**{MAX_COUNT.bit_length() - 1}", value)
+    return value
+
+
+def optional_count(value: Any, where: str) -> int | None:
+    """None, or a `count`."""
+    return None if value is None else count(value, where)
+
+
+def flag(value: Any, where: str) -> bool:
+    """True or false."""
+    if not isinstance(value, bool):
+        raise _fail(where, "true or false", value)
+    return value
+
+
+def real(value: Any, where: str) -> float:
+    """A finite number (JSON has no others; `bounded_json` refuses 1e400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise _fail(where, "a finite number", value)
+    return value
+
+
+def fraction(value: Any, where: str) -> float:
+    """A number in [0, 1)."""
+    if not 0 <= real(value, where) < 1:
+        raise _fail(where, "a number in [0, 1)", value)
+    return value
+
+
+def dim(value: Any, where: str) -> int:
+    """A dimension index, from -64 to 63."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -64 <= value < 64:
+        raise _fail(where, "a dimension index from -64 to 63", value)
+    return value
+
+
+def choice(*allowed: str) -> Check:
+    """One of the strings `allowed`."""
+    def check(value: Any, where: str) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            raise _fail(where, f"one of {allowed}", value)
+        return value
+    return check
+
+
 @dataclass(frozen=True)
 class Recipe:
-    """How to save and remake one layer class: `arguments(layer)` gives the constructor's
-    keyword arguments; `numel(arguments)` the parameter count they imply."""
+    """How to save and remake one layer class: `arguments` maps each constructor argument
+    saved to its check; `read(layer)` gives their values (by default the attributes of the
+    same names); `numel(arguments)` the parameter count they imply, from checked values."""
 
     cls: type
-    arguments: Callable[[Any], dict[str, Any]] = lambda layer: {}
+    arguments: dict[str, Check] = field(default_factory=dict)
     numel: Callable[[dict[str, Any]], int] = lambda arguments: 0
+    read: Callable[[Any], dict[str, Any]] | None = None
     has_dtype: bool = False  # whether the constructor takes dtype= for its parameters
     initialises_randomly: bool = False  # whether it takes generator= for its initial values
 
-
-def _linear_numel(a: dict[str, Any]) -> int:
-    return a["out_features"] * (a["in_features"] + (1 if a["bias"] else 0))
+    def values(self, layer: Any) -> dict[str, Any]:
+        """The saved arguments of `layer`."""
+        if self.read is not None:
+            return self.read(layer)
+        return {name: getattr(layer, name) for name in self.arguments}
 
 
 RECIPES: dict[str, Recipe] = {
-    "Linear": Recipe(nn.Linear, lambda m: {"in_features": m.in_features,
-                                           "out_features": m.out_features,
-                                           "bias": m.bias is not None},
-                     _linear_numel, has_dtype=True, initialises_randomly=True),
-    "Maxout": Recipe(nn.Maxout, lambda m: {"in_features": m.in_features,
-                                           "out_features": m.out_features,
-                                           "pieces": m.pieces},
+    "Linear": Recipe(nn.Linear, {"in_features": count, "out_features": count, "bias": flag},
+                     lambda a: a["out_features"] * (a["in_features"] + a["bias"]),
+                     read=lambda m: {"in_features": m.in_features,
+                                     "out_features": m.out_features,
+                                     "bias": m.bias is not None},
+                     has_dtype=True, initialises_randomly=True),
+    "Maxout": Recipe(nn.Maxout, {"in_features": count, "out_features": count,
+                                 "pieces": count},
                      lambda a: a["out_features"] * a["pieces"] * (a["in_features"] + 1),
                      has_dtype=True, initialises_randomly=True),
-    "Dropout": Recipe(nn.Dropout, lambda m: {"p": m.p}),
-    "Flatten": Recipe(nn.Flatten, lambda m: {"start_dim": m.start_dim, "end_dim": m.end_dim}),
-    "LeakyReLU": Recipe(nn.LeakyReLU, lambda m: {"negative_slope": m.negative_slope}),
-    "VeryLeakyReLU": Recipe(nn.VeryLeakyReLU,
-                            lambda m: {"negative_slope": m.negative_slope}),
-    "PReLU": Recipe(nn.PReLU, lambda m: {"num_parameters": m.num_parameters},
-                    lambda a: a["num_parameters"], has_dtype=True),
-    "RReLU": Recipe(nn.RReLU, lambda m: {"lower": m.lower, "upper": m.upper}),
-    "ELU": Recipe(nn.ELU, lambda m: {"alpha": m.alpha}),
-    "Softplus": Recipe(nn.Softplus, lambda m: {"beta": m.beta, "threshold": m.threshold}),
-    "APL": Recipe(nn.APL, lambda m: {"num_hinges": m.num_hinges,
-                                     "num_features": m.num_features},
+    "Dropout": Recipe(nn.Dropout, {"p": fraction}),
+    "Flatten": Recipe(nn.Flatten, {"start_dim": dim, "end_dim": dim}),
+    "LeakyReLU": Recipe(nn.LeakyReLU, {"negative_slope": real}),
+    "VeryLeakyReLU": Recipe(nn.VeryLeakyReLU, {"negative_slope": real}),
+    "PReLU": Recipe(nn.PReLU, {"num_parameters": count}, lambda a: a["num_parameters"],
+                    has_dtype=True),
+    "RReLU": Recipe(nn.RReLU, {"lower": real, "upper": real}),
+    "ELU": Recipe(nn.ELU, {"alpha": real}),
+    "Softplus": Recipe(nn.Softplus, {"beta": real, "threshold": real}),
+    "APL": Recipe(nn.APL, {"num_hinges": count, "num_features": optional_count},
                   lambda a: 2 * a["num_hinges"] * (a["num_features"] or 1),
                   has_dtype=True, initialises_randomly=True),
-    "Softmax": Recipe(nn.Softmax, lambda m: {"dim": m.dim}),
-    "LogSoftmax": Recipe(nn.LogSoftmax, lambda m: {"dim": m.dim}),
-    "GELU": Recipe(nn.GELU, lambda m: {"approximate": m.approximate}),
+    "Softmax": Recipe(nn.Softmax, {"dim": dim}),
+    "LogSoftmax": Recipe(nn.LogSoftmax, {"dim": dim}),
+    "GELU": Recipe(nn.GELU, {"approximate": choice("none", "tanh")}),
     **{cls.__name__: Recipe(cls) for cls in (nn.Identity, nn.Step, nn.Sign, nn.Sigmoid,
                                              nn.Tanh, nn.ReLU, nn.CenteredSoftplus, nn.SiLU)},
 }
@@ -85,37 +154,66 @@ def describe(model: Module) -> dict[str, Any]:
     >>> describe(nn.Sequential(nn.Linear(2, 3), nn.ReLU()))["layers"]["0"]["type"]
     'Linear'
     """
+    spec = _describe(model)
+    if depth(spec) > MAX_DEPTH:
+        raise UnsupportedArchitecture(f"stir cannot describe a model nested more than "
+                                      f"{MAX_DEPTH // 2} containers deep")
+    return spec
+
+
+def _describe(model: Module) -> dict[str, Any]:
     kind = type(model).__name__
     if type(model) is CONTAINERS.get(kind):
         spec: dict[str, Any] = {"type": kind}
         if kind == "MLP":
             spec["architecture"] = list(model.architecture)
-        spec["layers"] = {name: describe(layer) for name, layer in model._modules.items()}
+        spec["layers"] = {name: _describe(layer) for name, layer in model._modules.items()}
         return spec
     recipe = RECIPES.get(kind)
     if recipe is None or type(model) is not recipe.cls:  # a subclass may differ: refuse it
         raise UnsupportedArchitecture(
             f"stir cannot describe a {type(model).__module__}.{type(model).__qualname__}; "
             f"it can rebuild {', '.join(sorted({*CONTAINERS, *RECIPES}))}")
-    spec = {"type": kind, **recipe.arguments(model)}
+    spec = {"type": kind, **recipe.values(model)}
     if recipe.has_dtype:
         spec["dtype"] = _parameter_dtype(model)
     return spec
 
 
-def build(spec: Any, numel_in_file: int, name: str) -> Module:
-    """A fresh model with the architecture `spec`, checked first: every layer type must be
-    known, with exactly its arguments, and the parameters must number `numel_in_file`.
+def check(spec: Any, name: str) -> tuple[int, int]:
+    """Validate the architecture `spec` read from the file `name` without building anything:
+    every layer type known, with exactly its arguments, each of the right type and range.
+    Returns the number of parameters it implies and the bytes they take.
+
+    >>> check({"type": "Linear", "in_features": 2, "out_features": "a", "bias": True,
+    ...        "dtype": "float32"}, "net.safetensors")
+    Traceback (most recent call last):
+    ...
+    stir.ModelFormatError: net.safetensors: architecture (Linear): out_features must be an integer from 1 to 2**40, got 'a'
+    """
+    if depth(spec) > MAX_DEPTH:  # the JSON reader already refuses this; a dict may not
+        raise ModelFormatError(f"{name}: the architecture is nested more than {MAX_DEPTH} "
+                               "levels deep")
+    return _check(spec, "architecture", name)
+
+
+def build(spec: Any, name: str, numel_in_file: int, bytes_in_file: int) -> Module:
+    """A fresh model with the architecture `spec` of the file `name`, checked first (see
+    `check`): its parameters must number `numel_in_file` and take at most `bytes_in_file`
+    bytes, the size of the file's tensors, so building costs no more than the file holds.
     Building does not touch the global random generator."""
-    implied = _check(spec, "architecture", name)
-    if implied != numel_in_file:
-        raise ModelFormatError(f"{name}: the architecture has {implied} parameters but the "
+    numel, nbytes = check(spec, name)
+    if numel != numel_in_file:
+        raise ModelFormatError(f"{name}: the architecture has {numel} parameters but the "
                                f"file holds {numel_in_file} numbers")
+    if nbytes > bytes_in_file:
+        raise ModelFormatError(f"{name}: the architecture's parameters take {nbytes} bytes "
+                               f"but the file's tensors only {bytes_in_file} (the dtypes do "
+                               "not match)")
     return _build(spec, "architecture", name)
 
 
-def _check(spec: Any, where: str, name: str) -> int:
-    """Validate `spec` (without building anything) and return its parameter count."""
+def _check(spec: Any, where: str, name: str) -> tuple[int, int]:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise ModelFormatError(f"{name}: {where} must be an object with a 'type'")
     kind = spec["type"]
@@ -125,38 +223,44 @@ def _check(spec: Any, where: str, name: str) -> int:
         if set(spec) != allowed or not isinstance(layers, dict):
             raise ModelFormatError(f"{name}: {where} ({kind}) needs exactly the fields "
                                    f"{sorted(allowed)} with 'layers' an object")
-        widths = spec.get("architecture", [1, 1])
-        if not isinstance(widths, list) or not all(
-                isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in widths):
-            raise ModelFormatError(f"{name}: {where} (MLP): the architecture must be a list "
-                                   f"of positive integers, got {widths!r}")
-        return sum(_check(layer, f"{where}.{key}", name) for key, layer in layers.items())
+        if kind == "MLP":
+            widths = spec["architecture"]
+            if not isinstance(widths, list) or len(widths) > MAX_WIDTHS:
+                raise _fail(f"{name}: {where} (MLP): the architecture",
+                            f"a list of at most {MAX_WIDTHS} widths", widths)
+            for width in widths:
+                count(width, f"{name}: {where} (MLP): a width")
+        numel = nbytes = 0
+        for key, layer in layers.items():
+            if not key or "." in key or len(key) > MAX_NAME:
+                raise _fail(f"{name}: {where} ({kind}): a layer name",
+                            f"a non-empty name of at most {MAX_NAME} characters without "
+                            "'.'", key)
+            layer_numel, layer_bytes = _check(layer, f"{where}.{key}", name)
+            numel, nbytes = numel + layer_numel, nbytes + layer_bytes
+        return numel, nbytes
     recipe = RECIPES.get(kind)
     if recipe is None:
-        raise ModelFormatError(f"{name}: {where}: unknown layer type {kind!r}")
+        raise ModelFormatError(f"{name}: {where}: unknown layer type {quote(kind)}")
     arguments = _arguments(spec, recipe, f"{name}: {where}")
-    for key, value in arguments.items():
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**40:
-            raise ModelFormatError(f"{name}: {where} ({kind}): {key}={value} is out of range")
-    try:
-        return int(recipe.numel(arguments))
-    except (KeyError, TypeError) as error:
-        raise ModelFormatError(f"{name}: {where} ({kind}): missing or malformed argument "
-                               f"{error}") from None
+    numel = recipe.numel(arguments)
+    itemsize = np.dtype(spec["dtype"]).itemsize if recipe.has_dtype else 0
+    return numel, numel * itemsize
 
 
 def _arguments(spec: dict[str, Any], recipe: Recipe, where: str) -> dict[str, Any]:
-    arguments = {key: value for key, value in spec.items() if key not in ("type", "dtype")}
-    allowed = set(inspect.signature(recipe.cls).parameters) - {"dtype", "generator"}
-    unknown = sorted(set(arguments) - allowed) + (["dtype"] if "dtype" in spec
-                                                  and not recipe.has_dtype else [])
-    if unknown:
-        raise ModelFormatError(f"{where} ({spec['type']}): unknown argument(s) {unknown}; "
-                               f"it takes {sorted(allowed)}")
-    if recipe.has_dtype and spec.get("dtype") not in DTYPE_NAMES:
-        raise ModelFormatError(f"{where} ({spec['type']}): dtype must be one of "
-                               f"{DTYPE_NAMES}, got {spec.get('dtype')!r}")
-    return arguments
+    """The checked constructor arguments of the layer `spec` (all of them, nothing else)."""
+    kind = spec["type"]
+    given = set(spec) - {"type", "dtype"}
+    expected = set(recipe.arguments)
+    if given != expected or ("dtype" in spec) != recipe.has_dtype:
+        wanted = sorted(expected | ({"dtype"} if recipe.has_dtype else set()))
+        raise ModelFormatError(f"{where} ({kind}): the arguments must be exactly {wanted}, "
+                               f"got {quote(sorted(set(spec) - {'type'}))}")
+    if recipe.has_dtype:
+        choice(*DTYPE_NAMES)(spec["dtype"], f"{where} ({kind}): dtype")
+    return {key: validate(spec[key], f"{where} ({kind}): {key}")
+            for key, validate in recipe.arguments.items()}
 
 
 def _build(spec: dict[str, Any], where: str, name: str) -> Module:

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ModelFormatError(ValueError):
     """A file that stir will not load: the message names the file and what is wrong.
 
-    Every problem with a file's bytes (empty, truncated, a bad header, a checksum that does
-    not match, a tensor that does not fit the model) raises this one type, so a caller
-    needs a single `except stir.ModelFormatError`.
+    Every problem with a file (not a regular file, empty, truncated, a bad header, a field
+    of the wrong type or out of range, a checksum that does not match, a tensor that does
+    not fit the model) raises this one type, so a caller needs a single
+    `except stir.ModelFormatError`. A file that does not exist or cannot be opened raises
+    the usual OSError (FileNotFoundError, PermissionError).
     """
 
 
 ModelFormatError.__module__ = "stir"  # its public name, as tracebacks show it
+
+
+def quote(value: Any, limit: int = 80) -> str:
+    """repr(value) cut to `limit` characters: a hostile file chooses what messages quote.
+
+    >>> quote("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

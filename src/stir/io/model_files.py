@@ -16,11 +16,12 @@ import numpy as np
 
 from ..nn.module import Module
 from ..tensor import Tensor
-from .architecture import UnsupportedArchitecture, build, describe
+from .architecture import UnsupportedArchitecture, build, check, describe
 from .errors import ModelFormatError
 from .stir_files import display_name, read_stir_file, write_stir_file
 
 KIND = "model"
+FIELDS = ("metadata", "model_class", "architecture")
 
 
 class ModelFile(NamedTuple):
@@ -83,18 +84,25 @@ def save(model: Module | dict[str, Any], path: str | Path,
 
 def read(path: str | Path | BinaryIO) -> ModelFile:
     """Everything in the model file at `path` (or in a binary file object), checked (a
-    ModelFormatError says what is wrong otherwise). Plain safetensors files (for instance
-    from `safetensors.torch`) are read too, with no architecture and empty metadata."""
-    tensors, fields = read_stir_file(path, KIND, allow_plain=True)
-    path = display_name(path)
+    ModelFormatError says what is wrong otherwise), the architecture included. Plain
+    safetensors files (for instance from `safetensors.torch`) are read too, with no
+    architecture and empty metadata."""
+    tensors, fields = read_stir_file(path, KIND, FIELDS, allow_plain=True)
+    name = display_name(path)
     metadata = fields.get("metadata", {})
     if not isinstance(metadata, dict):
-        raise ModelFormatError(f"{path}: stir.metadata must be a JSON object")
+        raise ModelFormatError(f"{name}: stir.metadata must be a JSON object")
     model_class = fields.get("model_class")
     if model_class is not None and not isinstance(model_class, str):
-        raise ModelFormatError(f"{path}: stir.model_class must be a string")
-    return ModelFile(tensors, fields.get("architecture"), metadata, fields.get("version"),
-                     model_class)
+        raise ModelFormatError(f"{name}: stir.model_class must be a string")
+    architecture = fields.get("architecture")
+    if architecture is not None:
+        numel, _ = check(architecture, name)
+        held = sum(array.size for array in tensors.values())
+        if numel != held:
+            raise ModelFormatError(f"{name}: the architecture has {numel} parameters but the "
+                                   f"file holds {held} numbers")
+    return ModelFile(tensors, architecture, metadata, fields.get("version"), model_class)
 
 
 def load(path: str | Path | BinaryIO, model: Module | None = None) -> Module:
@@ -110,16 +118,21 @@ def load(path: str | Path | BinaryIO, model: Module | None = None) -> Module:
     ...
     stir.ModelFormatError: ...linear.safetensors: the weights do not fit Linear: size mismatch for weight: the state dict has shape (1, 3), the model (2, 3); size mismatch for bias: the state dict has shape (1,), the model (2,)
     """
-    contents = read(path)
-    path = display_name(path)
+    return model_from(read(path), display_name(path), model)
+
+
+def model_from(contents: ModelFile, name: str, model: Module | None = None) -> Module:
+    """The model of the file `name` whose `contents` `read` gave: rebuilt from its
+    architecture, or `model` with its weights loaded (as `load` does)."""
     if model is None:
         if contents.architecture is None:
             saved = f" (saved from a {contents.model_class})" if contents.model_class else ""
             raise ModelFormatError(
-                f"{path}: the file holds weights but no architecture{saved}, so stir cannot "
+                f"{name}: the file holds weights but no architecture{saved}, so stir cannot "
                 "rebuild the model: make it yourself and pass it, stir.load(path, model=...)")
-        numel = sum(array.size for array in contents.state_dict.values())
-        model = build(contents.architecture, numel, str(path))
+        arrays = contents.state_dict.values()
+        model = build(contents.architecture, name, sum(array.size for array in arrays),
+                      sum(array.nbytes for array in arrays))
     elif not isinstance(model, Module):
         raise TypeError(f"stir.load: model must be a stir.nn.Module, got "
                         f"{type(model).__name__}")
@@ -127,5 +140,5 @@ def load(path: str | Path | BinaryIO, model: Module | None = None) -> Module:
         model.load_state_dict(contents.state_dict)
     except ValueError as error:
         message = str(error).replace("load_state_dict for ", "the weights do not fit ", 1)
-        raise ModelFormatError(f"{path}: {message}") from None
+        raise ModelFormatError(f"{name}: {message}") from None
     return model

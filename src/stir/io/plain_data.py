@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .errors import ModelFormatError
+from .errors import ModelFormatError, quote
 
 ARRAY, DICT, TUPLE, FLOAT = "$array", "$dict", "$tuple", "$float"
 
@@ -60,33 +60,43 @@ def split_arrays(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
                     "numbers, strings, None, lists, tuples, dicts and arrays or tensors")
 
 
-def join_arrays(value: Any, arrays: dict[str, np.ndarray], name: str) -> Any:
-    """The inverse of `split_arrays`; `name` (the file) is used in error messages.
+def join_arrays(value: Any, arrays: dict[str, np.ndarray], name: str,
+                used: set[str] | None = None) -> Any:
+    """The inverse of `split_arrays`; `name` (the file) is used in error messages, and the
+    keys of the arrays referred to are added to `used`. A tensor may be referred to once.
 
     >>> arrays = {}
     >>> data = {"step": 3, "state": {0: (np.zeros(1), 1.5)}}
     >>> join_arrays(split_arrays(data, "x", arrays), arrays, "example")
     {'step': 3, 'state': {0: (array([0.]), 1.5)}}
     """
+    used = set() if used is None else used
     if isinstance(value, list):
-        return [join_arrays(item, arrays, name) for item in value]
+        return [join_arrays(item, arrays, name, used) for item in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         (tag, content), = value.items()
         if tag == ARRAY:
             if not isinstance(content, str) or content not in arrays:
-                raise ModelFormatError(f"{name}: the header refers to a tensor {content!r} "
-                                       "that the file does not hold")
+                raise ModelFormatError(f"{name}: the header refers to a tensor "
+                                       f"{quote(content)} that the file does not hold")
+            if content in used:
+                raise ModelFormatError(f"{name}: the header refers to the tensor "
+                                       f"{quote(content)} twice")
+            used.add(content)
             return arrays[content]
         if tag == TUPLE and isinstance(content, list):
-            return tuple(join_arrays(item, arrays, name) for item in content)
+            return tuple(join_arrays(item, arrays, name, used) for item in content)
         if tag == FLOAT and content in ("inf", "-inf", "nan"):
             return float(content)
         if tag == DICT and isinstance(content, list) and all(
                 isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int))
-                for pair in content):
-            return {key: join_arrays(item, arrays, name) for key, item in content}
+                and not isinstance(pair[0], bool) for pair in content):
+            joined = {key: join_arrays(item, arrays, name, used) for key, item in content}
+            if len(joined) != len(content):
+                raise ModelFormatError(f"{name}: a {DICT} entry repeats a key")
+            return joined
         if tag.startswith("$"):
-            raise ModelFormatError(f"{name}: malformed {tag} entry in the header")
-    return {key: join_arrays(item, arrays, name) for key, item in value.items()}
+            raise ModelFormatError(f"{name}: malformed {quote(tag)} entry in the header")
+    return {key: join_arrays(item, arrays, name, used) for key, item in value.items()}

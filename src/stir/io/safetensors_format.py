@@ -3,20 +3,29 @@
 A safetensors file is an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then
 the tensors' bytes. The JSON maps each tensor name to {"dtype", "shape", "data_offsets":
 [begin, end]} (offsets into the data that follows the header), plus an optional
-"__metadata__" of string → string. `decode` checks every claim the header makes before any
-array is made, so a hostile file costs at most its own size in memory and raises
-`ModelFormatError` rather than anything else.
+"__metadata__" of string → string.
+
+`read` opens only regular files (a FIFO, a device or a folder is refused at once, before a
+byte is read), takes the size from `fstat`, checks the length prefix against it, parses
+the header within a memory budget (`bounded_json`), checks every claim the header makes
+(dtypes, shapes, byte ranges that tile the data exactly, the total against the file's size)
+and only then reads each tensor's bytes straight into its array. A hostile file therefore
+costs its own size in memory plus a bounded header, and raises `ModelFormatError` rather
+than anything else.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import math
-from typing import Any
+import os
+import stat
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from .errors import ModelFormatError
+from . import bounded_json
+from .errors import ModelFormatError, quote
 
 #: Headers larger than this are refused before they are parsed (safetensors allows 100 MB;
 #: a model's index needs a few hundred bytes per tensor).
@@ -30,6 +39,14 @@ DTYPES = {
     "U16": np.dtype("<u2"), "U8": np.dtype("u1"), "BOOL": np.dtype("?"),
 }
 TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
+#: NumPy's own limit on dimensions.
+MAX_DIMS = 64
+#: The largest tensor a header may describe, in bytes, counting a zero dimension as one
+#: (NumPy refuses a shape such as [0, 2**62] whose other dimensions overflow).
+MAX_TENSOR_BYTES = 2**48
+#: Memory the header's JSON may take besides the file's own size (see `bounded_json`).
+HEADER_BUDGET = 8 * 2**20
+CHUNK = 2**20
 
 
 def encode(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
@@ -52,108 +69,138 @@ def encode(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
 
 
 def decode(data: bytes, name: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The tensors (writable arrays) and metadata of the safetensors file `data`; `name`
-    (a path) is used in messages. Raises ModelFormatError for anything malformed.
+    """The tensors (writable arrays) and metadata of the safetensors file held in `data`;
+    `name` is used in messages. Raises ModelFormatError for anything malformed."""
+    return read(io.BytesIO(data), name)
 
-    Each array is copied straight out of `data` once the whole header has been checked, so
-    reading costs the file's size again and no more.
+
+def read(source: str | os.PathLike[str] | BinaryIO, name: str
+         ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The tensors (writable native-order arrays) and metadata of the safetensors file at
+    the path `source`, or in the binary file object `source` (read from its position to its
+    end); `name` is used in messages. Raises ModelFormatError for anything malformed, a
+    non-regular file included; OSError if the file cannot be opened.
+
+    >>> import tempfile, os
+    >>> read(tempfile.mkdtemp(), "a folder")
+    Traceback (most recent call last):
+    ...
+    stir.ModelFormatError: a folder: not a regular file but a directory; stir reads model and checkpoint files only
     """
-    entries, metadata, start = parse_header(data, name)
-    tensors = {}
+    with _opened(source, name) as (file, size):
+        entries, metadata, data_size = _header(file, size, name)
+        tensors = {}
+        if size is None or not hasattr(file, "readinto"):
+            # A stream of unknown length: never allocate more than has arrived.
+            data = _read_to_end(file, data_size, name)
+            for key, entry in entries.items():
+                begin = entry["data_offsets"][0]
+                tensors[key] = np.frombuffer(data, entry["numpy_dtype"], entry["numel"],
+                                             begin).copy()
+        else:
+            for key, entry in entries.items():  # in offset order: the ranges tile the data
+                tensors[key] = _read_array(file, entry, name)
     for key, entry in entries.items():
-        begin = start + entry["data_offsets"][0]
-        little = np.frombuffer(data, dtype=entry["numpy_dtype"], count=entry["numel"],
-                               offset=begin)
-        tensors[key] = little.astype(little.dtype.newbyteorder("="))  # a native copy
-        tensors[key].shape = tuple(entry["shape"])
+        array = tensors[key]
+        if not array.dtype.isnative:
+            array = array.astype(array.dtype.newbyteorder("="))
+        array.shape = tuple(entry["shape"])
+        tensors[key] = array
     return tensors, metadata
 
 
-def parse_header(data: bytes, name: str) -> tuple[dict[str, dict[str, Any]], dict[str, str],
-                                                  int]:
-    """Check the header of `data` completely: (tensor entries, metadata, data start).
+def read_header(source: str | os.PathLike[str] | BinaryIO, name: str
+                ) -> tuple[dict[str, dict[str, Any]], dict[str, str], int]:
+    """The checked header of the file `source` (as `parse_header` gives it), without
+    reading the tensors."""
+    with _opened(source, name) as (file, size):
+        return _header(file, size, name)
 
-    Each entry gets "numpy_dtype" and "numel" added. Every byte after the header must
-    belong to exactly one tensor: no gaps, overlaps, truncation or trailing bytes.
-    """
-    size = len(data)
-    if size == 0:
-        raise ModelFormatError(f"{name}: the file is empty")
-    if size < LENGTH_BYTES:
-        raise ModelFormatError(f"{name}: the file has {size} bytes, fewer than the 8 of a "
-                               "safetensors header length; it is not a model file")
-    header_length = int.from_bytes(data[:LENGTH_BYTES], "little")
+
+def _header(file: BinaryIO, size: int | None, name: str
+            ) -> tuple[dict[str, dict[str, Any]], dict[str, str], int]:
+    """Read and check the length prefix and the header; with the file's size known, the
+    data the header describes must fill the rest of it exactly."""
+    header_length = int.from_bytes(_read_exactly(file, LENGTH_BYTES, name, size), "little")
     if header_length > MAX_HEADER_BYTES:
-        raise ModelFormatError(f"{name}: not a safetensors file: its first 8 bytes claim a "
-                               f"{header_length}-byte header, more than the "
+        raise ModelFormatError(f"{name}: not a safetensors file: its first 8 bytes claim "
+                               f"a {header_length}-byte header, more than the "
                                f"{MAX_HEADER_BYTES // 2**20} MiB limit")
-    if header_length > size - LENGTH_BYTES:
-        raise ModelFormatError(f"{name}: the header claims {header_length} bytes but the file "
-                               f"has only {size - LENGTH_BYTES} after the length; it is "
-                               "truncated or not a safetensors file")
-    header = _json_object(bytes(data[LENGTH_BYTES:LENGTH_BYTES + header_length]), name)
-    metadata = header.pop("__metadata__", {})
-    if not isinstance(metadata, dict) or not all(
-            isinstance(key, str) and isinstance(value, str) for key, value in metadata.items()):
-        raise ModelFormatError(f"{name}: __metadata__ must map strings to strings")
-    start = LENGTH_BYTES + header_length
-    entries = {key: _entry(key, value, name) for key, value in header.items()}
-    _check_layout(entries, size - start, name)
-    return entries, metadata, start
+    if size is not None and header_length > size - LENGTH_BYTES:
+        raise ModelFormatError(f"{name}: the header claims {header_length} bytes but the "
+                               f"file has only {size - LENGTH_BYTES} after the length; it "
+                               "is truncated or not a safetensors file")
+    text = _utf8(_read_exactly(file, header_length, name, size), name)  # the bytes freed
+    budget = HEADER_BUDGET + (size if size is not None else LENGTH_BYTES + header_length)
+    entries, metadata, data_size = parse_header(text, name, budget)
+    if size is not None:
+        _check_total(data_size, size - LENGTH_BYTES - header_length, name)
+    return entries, metadata, data_size
 
 
-def _json_object(raw: bytes, name: str) -> dict[str, Any]:
+def _utf8(raw: bytearray, name: str) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ModelFormatError(f"{name}: the header is not valid UTF-8 (byte "
                                f"{error.start + LENGTH_BYTES})") from None
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        if len(set(keys)) != len(keys):
-            twice = sorted({key for key in keys if keys.count(key) > 1})
-            raise ModelFormatError(f"{name}: the header repeats the key(s) {twice}")
-        return dict(pairs)
 
-    try:
-        header = json.loads(text, object_pairs_hook=no_duplicates,
-                            parse_constant=_refuse_constant)
-    except (json.JSONDecodeError, RecursionError) as error:
-        detail = error.msg if isinstance(error, json.JSONDecodeError) else "nested too deeply"
-        raise ModelFormatError(f"{name}: the header is not valid JSON: {detail}") from None
+def parse_header(text: str, name: str, budget: int
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, str], int]:
+    """Check the header `text` completely: (tensor entries in offset order, metadata, the
+    number of data bytes they need). The JSON may cost at most `budget` bytes to parse.
+
+    Each entry gets "numpy_dtype" and "numel" added. The byte ranges must tile the data
+    exactly: no gaps or overlaps.
+    """
+    cost = bounded_json.parse_cost(text)
+    if cost > budget:
+        raise ModelFormatError(f"{name}: the header's JSON would take about {cost // 2**20} "
+                               f"MiB to read, more than stir allows for a file of this size "
+                               f"({budget // 2**20} MiB)")
+    header = bounded_json.loads(text, f"{name}: the header")
     if not isinstance(header, dict):
         raise ModelFormatError(f"{name}: the header must be a JSON object, got "
                                f"{type(header).__name__}")
-    return header
-
-
-def _refuse_constant(constant: str) -> Any:
-    raise json.JSONDecodeError(f"{constant} is not JSON", constant, 0)
+    metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(
+            isinstance(value, str) for value in metadata.values()):
+        raise ModelFormatError(f"{name}: __metadata__ must map strings to strings")
+    entries = {key: _entry(key, value, name) for key, value in header.items()}
+    ordered = dict(sorted(entries.items(), key=lambda item: item[1]["data_offsets"]))
+    return ordered, metadata, _check_layout(ordered, name)
 
 
 def _entry(key: str, value: Any, name: str) -> dict[str, Any]:
-    where = f"{name}: tensor {key!r}"
+    where = f"{name}: tensor {quote(key)}"
     if not isinstance(value, dict) or set(value) != TENSOR_FIELDS:
         got = sorted(value) if isinstance(value, dict) else type(value).__name__
         raise ModelFormatError(f"{where}: an entry needs exactly the fields dtype, shape and "
-                               f"data_offsets, got {got}")
+                               f"data_offsets, got {quote(got)}")
     dtype = value["dtype"]
-    if dtype not in DTYPES:
-        raise ModelFormatError(f"{where}: unknown or unsupported dtype {dtype!r} (stir reads "
-                               f"{', '.join(DTYPES)})")
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise ModelFormatError(f"{where}: unknown or unsupported dtype {quote(dtype)} (stir "
+                               f"reads {', '.join(DTYPES)})")
     shape, offsets = value["shape"], value["data_offsets"]
-    if not isinstance(shape, list) or not all(_natural(n) for n in shape):
-        raise ModelFormatError(f"{where}: the shape must be a list of integers >= 0, got "
-                               f"{shape!r}")
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(map(_natural, shape)):
+        raise ModelFormatError(f"{where}: the shape must be a list of at most {MAX_DIMS} "
+                               f"integers >= 0, got {quote(shape)}")
+    itemsize = DTYPES[dtype].itemsize
+    extent = itemsize
+    for size in shape:  # stops at the first dimension that makes the tensor too large
+        extent *= max(size, 1)
+        if extent > MAX_TENSOR_BYTES:
+            raise ModelFormatError(f"{where}: the shape {quote(shape)} describes a tensor "
+                                   f"larger than {MAX_TENSOR_BYTES // 2**40} TiB")
     if (not isinstance(offsets, list) or len(offsets) != 2 or not all(map(_natural, offsets))
             or offsets[0] > offsets[1]):
         raise ModelFormatError(f"{where}: data_offsets must be [begin, end] with "
-                               f"0 <= begin <= end, got {offsets!r}")
-    numel = math.prod(shape)  # Python integers: a huge shape cannot overflow here
-    if numel * DTYPES[dtype].itemsize != offsets[1] - offsets[0]:
+                               f"0 <= begin <= end, got {quote(offsets)}")
+    numel = math.prod(shape)
+    if numel * itemsize != offsets[1] - offsets[0]:
         raise ModelFormatError(
-            f"{where}: shape {shape} of {dtype} needs {numel * DTYPES[dtype].itemsize} bytes "
+            f"{where}: shape {shape} of {dtype} needs {numel * itemsize} bytes "
             f"but data_offsets {offsets} span {offsets[1] - offsets[0]}")
     return {**value, "numpy_dtype": DTYPES[dtype], "numel": numel}
 
@@ -162,21 +209,144 @@ def _natural(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _check_layout(entries: dict[str, dict[str, Any]], data_size: int, name: str) -> None:
-    """The byte ranges, sorted, must tile [0, data_size) exactly."""
+def _check_layout(entries: dict[str, dict[str, Any]], name: str) -> int:
+    """The byte ranges, in order, must tile [0, total) exactly; returns the total."""
     position = 0
-    for key, entry in sorted(entries.items(), key=lambda item: item[1]["data_offsets"]):
+    for key, entry in entries.items():
         begin, end = entry["data_offsets"]
         if begin < position:
-            raise ModelFormatError(f"{name}: tensor {key!r} starts at byte {begin}, inside "
-                                   "the previous tensor (overlapping ranges)")
+            raise ModelFormatError(f"{name}: tensor {quote(key)} starts at byte {begin}, "
+                                   "inside the previous tensor (overlapping ranges)")
         if begin > position:
             raise ModelFormatError(f"{name}: bytes {position}–{begin} belong to no tensor "
-                                   f"(a gap before {key!r})")
+                                   f"(a gap before {quote(key)})")
         position = end
-    if position > data_size:
-        raise ModelFormatError(f"{name}: the tensors need {position} bytes of data but the "
-                               f"file holds {data_size}; it is truncated")
-    if position < data_size:
-        raise ModelFormatError(f"{name}: {data_size - position} trailing bytes after the last "
+    return position
+
+
+def _check_total(needed: int, held: int, name: str) -> None:
+    if needed > held:
+        raise ModelFormatError(f"{name}: the tensors need {needed} bytes of data but the "
+                               f"file holds {held}; it is truncated")
+    if needed < held:
+        raise ModelFormatError(f"{name}: {held - needed} trailing bytes after the last "
                                "tensor")
+
+
+class _opened:
+    """`with _opened(source, name) as (file, size)`: a binary file and its size in bytes
+    from the current position (None for a stream whose length cannot be known). A path is
+    opened without blocking (a FIFO would wait for a writer) and must be a regular file."""
+
+    def __init__(self, source: Any, name: str) -> None:
+        self.source, self.name, self.owned = source, name, None
+
+    def __enter__(self) -> tuple[BinaryIO, int | None]:
+        if hasattr(self.source, "read"):
+            return self.source, _remaining(self.source)
+        descriptor = os.open(self.source, os.O_RDONLY | os.O_NONBLOCK
+                             | getattr(os, "O_CLOEXEC", 0))
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise ModelFormatError(f"{self.name}: not a regular file but "
+                                       f"{_file_type(status.st_mode)}; stir reads model and "
+                                       "checkpoint files only")
+            self.owned = os.fdopen(descriptor, "rb", buffering=0)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return self.owned, status.st_size
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.owned is not None:
+            self.owned.close()
+
+
+def _remaining(file: Any) -> int | None:
+    """How many bytes `file` holds after its position, if it can say."""
+    if isinstance(file, io.BytesIO):
+        return file.getbuffer().nbytes - file.tell()
+    try:
+        if not file.seekable():
+            return None
+        position = file.tell()
+        end = file.seek(0, os.SEEK_END)
+        file.seek(position)
+    except (OSError, AttributeError, ValueError):
+        return None
+    return max(end - position, 0)
+
+
+def _file_type(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def _read_exactly(file: BinaryIO, count: int, name: str, size: int | None) -> bytearray:
+    """The next `count` bytes (at most MAX_HEADER_BYTES: the caller checks), in one buffer
+    filled in place."""
+    data = bytearray(count)
+    view, filled = memoryview(data), 0
+    while filled < count:
+        if hasattr(file, "readinto"):
+            got = file.readinto(view[filled:])
+        else:
+            chunk = file.read(count - filled)
+            if isinstance(chunk, (bytes, bytearray)):
+                view[filled:filled + len(chunk)] = chunk
+            got = len(chunk) if isinstance(chunk, (bytes, bytearray)) else chunk
+        if got is None or not isinstance(got, int):
+            _not_binary(got, name)
+        if not got:
+            break
+        filled += got
+    view.release()
+    if filled < count:
+        if filled == 0 and count == LENGTH_BYTES and size in (0, None):
+            raise ModelFormatError(f"{name}: the file is empty")
+        if count == LENGTH_BYTES:
+            raise ModelFormatError(f"{name}: the file has {filled} bytes, fewer than the "
+                                   "8 of a safetensors header length; it is not a model file")
+        raise ModelFormatError(f"{name}: the file ends after {filled} of the header's "
+                               f"{count} bytes; it is truncated")
+    return data
+
+
+def _read_array(file: BinaryIO, entry: dict[str, Any], name: str) -> np.ndarray:
+    """The next tensor's bytes, read straight into its array (no second copy)."""
+    array = np.empty(entry["numel"], dtype=entry["numpy_dtype"])
+    view = memoryview(array).cast("B")
+    filled = 0
+    while filled < len(view):
+        count = file.readinto(view[filled:filled + 64 * CHUNK])
+        if not count:
+            raise ModelFormatError(f"{name}: the file ended while reading its tensors (it "
+                                   "changed or was truncated while being read)")
+        filled += count
+    return array
+
+
+def _read_to_end(file: BinaryIO, needed: int, name: str) -> bytearray:
+    """All that is left of a stream, refusing it the moment it holds more than `needed`."""
+    data = bytearray()
+    while len(data) <= needed:
+        chunk = file.read(min(CHUNK, needed + 1 - len(data)))
+        if chunk is None or not isinstance(chunk, (bytes, bytearray)):
+            _not_binary(chunk, name)
+        if not chunk:
+            break
+        data += chunk
+    if len(data) > needed:
+        raise ModelFormatError(f"{name}: trailing bytes after the last tensor")
+    _check_total(needed, len(data), name)
+    return data
+
+
+def _not_binary(chunk: Any, name: str) -> None:
+    if isinstance(chunk, str):
+        raise TypeError(f"{name}: open the file in binary mode ('rb'), not text mode")
+    raise ModelFormatError(f"{name}: the stream gave {type(chunk).__name__} instead of bytes "
+                           "(a non-blocking stream with no data yet?)")

@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Collection
 
 import numpy as np
 
 from .._version import __version__
+from . import bounded_json
 from .atomic import write_atomic
-from .errors import ModelFormatError
-from .safetensors_format import decode, encode
+from .errors import ModelFormatError, quote
+from .safetensors_format import encode, read
 
 FORMAT_VERSION = "1"
 PREFIX = "stir."
@@ -33,36 +34,27 @@ def write_stir_file(path: str | Path, kind: str, tensors: dict[str, np.ndarray],
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "demo.safetensors"
     >>> _ = write_stir_file(path, "model", {"w": np.ones(2)}, {"note": [1, 2]})
-    >>> tensors, fields = read_stir_file(path, "model")
+    >>> tensors, fields = read_stir_file(path, "model", fields=["note"])
     >>> tensors["w"].tolist(), fields["note"]
     ([1.0, 1.0], [1, 2])
     """
     metadata = {PREFIX + "format": kind, PREFIX + "format_version": FORMAT_VERSION,
                 PREFIX + "version": __version__, PREFIX + "numpy_version": np.__version__}
     for key, value in fields.items():
-        try:
-            metadata[PREFIX + key] = json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"cannot save {key!r}: {error} (it must be JSON data: numbers, "
-                            "strings, lists and dicts with string keys)") from None
+        metadata[PREFIX + key] = bounded_json.dumps(value, repr(key))
     metadata[PREFIX + "sha256"] = checksum(tensors, metadata)
     return write_atomic(path, encode(tensors, metadata))
 
 
-def read_stir_file(path: str | Path | BinaryIO, kind: str, allow_plain: bool = False
-                   ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def read_stir_file(path: str | Path | BinaryIO, kind: str, fields: Collection[str],
+                   allow_plain: bool = False) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The tensors and fields of the stir file of `kind` at `path` (or in the binary file
-    object `path`, read to its end), after checking its header and its checksum. With
-    `allow_plain`, a safetensors file without stir's fields gives its tensors and empty
-    fields."""
+    object `path`, read to its end), after checking its header and its checksum. `fields`
+    are the names a file of this kind may hold (any may be absent); another is an error.
+    With `allow_plain`, a safetensors file without stir's fields gives its tensors and
+    empty fields."""
     name = display_name(path)
-    if hasattr(path, "read"):
-        data = path.read()
-        if not isinstance(data, bytes):
-            raise TypeError(f"{name}: open the file in binary mode ('rb'), not text mode")
-    else:
-        data = Path(path).read_bytes()
-    tensors, metadata = decode(data, name)
+    tensors, metadata = read(path, name)
     stir_keys = {key for key in metadata if key.startswith(PREFIX)}
     if not stir_keys:
         if allow_plain:
@@ -73,26 +65,26 @@ def read_stir_file(path: str | Path | BinaryIO, kind: str, allow_plain: bool = F
     if missing:
         raise ModelFormatError(f"{name}: the stir metadata lacks {', '.join(missing)}")
     if metadata[PREFIX + "format"] != kind:
-        raise ModelFormatError(f"{name}: this is a stir {metadata[PREFIX + 'format']!r} file, "
-                               f"not a {kind} file")
+        raise ModelFormatError(f"{name}: this is a stir {quote(metadata[PREFIX + 'format'])} "
+                               f"file, not a {kind} file")
     if metadata[PREFIX + "format_version"] != FORMAT_VERSION:
         raise ModelFormatError(
-            f"{name}: format version {metadata[PREFIX + 'format_version']!r}; this stir "
+            f"{name}: format version {quote(metadata[PREFIX + 'format_version'])}; this stir "
             f"({__version__}) reads version {FORMAT_VERSION}")
+    unknown = sorted(key for key in stir_keys
+                     if key[len(PREFIX):] not in {*REQUIRED, *fields})
+    if unknown:
+        raise ModelFormatError(f"{name}: unknown stir field(s) {quote(unknown)} in a {kind} "
+                               f"file (it may hold {', '.join(sorted(fields))})")
     stored = metadata[PREFIX + "sha256"]
     if stored != checksum(tensors, metadata):
         raise ModelFormatError(f"{name}: the checksum does not match: the file was changed "
                                "or damaged after it was written")
-    fields = {}
-    for key in stir_keys - {PREFIX + key for key in REQUIRED}:
-        try:
-            fields[key[len(PREFIX):]] = json.loads(metadata[key], parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            raise ModelFormatError(f"{name}: the metadata field {key!r} is not valid "
-                                   "JSON") from None
-    fields["version"] = metadata[PREFIX + "version"]
-    fields["numpy_version"] = metadata[PREFIX + "numpy_version"]
-    return tensors, fields
+    values = {key[len(PREFIX):]: bounded_json.loads(metadata[key], f"{name}: field {key!r}")
+              for key in sorted(stir_keys - {PREFIX + key for key in REQUIRED})}
+    values["version"] = metadata[PREFIX + "version"]
+    values["numpy_version"] = metadata[PREFIX + "numpy_version"]
+    return tensors, values
 
 
 def display_name(path: Any) -> str:
@@ -114,5 +106,23 @@ def checksum(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _no_constant(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
+def stir_kind(path: str | Path) -> str | None:
+    """The kind of stir file at `path` ("model" or "checkpoint"), or None for anything else
+    (a missing file, a folder, a FIFO, a CSV, a plain safetensors file, a damaged header).
+    Reads and checks the header only, not the checksum: it is for deciding whether a file
+    may be replaced.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "m.safetensors"
+    >>> _ = write_stir_file(path, "model", {"w": np.ones(2)}, {})
+    >>> stir_kind(path), stir_kind(path.parent), stir_kind(path.parent / "missing")
+    ('model', None, None)
+    """
+    from .safetensors_format import read_header
+
+    try:
+        _, metadata, _ = read_header(path, str(path))
+    except (ModelFormatError, OSError):
+        return None
+    kind = metadata.get(PREFIX + "format")
+    return kind if kind in ("model", "checkpoint") else None

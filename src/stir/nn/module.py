@@ -259,37 +259,58 @@ class Module:
         """Copy values (tensors or arrays) into this module's parameters and buffers.
 
         With `strict`, every key must match: the error names every missing, unexpected and
-        mis-shaped key at once. Shapes must match even when not strict. Nothing is changed
-        unless everything fits.
+        mis-shaped key at once. Shapes must match even when not strict, and each value must
+        be numbers that cast to the parameter's dtype (float64 into float32 is fine, text is
+        not). Nothing is changed unless everything fits (see `check_state_dict`).
         """
+        plan = self._load_plan(state_dict, strict)
+        for target, array in plan:
+            np.copyto(target.data, array, casting="same_kind")
+            target._version[0] += 1
         own = self.state_dict()
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        problems = []
+        return IncompatibleKeys([key for key in own if key not in state_dict],
+                                [key for key in state_dict if key not in own])
+
+    def check_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
+        """Raise the ValueError `load_state_dict(state_dict, strict)` would raise, changing
+        nothing: for loading several parts (a model and its optimizer) all or none."""
+        self._load_plan(state_dict, strict)
+
+    def _load_plan(self, state_dict: dict[str, Any], strict: bool
+                   ) -> list[tuple[Tensor, np.ndarray]]:
+        """Each target tensor with the array to copy into it, once everything is checked."""
+        if not isinstance(state_dict, dict):
+            raise ValueError(f"load_state_dict for {type(self).__name__}: expected a dict of "
+                             f"tensors, got {type(state_dict).__name__}")
+        own = self.state_dict()
+        problems, plan = [], []
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.shape:
+            array = value.data if isinstance(value, Tensor) else value
+            if not isinstance(array, np.ndarray):
+                problems.append(f"{key} is a {type(value).__name__}, not a tensor or array")
+            elif array.shape != target.shape:
                 problems.append(f"size mismatch for {key}: the state dict has shape "
                                 f"{array.shape}, the model {target.shape}")
+            elif not np.can_cast(array.dtype, target.data.dtype, casting="same_kind"):
+                problems.append(f"{key} holds {array.dtype}, which does not cast to the "
+                                f"model's {target.data.dtype}")
+            else:
+                plan.append((target, array))
         if strict:
+            missing = [key for key in own if key not in state_dict]
+            unexpected = [key for key in state_dict if key not in own]
+            if unexpected:
+                problems.insert(0, f"unexpected keys: {', '.join(map(str, unexpected))}")
             if missing:
                 problems.insert(0, f"missing keys: {', '.join(missing)}")
-            if unexpected:
-                problems.insert(1 if missing else 0, f"unexpected keys: {', '.join(unexpected)}")
         if problems:
             raise ValueError(
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
-        for key, target in own.items():
-            if key in state_dict:
-                value = state_dict[key]
-                array = value.data if isinstance(value, Tensor) else np.asarray(value)
-                np.copyto(target.data, array, casting="same_kind")
-                target._version[0] += 1
-        return IncompatibleKeys(missing, unexpected)
+        return plan
 
     # ---------------------------------------------------------------- calling and printing
     def forward(self, *inputs: Any) -> Any:

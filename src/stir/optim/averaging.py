@@ -115,7 +115,16 @@ class AveragedParameters:
                 "averages": [average.copy() for average in self.averages]}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` saved (for parameters of the same shapes)."""
+        """Restore what `state_dict()` saved (for parameters of the same shapes); nothing
+        changes unless all of it fits (see `check_state_dict`)."""
+        self.check_state_dict(state_dict)
+        self.kind, self.decay = state_dict["kind"], float(state_dict["decay"])
+        self.n_averaged = int(state_dict["n_averaged"])
+        self.averages = [np.array(a, dtype=p.data.dtype)
+                         for p, a in zip(self.params, state_dict["averages"])]
+
+    def check_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Raise the ValueError `load_state_dict(state_dict)` would raise, changing nothing."""
         if self.swapped:
             raise RuntimeError("load_state_dict() while the averages are swapped in; swap "
                                "back first")
@@ -123,17 +132,21 @@ class AveragedParameters:
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             raise ValueError(f"an AveragedParameters state dict has the keys {sorted(expected)}")
         _check_kind_and_decay(state_dict["kind"], state_dict["decay"])
+        count = state_dict["n_averaged"]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"AveragedParameters: n_averaged must be an integer >= 0, got "
+                             f"{str(count)[:60]}")
         averages = state_dict["averages"]
-        if len(averages) != len(self.params):
+        if not isinstance(averages, list) or len(averages) != len(self.params):
             raise ValueError(f"loaded state has {len(averages)} averages for "
-                             f"{len(self.params)} parameters")
+                             f"{len(self.params)} parameters" if isinstance(averages, list)
+                             else "loaded averages must be a list of arrays")
         for index, (param, average) in enumerate(zip(self.params, averages)):
-            if np.shape(average) != param.shape:
-                raise ValueError(f"loaded average {index} has shape {np.shape(average)}, the "
-                                 f"parameter has shape {param.shape}")
-        self.kind, self.decay = state_dict["kind"], float(state_dict["decay"])
-        self.n_averaged = int(state_dict["n_averaged"])
-        self.averages = [np.array(a, dtype=p.data.dtype) for p, a in zip(self.params, averages)]
+            if not isinstance(average, np.ndarray) or average.shape != param.shape \
+                    or not np.can_cast(average.dtype, param.data.dtype, "same_kind"):
+                raise ValueError(f"loaded average {index} must be an array of shape "
+                                 f"{param.shape} and a floating dtype, got "
+                                 f"{_describe(average)} of shape {np.shape(average)}")
 
     def __repr__(self) -> str:
         detail = f"decay={self.decay}, " if self.kind == "ema" else ""

@@ -200,43 +200,107 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore options and state saved by `state_dict()` (of an optimizer over parameters
         of the same shapes, grouped the same way). Arrays are copied, cast to each parameter's
-        dtype."""
+        dtype. Nothing is changed unless all of it fits (see `check_state_dict`)."""
+        self.param_groups, self.state = self._loaded(state_dict, copy=True)
+
+    def check_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Raise the ValueError `load_state_dict(state_dict)` would raise, changing nothing.
+
+        Every option must pass `check_options`; each parameter's saved state must have the
+        keys of a fresh one (`init_state`) with values of the same kind (an array of the
+        parameter's shape, or a count), plus only buffers of the parameter's shape.
+        """
+        self._loaded(state_dict, copy=False)
+
+    def _loaded(self, state_dict: Any, copy: bool
+                ) -> tuple[list[dict[str, Any]], defaultdict[Tensor, dict[str, Any]]]:
+        """The param_groups and state `state_dict` describes, every part of it checked."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError("an optimizer state dict has exactly the keys 'state' and "
                              "'param_groups'")
-        saved_groups = state_dict["param_groups"]
+        saved_groups, saved_states = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, list) or not isinstance(saved_states, dict):
+            raise ValueError("an optimizer state dict's 'param_groups' is a list and its "
+                             "'state' a dict")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"the loaded state dict has {len(saved_groups)} parameter group(s), this "
                 f"{type(self).__name__} has {len(self.param_groups)}"
             )
-        params = []
+        params: list[tuple[Tensor, dict[str, Any]]] = []  # each with its new group
         new_groups = []
         for index, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(
-                    f"the loaded state dict has {len(saved['params'])} parameter(s) in group "
-                    f"{index}, this optimizer has {len(group['params'])}"
-                )
-            new_group = {key: _python_numbers(_restored(value, self.defaults.get(key)))
-                         for key, value in saved.items() if key != "params"}
-            new_group["params"] = group["params"]
-            for name, default in self.defaults.items():  # options newer than the save
-                new_group.setdefault(name, default)
-            self.check_options(new_group)
+            new_group = self._loaded_group(index, group, saved, len(params))
             new_groups.append(new_group)
-            params.extend(group["params"])
+            params.extend((param, new_group) for param in group["params"])
         state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for key, saved_state in state_dict["state"].items():
-            index = int(key)  # int keys may have become strings in a JSON round trip
+        for key, saved_state in saved_states.items():
+            # int keys may have become strings in a JSON round trip
+            index = key if isinstance(key, int) and not isinstance(key, bool) else \
+                int(key) if isinstance(key, str) and key.isdigit() and len(key) < 10 else -1
             if not 0 <= index < len(params):
-                raise ValueError(f"loaded state refers to parameter {index}; there are "
+                raise ValueError(f"loaded state refers to parameter {key!r}; there are "
                                  f"{len(params)}")
-            param = params[index]
-            state[param] = {name: _cast_like(value, param, f"state of parameter {index}, {name}")
-                            for name, value in saved_state.items()}
-        self.param_groups = new_groups
-        self.state = state
+            param, group = params[index]
+            state[param] = self._loaded_state(saved_state, param, group, index, copy)
+        return new_groups, state
+
+    def _loaded_group(self, index: int, group: dict[str, Any], saved: Any, first: int
+                      ) -> dict[str, Any]:
+        if not isinstance(saved, dict) or not isinstance(saved.get("params"), list):
+            raise ValueError(f"loaded parameter group {index} must be a dict with a 'params' "
+                             "list")
+        expected = list(range(first, first + len(group["params"])))
+        if saved["params"] != expected:
+            raise ValueError(
+                f"the loaded state dict has {len(saved['params'])} parameter(s) in group "
+                f"{index}, this optimizer has {len(group['params'])} (numbered from "
+                f"{first}; the state dict's begin {str(saved['params'][:5])[:60]})"
+            )
+        unknown = sorted(map(str, set(saved) - set(self.defaults) - _EXTRA_GROUP_KEYS))
+        if unknown:
+            raise ValueError(f"loaded parameter group {index} has unknown option(s) {unknown}")
+        new_group = {key: _python_numbers(_restored(value, self.defaults.get(key)))
+                     for key, value in saved.items() if key != "params"}
+        new_group["params"] = group["params"]
+        for name, default in self.defaults.items():  # options newer than the save
+            new_group.setdefault(name, default)
+        names = new_group.get("param_names")
+        if names is not None and (not isinstance(names, list) or len(names) != len(
+                group["params"]) or not all(isinstance(name, str) for name in names)):
+            raise ValueError(f"loaded parameter group {index}: param_names must be a list of "
+                             f"{len(group['params'])} strings")
+        try:
+            if "initial_lr" in new_group:
+                check_range(type(self).__name__, new_group, "initial_lr")
+            if "name" in new_group and not isinstance(new_group["name"], str):
+                raise TypeError(f"the group's name must be a string, got {new_group['name']!r}")
+            self.check_options(new_group)
+        except TypeError as error:  # a bad type in a file is a bad value of the state dict
+            raise ValueError(f"loaded parameter group {index}: {error}") from None
+        return new_group
+
+    def _loaded_state(self, saved: Any, param: Tensor, group: dict[str, Any], index: int,
+                      copy: bool) -> dict[str, Any]:
+        where = f"loaded state of parameter {index}"
+        if not isinstance(saved, dict):
+            raise ValueError(f"{where} must be a dict, got {type(saved).__name__}")
+        fresh = self.init_state(param.data, group)
+        missing = sorted(set(fresh) - set(saved))
+        if missing:
+            raise ValueError(f"{where} lacks {missing}")
+        loaded = {}
+        for name, value in saved.items():
+            like = fresh.get(name, param.data)  # a buffer made at the first step (momentum)
+            if isinstance(like, np.ndarray):
+                loaded[name] = _cast_like(value, param, f"{where}, {name}", copy)
+            elif isinstance(value, bool) or not isinstance(value, type(like)) \
+                    or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{where}, {name} must be a {type(like).__name__} >= 0, got "
+                                 f"{value!r}")
+            else:
+                loaded[name] = value
+        return loaded
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -355,10 +419,14 @@ def _restored(value: Any, default: Any) -> Any:
     return value
 
 
-def _cast_like(value: Any, param: Tensor, where: str) -> Any:
+def _cast_like(value: Any, param: Tensor, where: str, copy: bool = True) -> Any:
     if not isinstance(value, np.ndarray):
-        return value
+        raise ValueError(f"{where} must be an array of shape {param.shape}, got "
+                         f"{type(value).__name__}")
     if value.shape != param.shape:
-        raise ValueError(f"loaded {where} has shape {value.shape}, the parameter has shape "
+        raise ValueError(f"{where} has shape {value.shape}, the parameter has shape "
                          f"{param.shape}")
-    return value.astype(param.data.dtype, copy=True)
+    if not np.can_cast(value.dtype, param.data.dtype, casting="same_kind"):
+        raise ValueError(f"{where} holds {value.dtype}, which does not cast to the "
+                         f"parameter's {param.data.dtype}")
+    return value.astype(param.data.dtype, copy=True) if copy else value

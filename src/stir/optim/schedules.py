@@ -8,11 +8,43 @@ docstring gives the closed form they follow when nothing else touches the rate.
 
 from __future__ import annotations
 
+import copy
 import math
 from bisect import bisect_right
-from typing import Any
+from typing import Any, Callable
 
 from .optimizer import Optimizer, check_value
+
+#: A hyperparameter's check: (owner, name, value) → None, raising ValueError or TypeError.
+Check = Callable[[str, str, Any], None]
+
+
+def _count(minimum: int) -> Check:
+    return lambda owner, name, value: _check_count(owner, name, value, minimum)
+
+
+def _number(low: float = 0.0, high: float = math.inf, **ends: bool) -> Check:
+    return lambda owner, name, value: check_value(owner, name, value, low, high, **ends)
+
+
+def _rates(owner: str, name: str, values: Any) -> None:
+    if not isinstance(values, list):
+        raise ValueError(f"{owner}: {name} must be a list of rates, got {values!r}")
+    for value in values:
+        check_value(owner, name, value, 0.0)
+
+
+def _any_number(owner: str, name: str, value: Any) -> None:
+    """A number, infinite or not (a plateau's best value starts at infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{owner}: {name} must be a number, got {str(value)[:80]}".lstrip(": "))
+
+
+def _one_of(*allowed: str) -> Check:
+    def check(owner: str, name: str, value: Any) -> None:
+        if value not in allowed:
+            raise ValueError(f"{owner}: {name} must be one of {allowed}, got {value!r}")
+    return check
 
 
 class LRScheduler:
@@ -23,6 +55,17 @@ class LRScheduler:
     """
 
     _is_initial = False
+    #: The schedule's settings, each with its check: the constructor and `load_state_dict`
+    #: both apply them, so a state dict cannot set a value the constructor would refuse.
+    _hyperparameters: dict[str, Check] = {}
+    #: Where the schedule is, checked the same way (`last_epoch` is -1 before the first step).
+    _progress: dict[str, Check] = {"last_epoch": _count(-1), "base_lrs": _rates,
+                                   "_last_lr": _rates}
+
+    def _check_hyperparameters(self) -> None:
+        """Raise ValueError/TypeError naming the first bad setting."""
+        for name, check in self._hyperparameters.items():
+            check(type(self).__name__, name, getattr(self, name))
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -84,14 +127,32 @@ class LRScheduler:
         return {key: _copied(value) for key, value in vars(self).items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` saved (from a schedule of the same kind)."""
-        expected = set(vars(self)) - {"optimizer"}
-        if not isinstance(state_dict, dict) or set(state_dict) != expected:
-            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict)
-            raise ValueError(f"a {type(self).__name__} state dict has the keys "
-                             f"{sorted(expected)}, got {got}")
+        """Restore what `state_dict()` saved (from a schedule of the same kind, over the same
+        parameter groups); nothing changes unless all of it fits (see `check_state_dict`)."""
+        self.check_state_dict(state_dict)
         for key, value in state_dict.items():
             setattr(self, key, _copied(value))
+
+    def check_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Raise the ValueError `load_state_dict(state_dict)` would raise, changing nothing:
+        the same keys as this schedule's own state dict, each value of the same kind (an
+        integer where it has an integer, a list as long as its list), and every setting and
+        rate one the constructor would accept."""
+        own = self.state_dict()
+        _conform(state_dict, own, f"a {type(self).__name__} state dict")
+        candidate = copy.copy(self)  # checked with the new values; self stays as it is
+        for key, value in state_dict.items():
+            setattr(candidate, key, value)
+        try:
+            candidate._check_hyperparameters()
+            for name, check in self._progress.items():
+                if name in state_dict:
+                    check(type(self).__name__, name, state_dict[name])
+            if "base_lrs" in own and len(state_dict["base_lrs"]) != len(own["base_lrs"]):
+                raise ValueError(f"base_lrs has {len(state_dict['base_lrs'])} rates for "
+                                 f"{len(own['base_lrs'])} parameter groups")
+        except TypeError as error:  # a wrong type in a file is a bad state dict
+            raise ValueError(str(error)) from None
 
 
 class StepLR(LRScheduler):
@@ -109,11 +170,12 @@ class StepLR(LRScheduler):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
+    _hyperparameters = {"step_size": _count(1), "gamma": _number(0.0)}
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        _check_count("StepLR", "step_size", step_size, minimum=1)
-        check_value("StepLR", "gamma", gamma, 0.0)
         self.step_size, self.gamma = step_size, gamma
+        self._check_hyperparameters()
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -137,9 +199,11 @@ class ExponentialLR(LRScheduler):
     [0.25]
     """
 
+    _hyperparameters = {"gamma": _number(0.0)}
+
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        check_value("ExponentialLR", "gamma", gamma, 0.0)
         self.gamma = gamma
+        self._check_hyperparameters()
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -168,11 +232,12 @@ class CosineAnnealingLR(LRScheduler):
     [1.0, 0.8536, 0.5, 0.1464, 0.0]
     """
 
+    _hyperparameters = {"T_max": _count(1), "eta_min": _number(0.0)}
+
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
-        _check_count("CosineAnnealingLR", "T_max", T_max, minimum=1)
-        check_value("CosineAnnealingLR", "eta_min", eta_min, 0.0)
         self.T_max, self.eta_min = T_max, eta_min
+        self._check_hyperparameters()
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -208,13 +273,14 @@ class LinearLR(LRScheduler):
     [0.25, 0.5, 0.75, 1.0, 1.0]
     """
 
+    _hyperparameters = {"start_factor": _number(0.0, 1.0, low_open=True),
+                        "end_factor": _number(0.0, 1.0), "total_iters": _count(1)}
+
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
-        check_value("LinearLR", "start_factor", start_factor, 0.0, 1.0, low_open=True)
-        check_value("LinearLR", "end_factor", end_factor, 0.0, 1.0)
-        _check_count("LinearLR", "total_iters", total_iters, minimum=1)
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = total_iters
+        self._check_hyperparameters()
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -298,16 +364,34 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        keys = {"last_epoch", "_milestones", "_last_lr", "_schedulers"}
-        inner = state_dict.get("_schedulers") if isinstance(state_dict, dict) else None
-        if set(state_dict) != keys or not isinstance(inner, list) \
-                or len(inner) != len(self._schedulers):
-            raise ValueError(f"a SequentialLR state dict has the keys {sorted(keys)}, with "
-                             f"{len(self._schedulers)} state dicts under '_schedulers'")
-        for scheduler, saved in zip(self._schedulers, inner):
+        self.check_state_dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"]):
             scheduler.load_state_dict(saved)
         for key in ("last_epoch", "_milestones", "_last_lr"):
             setattr(self, key, _copied(state_dict[key]))
+
+    def check_state_dict(self, state_dict: dict[str, Any]) -> None:
+        keys = {"last_epoch", "_milestones", "_last_lr", "_schedulers"}
+        inner = state_dict.get("_schedulers") if isinstance(state_dict, dict) else None
+        if not isinstance(state_dict, dict) or set(state_dict) != keys \
+                or not isinstance(inner, list) or len(inner) != len(self._schedulers):
+            raise ValueError(f"a SequentialLR state dict has the keys {sorted(keys)}, with "
+                             f"{len(self._schedulers)} state dicts under '_schedulers'")
+        for scheduler, saved in zip(self._schedulers, inner):
+            scheduler.check_state_dict(saved)
+        own = {key: value for key, value in self.state_dict().items() if key in keys}
+        _conform({key: state_dict[key] for key in keys - {"_schedulers"}},
+                 {key: own[key] for key in keys - {"_schedulers"}}, "a SequentialLR state dict")
+        milestones = state_dict["_milestones"]
+        if any(isinstance(m, bool) or not isinstance(m, int) or m < 1 for m in milestones) \
+                or milestones != sorted(set(milestones)):
+            raise ValueError(f"SequentialLR: milestones must be increasing positive integers, "
+                             f"got {str(milestones)[:80]}")
+        try:
+            _check_count("SequentialLR", "last_epoch", state_dict["last_epoch"], 0)
+            _rates("SequentialLR", "_last_lr", state_dict["_last_lr"])
+        except TypeError as error:
+            raise ValueError(str(error)) from None
 
 
 def warmup(scheduler: LRScheduler, warmup_iters: int, start_factor: float = 1.0 / 3
@@ -351,6 +435,15 @@ class ReduceLROnPlateau(LRScheduler):
     1.0 1.0 1.0 0.5 0.5 0.5 0.25
     """
 
+    _hyperparameters = {
+        "mode": _one_of("min", "max"), "threshold_mode": _one_of("rel", "abs"),
+        "factor": _number(0.0, 1.0, high_open=True), "patience": _count(0),
+        "cooldown": _count(0), "threshold": _number(0.0), "eps": _number(0.0),
+        "min_lrs": _rates,
+    }
+    _progress = {"last_epoch": _count(0), "_last_lr": _rates, "best": _any_number,
+                 "num_bad_epochs": _count(0), "cooldown_counter": _count(0)}
+
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8
@@ -358,27 +451,16 @@ class ReduceLROnPlateau(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau needs a stir Optimizer, got "
                             f"{type(optimizer).__name__}")
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got "
-                             f"{threshold_mode!r}")
-        check_value("ReduceLROnPlateau", "factor", factor, 0.0, 1.0, high_open=True)
-        _check_count("ReduceLROnPlateau", "patience", patience, minimum=0)
-        _check_count("ReduceLROnPlateau", "cooldown", cooldown, minimum=0)
-        check_value("ReduceLROnPlateau", "threshold", threshold, 0.0)
-        check_value("ReduceLROnPlateau", "eps", eps, 0.0)
         groups = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
         if len(min_lrs) != groups:
             raise ValueError(f"ReduceLROnPlateau: expected {groups} min_lr values (one per "
                              f"parameter group), got {len(min_lrs)}")
-        for value in min_lrs:
-            check_value("ReduceLROnPlateau", "min_lr", value, 0.0)
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
         self.cooldown, self.min_lrs, self.eps = cooldown, min_lrs, eps
+        self._check_hyperparameters()
         self.last_epoch = 0
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
@@ -417,6 +499,26 @@ class ReduceLROnPlateau(LRScheduler):
         if self.mode == "min":
             return metric < best - self.threshold
         return metric > best + self.threshold
+
+
+def _conform(value: Any, like: Any, where: str) -> None:
+    """Raise ValueError unless `value` has the shape of `like`: the same keys, lists of the
+    same lengths, numbers where it has numbers, strings where it has strings."""
+    if isinstance(like, dict):
+        if not isinstance(value, dict) or set(value) != set(like):
+            got = sorted(map(str, value)) if isinstance(value, dict) else type(value).__name__
+            raise ValueError(f"{where} has the keys {sorted(like)}, got {str(got)[:200]}")
+        for key, item in like.items():
+            _conform(value[key], item, f"{where}[{key!r}]")
+    elif isinstance(like, list):
+        if not isinstance(value, list) or len(value) != len(like):
+            raise ValueError(f"{where} must be a list of {len(like)}, got {str(value)[:80]}")
+        for index, item in enumerate(like):
+            _conform(value[index], item, f"{where}[{index}]")
+    elif isinstance(like, (int, float)) and not isinstance(like, bool):
+        _any_number("", where, value)
+    elif not isinstance(value, type(like)):
+        raise ValueError(f"{where} must be a {type(like).__name__}, got {str(value)[:80]}")
 
 
 def _copied(value: Any) -> Any:
