@@ -64,6 +64,13 @@ class Callback:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict()` gave."""
+        self.check_state_dict(state)
+
+    def check_state_dict(self, state: Any) -> None:
+        """Raise ValueError unless `load_state_dict(state)` would succeed; change nothing.
+        (A callback that keeps state overrides both.)"""
+        if state != {}:
+            raise ValueError(f"a {type(self).__name__} keeps no state, got {str(state)[:60]}")
 
 
 class EarlyStopping(Callback):
@@ -130,9 +137,31 @@ class EarlyStopping(Callback):
                 "stopped_epoch": self.stopped_epoch, "best_state": self.best_state}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.check_state_dict(state)
         self.best, self.best_state = float(state["best"]), state["best_state"]
         self.best_epoch, self.wait = int(state["best_epoch"]), int(state["wait"])
         self.stopped_epoch = int(state["stopped_epoch"])
+
+    def check_state_dict(self, state: Any) -> None:
+        """The counts are integers >= 0, `best` a number, and `best_state` None or weights
+        that fit the model being trained (when it is known)."""
+        keys = {"best", "best_epoch", "wait", "stopped_epoch", "best_state"}
+        if not isinstance(state, dict) or set(state) != keys:
+            raise ValueError(f"an EarlyStopping state has the keys {sorted(keys)}")
+        for key in ("best_epoch", "wait", "stopped_epoch"):
+            value = state[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"EarlyStopping: {key} must be an integer >= 0, got "
+                                 f"{str(value)[:60]}")
+        if isinstance(state["best"], bool) or not isinstance(state["best"], (int, float)):
+            raise ValueError(f"EarlyStopping: best must be a number, got "
+                             f"{str(state['best'])[:60]}")
+        best_state = state["best_state"]
+        if best_state is not None:
+            if not isinstance(best_state, dict):
+                raise ValueError("EarlyStopping: best_state must be None or a dict of arrays")
+            if self.model is not None:  # the same checks as loading them at the end
+                self.model.check_state_dict(best_state)
 
     def _improves(self, value: float) -> bool:
         if self.mode == "min":
@@ -229,8 +258,20 @@ class ModelCheckpoint(Callback):
                 "last_path": None if self.last_path is None else str(self.last_path)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.last_epoch = int(state["last_epoch"])
+        self.check_state_dict(state)
+        self.last_epoch = state["last_epoch"]
         self.last_path = None if state["last_path"] is None else Path(state["last_path"])
+
+    def check_state_dict(self, state: Any) -> None:
+        """`last_epoch` an integer >= 0 and `last_path` None or a path."""
+        if not isinstance(state, dict) or set(state) != {"last_epoch", "last_path"}:
+            raise ValueError("a ModelCheckpoint state has the keys last_epoch and last_path")
+        epoch, path = state["last_epoch"], state["last_path"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"ModelCheckpoint: last_epoch must be an integer >= 0, got "
+                             f"{str(epoch)[:60]}")
+        if path is not None and (not isinstance(path, str) or not path or "\0" in path):
+            raise ValueError(f"ModelCheckpoint: last_path must be a path, got {str(path)[:60]}")
 
     def _save(self, epoch: int, step: int, logs: dict[str, float], last_epoch: int) -> None:
         """Write one checkpoint. `last_path` and `last_epoch` change only once it is written

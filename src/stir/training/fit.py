@@ -22,7 +22,7 @@ from ..random import Generator, default_generator
 from ..tensor import Tensor
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .history import History
-from .progress import Progress
+from .progress import Progress, Run
 from .metrics import resolve_metrics
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -109,10 +109,12 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     total_steps = steps if steps is not None else epochs * batches_per_epoch
     epoch_count = epochs if epochs is not None else math.ceil(steps / batches_per_epoch)
     progress = Progress(generator, callbacks=callbacks)
+    run = Run(n, batch_size, epoch_count, total_steps, shuffle, bool(metric_fns),
+              y_data.shape[1:])
+    saved_callbacks = (_resume(resume_from, model, optimizer, callbacks, progress, run)
+                       if resume_from is not None else [])
     for callback in callbacks:
         callback.progress = progress
-    saved_callbacks = (_resume(resume_from, model, optimizer, callbacks, progress)
-                       if resume_from is not None else None)
     was_training = getattr(model, "training", True)
     bar = tqdm(total=total_steps, initial=progress.step, unit="step", leave=True,
                dynamic_ncols=True, disable=_bar_disabled(verbose), file=sys.stderr)
@@ -120,10 +122,11 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     try:
         for callback in callbacks:
             callback.on_train_begin(model, optimizer)
-        if saved_callbacks is not None:
-            _resume_callbacks(resume_from, callbacks, saved_callbacks)
-        stop = False
-        while progress.epoch <= epoch_count and progress.step < total_steps and not stop:
+        for callback, state in saved_callbacks:  # checked by _resume
+            callback.load_state_dict(state)
+        while progress.epoch <= epoch_count:
+            if progress.position == 0 and (progress.stop or progress.step >= total_steps):
+                break  # nothing of this epoch has run, and nothing will
             epoch = progress.epoch
             bar.set_description(f"epoch {epoch}/{epoch_count}", refresh=False)
             lr = float(optimizer.param_groups[0]["lr"])
@@ -131,8 +134,10 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
             if not progress.epoch_started and shuffle:
                 progress.order = generator.numpy.permutation(n)
             started, seen_before = time.perf_counter(), progress.position
+            # A run resumed from a checkpoint of its last step (or of a stop) runs no batch
+            # here, but still ends the epoch as the original run did.
             for start in range(progress.position, n, batch_size):
-                if progress.step >= total_steps:
+                if progress.step >= total_steps or progress.stop:
                     break
                 index = (slice(start, start + batch_size) if progress.order is None
                          else progress.order[start:start + batch_size])
@@ -158,12 +163,9 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                         time.perf_counter() - started, 1e-9)
                     bar.set_postfix_str(f"loss={progress.loss_sum / progress.position:.4g}, "
                                         f"{rate:.0f} samples/s", refresh=False)
-                for callback in callbacks:
-                    stop = bool(callback.on_batch_end(step, {"loss": loss_value})) or stop
-                if stop:
-                    break
-            if progress.position == 0:  # stopped before this epoch's first step
-                break
+                for callback in callbacks:  # the stop so far is saved by a checkpoint (last)
+                    progress.stop = bool(callback.on_batch_end(step, {"loss": loss_value})) \
+                        or progress.stop
             rate = (progress.position - seen_before) / max(time.perf_counter() - started, 1e-9)
             logs = _epoch_logs(model, loss_fn, progress, validation, metric_fns)
             logs["lr"] = lr
@@ -172,7 +174,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
             bar.set_postfix_str(", ".join(f"{key}={value:.4g}" for key, value in logs.items())
                                 + f", {rate:.0f} samples/s")
             for callback in callbacks:
-                stop = bool(callback.on_epoch_end(epoch, dict(logs))) or stop
+                progress.stop = bool(callback.on_epoch_end(epoch, dict(logs))) or progress.stop
         for callback in callbacks:
             callback.on_train_end()
     finally:
@@ -198,9 +200,11 @@ def _epoch_logs(model: Any, loss_fn: LossFn, progress: Progress,
 
 
 def _resume(path: str | Path, model: Any, optimizer: Any, callbacks: list[Callback],
-            progress: Progress) -> list[dict[str, Any]]:
-    """Load a ModelCheckpoint's file into the run's objects and its cursor; returns the
-    callbacks' saved states (given back after on_train_begin resets them)."""
+            progress: Progress, run: Run) -> list[tuple[Callback, Any]]:
+    """Load a ModelCheckpoint's file into the run's objects and its cursor, all or nothing:
+    every part (model, optimizer, schedule, generators, cursor, callback states) is checked
+    before any is changed. Returns each callback with its saved state, to be given back
+    after on_train_begin resets it; a bad file raises ModelFormatError."""
     from .. import checkpoint
     from ..io.errors import ModelFormatError
 
@@ -208,38 +212,46 @@ def _resume(path: str | Path, model: Any, optimizer: Any, callbacks: list[Callba
     if "fit" not in contents or "callbacks" not in contents:
         raise ModelFormatError(f"{path}: not a checkpoint of a fit run (it has no fit "
                                "progress); fit writes them with the ModelCheckpoint callback")
+    pairs = _callback_states(path, callbacks, contents["callbacks"])
+    for callback, state in pairs:
+        callback.model = model  # so that EarlyStopping can check its best weights
+        try:
+            callback.check_state_dict(state)
+        except (ValueError, TypeError, KeyError) as error:
+            raise ModelFormatError(f"{path}: malformed state for the callback "
+                                   f"{type(callback).__name__}: {error}") from None
+    try:
+        progress.check_state_dict(contents["fit"], run)
+    except ValueError as error:
+        raise ModelFormatError(f"{path}: {error}") from None
     schedulers = [c.scheduler for c in callbacks if isinstance(c, LRSchedulerCallback)]
     scheduler = schedulers[0] if schedulers and "scheduler" in contents else None
     checkpoint.restore(path, contents, model=model, optimizer=optimizer, scheduler=scheduler,
                        generators={"fit": progress.generator})
-    try:
-        progress.load_state_dict(contents["fit"])
-    except ValueError as error:
-        raise ModelFormatError(f"{path}: {error}") from None
-    return contents["callbacks"]
+    progress.load_state_dict(contents["fit"], run)
+    return pairs
 
 
-def _resume_callbacks(path: str | Path, callbacks: list[Callback],
-                      saved: list[dict[str, Any]]) -> None:
-    """Give each callback back the state it had (after on_train_begin reset it): the k-th
-    callback of a type gets the k-th saved state of that type. One with no saved state
-    starts afresh (say, a ModelCheckpoint added for the resumed run)."""
+def _callback_states(path: str | Path, callbacks: list[Callback], saved: Any
+                     ) -> list[tuple[Callback, Any]]:
+    """Each callback with its saved state: the k-th callback of a type gets the k-th saved
+    state of that type. One with no saved state starts afresh (say, a ModelCheckpoint added
+    for the resumed run)."""
     from ..io.errors import ModelFormatError
 
     if not isinstance(saved, list) or not all(
-            isinstance(entry, dict) and set(entry) == {"type", "state"} for entry in saved):
+            isinstance(entry, dict) and set(entry) == {"type", "state"}
+            and isinstance(entry["type"], str) for entry in saved):
         raise ModelFormatError(f"{path}: malformed callback states")
     by_type: dict[str, list[Any]] = {}
     for entry in saved:
-        by_type.setdefault(str(entry["type"]), []).append(entry["state"])
+        by_type.setdefault(entry["type"], []).append(entry["state"])
+    pairs = []
     for callback in callbacks:
         states = by_type.get(type(callback).__name__)
         if states:
-            try:
-                callback.load_state_dict(states.pop(0))
-            except (KeyError, TypeError, ValueError) as error:
-                raise ModelFormatError(f"{path}: malformed state for the callback "
-                                       f"{type(callback).__name__}: {error!r}") from None
+            pairs.append((callback, states.pop(0)))
+    return pairs
 
 
 def evaluate(model: Any, loss_fn: LossFn, x: Any, y: Any, metrics: Sequence[Any] = (),

@@ -9,6 +9,7 @@ updates it in place; `ModelCheckpoint` saves `state_dict()`; `fit(resume_from=..
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ class Progress:
     targets: list[np.ndarray] = field(default_factory=list)
     history: History = field(default_factory=History)
     callbacks: list[Any] = field(default_factory=list)  # the run's, for checkpoints
+    stop: bool = False  # a callback asked to stop: the run ends after this epoch's end
 
     @property
     def epoch_started(self) -> bool:
@@ -54,27 +56,142 @@ class Progress:
             "history": {"epochs": list(self.history.epochs),
                         "values": {key: list(values)
                                    for key, values in self.history.history.items()}},
+            "stop": self.stop,
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what `state_dict()` gave (a ValueError says what is malformed)."""
-        try:
-            epoch, step, position = (int(state[key]) for key in ("epoch", "step", "position"))
-            order, outputs, targets = state["order"], state["outputs"], state["targets"]
-            epochs, values = state["history"]["epochs"], state["history"]["values"]
-            loss_sum = float(state["loss_sum"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"malformed fit progress: {error!r}") from None
-        if order is not None and not isinstance(order, np.ndarray):
-            raise ValueError("malformed fit progress: the order must be an array")
-        self.epoch, self.step, self.position, self.loss_sum = epoch, step, position, loss_sum
-        self.order = order
-        self.outputs = [outputs] if outputs is not None else []
-        self.targets = [targets] if targets is not None else []
+    def check_state_dict(self, state: Any, run: Run) -> None:
+        """Raise ValueError unless `state` is a cursor that the run `run` could have saved:
+        integers in range, an order that is a permutation of the samples, a step count
+        that matches the epoch and position for the run's batch size, partial sums as long
+        as the position, and one History row per finished epoch."""
+        keys = {"epoch", "step", "order", "position", "loss_sum", "outputs", "targets",
+                "history"}
+        if not isinstance(state, dict) or not keys <= set(state) <= keys | {"stop"}:
+            raise ValueError(f"malformed fit progress: it needs the keys {sorted(keys)}")
+        epoch, step, position = (_integer(state, key) for key in ("epoch", "step", "position"))
+        if not 1 <= epoch <= run.epochs + 1 or not 0 <= position <= run.samples \
+                or not 0 <= step <= run.steps:
+            raise ValueError(f"the fit progress (epoch {epoch}, step {step}, position "
+                             f"{position}) is outside this run's {run.epochs} epochs, "
+                             f"{run.steps} steps and {run.samples} samples")
+        stop = state.get("stop", False)
+        if not isinstance(stop, bool):
+            raise ValueError("the fit progress's stop must be true or false")
+        if not _cursor_fits(epoch, step, position, stop, run):
+            raise ValueError(f"the fit progress (epoch {epoch}, position {position}, step "
+                             f"{step}) does not fit batches of {run.batch_size} over "
+                             f"{run.samples} samples: was it saved by a run with other data "
+                             "or another batch size?")
+        _check_order(state["order"], position, run)
+        loss_sum = state["loss_sum"]
+        if isinstance(loss_sum, bool) or not isinstance(loss_sum, (int, float)) \
+                or not math.isfinite(loss_sum):
+            raise ValueError(f"the fit progress's loss_sum must be a finite number, got "
+                             f"{str(loss_sum)[:60]}")
+        for key in ("outputs", "targets"):
+            _check_partial(key, state[key], position, run)
+        _check_history(state["history"], epoch)
+
+    def load_state_dict(self, state: dict[str, Any], run: Run) -> None:
+        """Restore what `state_dict()` gave, once `check_state_dict(state, run)` passes."""
+        self.check_state_dict(state, run)
+        self.epoch, self.step = int(state["epoch"]), int(state["step"])
+        self.position, self.loss_sum = int(state["position"]), float(state["loss_sum"])
+        self.order, self.stop = state["order"], bool(state.get("stop", False))
+        self.outputs = [state["outputs"]] if state["outputs"] is not None else []
+        self.targets = [state["targets"]] if state["targets"] is not None else []
         self.history = History()
-        self.history.epochs = [int(e) for e in epochs]
-        self.history.history = {str(key): [float(v) for v in column]
-                                for key, column in dict(values).items()}
+        self.history.epochs = list(state["history"]["epochs"])
+        self.history.history = {key: [float(v) for v in column]
+                                for key, column in state["history"]["values"].items()}
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a `fit` run is, for checking a cursor against it: the number of samples, the
+    batch size, the epochs and optimizer steps it runs, whether it shuffles, whether it
+    keeps outputs for metrics, and the shape of one target."""
+
+    samples: int
+    batch_size: int
+    epochs: int
+    steps: int
+    shuffle: bool
+    keeps_outputs: bool
+    target_shape: tuple[int, ...]
+
+    @property
+    def batches(self) -> int:
+        """Batches per epoch."""
+        return -(-self.samples // self.batch_size)
+
+
+def _cursor_fits(epoch: int, step: int, position: int, stop: bool, run: Run) -> bool:
+    """Whether `step` optimizer steps are what a run reaches at (epoch, position): every
+    earlier epoch whole, this one's position a whole number of batches (or the end), except
+    that a run that has ended (stopped by a callback, or out of steps) may have ended its
+    last epoch early."""
+    if position % run.batch_size and position != run.samples:
+        return False
+    done = (epoch - 1) * run.batches + -(-position // run.batch_size)
+    if position == 0 and epoch > 1 and (stop or step == run.steps):
+        return done - run.batches < step <= done
+    return step == done
+
+
+def _integer(state: dict[str, Any], key: str) -> int:
+    value = state[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"the fit progress's {key} must be an integer, got {str(value)[:60]}")
+    return value
+
+
+def _check_order(order: Any, position: int, run: Run) -> None:
+    """None before the epoch has drawn one (or without shuffling), else a permutation."""
+    if order is None:
+        if run.shuffle and position > 0:
+            raise ValueError("the fit progress has no sample order for an epoch under way, "
+                             "but this run shuffles")
+        return
+    if not run.shuffle:
+        raise ValueError("the fit progress has a sample order, but this run does not shuffle")
+    if not isinstance(order, np.ndarray) or order.dtype.kind not in "iu" \
+            or order.shape != (run.samples,):
+        raise ValueError(f"the fit progress's order must be {run.samples} integer indices, "
+                         f"got {type(order).__name__} {getattr(order, 'shape', '')}")
+    if order.size and (order.min() < 0 or order.max() >= run.samples
+                       or np.bincount(order, minlength=run.samples).max() != 1):
+        raise ValueError(f"the fit progress's order is not a permutation of the "
+                         f"{run.samples} samples")
+
+
+def _check_partial(key: str, value: Any, position: int, run: Run) -> None:
+    """The epoch's outputs or targets so far: one row per sample done, if kept at all."""
+    if value is None:
+        if run.keeps_outputs and position > 0:
+            raise ValueError(f"the fit progress has no {key} for the epoch under way, which "
+                             "this run's metrics need")
+        return
+    if not run.keeps_outputs or not isinstance(value, np.ndarray) \
+            or value.dtype.kind not in "fiub" or value.ndim == 0 or len(value) != position \
+            or (key == "targets" and value.shape[1:] != run.target_shape):
+        raise ValueError(f"the fit progress's {key} must be {position} rows (one per sample "
+                         f"done this epoch), got {type(value).__name__} "
+                         f"{getattr(value, 'shape', '')}")
+
+
+def _check_history(history: Any, epoch: int) -> None:
+    """One row per finished epoch: epochs 1 .. epoch − 1, and that many values per key."""
+    finished = list(range(1, epoch))
+    if not isinstance(history, dict) or set(history) != {"epochs", "values"} \
+            or history["epochs"] != finished or not isinstance(history["values"], dict):
+        raise ValueError(f"the fit progress's History must list the epochs {finished[:5]}"
+                         f"{'...' if len(finished) > 5 else ''} before epoch {epoch}")
+    for key, column in history["values"].items():
+        if not isinstance(column, list) or len(column) != len(finished) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in column):
+            raise ValueError(f"the fit progress's History column {str(key)[:40]!r} must "
+                             f"hold {len(finished)} numbers")
 
 
 def _joined(arrays: list[np.ndarray]) -> np.ndarray | None:
