@@ -299,7 +299,7 @@ CSV_ERRORS = [
     ("a,b,y\n1,2,0\n1,nan,1\n", "y", ["line 3", "'b'", "NaN"]),
     ("a,b,y\n1,2,0\n1,inf,1\n", "y", ["line 3", "'b'", "finite"]),
     ("a,b,y\n1,2,0\n,2,1\n", "y", ["line 3", "'a'", "empty cell"]),
-    ("a,b,y\n1,2,0\n1,2,\n", "y", ["line 3", "'y'", "empty target"]),
+    ("a,b,y\n1,2,no\n1,2,\n", "y", ["line 3", "'y'", "empty target"]),  # a text target
     ("a,a,y\n1,2,0\n", "y", ["line 1", "duplicate", "'a'"]),
     ("a,,y\n1,2,0\n", "y", ["line 1", "column 2", "empty name"]),
     ('a,y\n1,"unclosed\n', "y", ["line"]),
@@ -334,7 +334,8 @@ def test_load_csv_argument_errors(tmp_path):
     with pytest.raises(CSVError, match="cannot open"):
         stir.data.load_csv(tmp_path / "absent.csv", "y")
     with pytest.raises(CSVError, match="none would be left"):
-        stir.data.load_csv(_write(tmp_path, "a,y\n1,2\n", "one.csv"), "y", validation=0.6)
+        stir.data.load_csv(_write(tmp_path, "a,y\n1,2\n", "one.csv"), "y", task="regression",
+                           validation=0.6)
 
 
 def test_read_features_orders_and_checks_columns(tmp_path):

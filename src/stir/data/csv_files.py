@@ -1,101 +1,52 @@
 """CSV files: numeric feature columns plus one named target, split, standardized.
 
 `load_csv` reads a training file (header row required) into a `CSVDataset`; `read_features`
-reads a file to predict on, checked against the feature names a model was trained with.
-Every problem in a file raises `CSVError` naming the file, the line and the column.
+reads a file to predict on, checked against the feature names a model was trained with;
+`read_labeled_rows` (or `read_labeled`) reads a file to evaluate a model on. Every problem in
+a file raises `CSVError` naming the file, the line and the column.
+
+Cells are parsed in float64 and must fit the model's dtype (float32 unless asked otherwise).
+A numeric target may have missing cells (`MISSING_MARKERS`): those rows are dropped and their
+line numbers kept, for the commands to report. Only regular files are read, as UTF-8.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .._types import Array
+from .._types import Array, DTypeLike
+from .csv_table import CSVError, read_table
+from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
+
+__all__ = ["CSVDataset", "CSVError", "LabeledRows", "MISSING_MARKERS", "Standardizer",
+           "describe_dropped", "load_csv", "read_features", "read_labeled",
+           "read_labeled_rows"]
 
 #: An integer target with at most this many distinct values is taken as class labels.
 MAX_AUTO_CLASSES = 20
 TASKS = ("auto", "classification", "regression")
-
-
-class CSVError(ValueError):
-    """A CSV file that cannot be used; the message names the file, line and column."""
-
-
-class Standardizer:
-    """Per-feature standardization z = (x − mean) / std, fitted on training rows only.
-
-    A constant feature (std 0) gets std 1, so it maps to 0 instead of dividing by zero.
-    `to_dict()` / `from_dict()` give plain lists, to store beside a model's weights.
-
-    >>> s = Standardizer.fit(np.array([[1.0, 10.0], [3.0, 10.0]]))
-    >>> s.transform(np.array([[2.0, 10.0], [3.0, 10.0]])).tolist()
-    [[0.0, 0.0], [1.0, 0.0]]
-    >>> Standardizer.from_dict(s.to_dict()).inverse_transform(np.array([[1.0, 0.0]])).tolist()
-    [[3.0, 10.0]]
-    """
-
-    def __init__(self, mean: Any, std: Any) -> None:
-        self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
-        self.std = np.asarray(std, dtype=np.float32).reshape(-1)
-        if self.mean.shape != self.std.shape:
-            raise ValueError(
-                f"Standardizer: mean has {self.mean.size} values but std has {self.std.size}"
-            )
-        if not (np.isfinite(self.mean).all() and (self.std > 0).all()):
-            raise ValueError("Standardizer: mean must be finite and std positive")
-
-    @classmethod
-    def fit(cls, X: Array) -> Standardizer:
-        """Mean and (population) standard deviation of each column of X (n, d)."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or len(X) == 0:
-            raise ValueError(f"Standardizer.fit needs a non-empty (n, d) array, got {X.shape}")
-        std = X.std(axis=0)
-        return cls(X.mean(axis=0), np.where(std > 0, std, 1.0))
-
-    def _check(self, X: Array) -> Array:
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[1] != self.mean.size:
-            raise ValueError(
-                f"Standardizer: expected (n, {self.mean.size}) features, got shape {X.shape}"
-            )
-        return X
-
-    def transform(self, X: Array) -> Array:
-        """(X − mean) / std as float32."""
-        return (self._check(X) - self.mean) / self.std
-
-    def inverse_transform(self, Z: Array) -> Array:
-        """Z·std + mean as float32: undoes `transform`."""
-        return self._check(Z) * self.std + self.mean
-
-    def to_dict(self) -> dict[str, list[float]]:
-        """{"mean": [...], "std": [...]} as plain floats (JSON-safe)."""
-        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Standardizer:
-        """The inverse of `to_dict`; a ValueError names a missing key."""
-        missing = [key for key in ("mean", "std") if key not in data]
-        if missing:
-            raise ValueError(f"Standardizer.from_dict: missing key(s) {missing}")
-        return cls(data["mean"], data["std"])
-
-    def __repr__(self) -> str:
-        return f"Standardizer({self.mean.size} features)"
+#: Cells that mean "no value" in a numeric target: pandas' default NA strings, plus "?".
+#: In a text target they are ordinary labels ("NA" may well be North America).
+MISSING_MARKERS = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
+})
+_TARGET_HINT = "a regression target must be numeric"
 
 
 @dataclass
 class CSVDataset:
-    """What `load_csv` returns. X arrays are float32 (n, d), standardized when asked;
-    y is int64 (n,) class indices for classification, float32 (n, 1) for regression.
-    `classes` lists the original labels in index order (`classes[y[i]]` is row i's label);
-    it is empty for regression. `standardizer` is None when standardize=False."""
+    """What `load_csv` returns. X arrays are (n, d) of the dtype asked for (float32 by
+    default), standardized when asked; y is int64 (n,) class indices for classification, or
+    (n, 1) values of that dtype for regression. `classes` lists the original labels in index
+    order (`classes[y[i]]` is row i's label); it is empty for regression. `standardizer` is
+    None when standardize=False. `dropped` lists the line numbers of the rows left out
+    because their (numeric) target is missing; `describe_dropped` words it for a report."""
 
     path: str
     feature_names: list[str]
@@ -107,6 +58,7 @@ class CSVDataset:
     y_val: Array
     classes: list[Any]
     standardizer: Standardizer | None
+    dropped: list[int] = field(default_factory=list)
 
     @property
     def class_to_index(self) -> dict[Any, int]:
@@ -114,30 +66,66 @@ class CSVDataset:
         return {label: index for index, label in enumerate(self.classes)}
 
 
+@dataclass
+class LabeledRows:
+    """What `read_labeled_rows` returns: X and y as `read_labeled` gives them, and `dropped`,
+    the line numbers of the rows left out because their target is missing."""
+
+    X: Array
+    y: Array
+    dropped: list[int]
+
+
+def describe_dropped(lines: Sequence[int], shown: int = 5) -> str:
+    """How many rows were dropped for a missing target, and the first `shown` line numbers;
+    "" when none were.
+
+    >>> describe_dropped([17])
+    'dropped 1 row whose target is missing (line 17)'
+    >>> describe_dropped([3, 4, 9])
+    'dropped 3 rows whose target is missing (lines 3, 4, 9)'
+    """
+    if not lines:
+        return ""
+    listed = ", ".join(str(line) for line in lines[:shown]) + (", ..." * (len(lines) > shown))
+    if len(lines) == 1:
+        return f"dropped 1 row whose target is missing (line {listed})"
+    return f"dropped {len(lines)} rows whose target is missing (lines {listed})"
+
+
 def load_csv(
     path: str | Path, target: str, task: str = "auto", validation: float = 0.2, seed: int = 0,
-    standardize: bool = True,
+    standardize: bool = True, dtype: DTypeLike = np.float32,
 ) -> CSVDataset:
     """Read a CSV with a header row; every column but `target` must be numeric.
 
-    task "auto" picks classification when the target is not numeric, or is integer-valued
-    with at most MAX_AUTO_CLASSES distinct values that repeat (fewer distinct values than
-    rows, or just two); otherwise regression. A random `validation` fraction of rows
-    (seeded) is held out; the standardizer is fitted on the training rows alone.
+    A target whose cells are all numbers or missing markers is numeric: the rows with a
+    marker are dropped (listed in `dropped`). task "auto" then picks classification when the
+    numbers are integers with at most MAX_AUTO_CLASSES distinct values that repeat (fewer
+    distinct values than rows, or just two), and regression otherwise; any other target is
+    text, and its cells are class labels. Classification needs at least two classes. A
+    random `validation` fraction of rows (seeded) is held out; the standardizer is fitted on
+    the training rows alone. Every value must fit `dtype`.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "pets.csv")
-    >>> _ = open(path, "w").write("weight,height,kind\\n4,30,cat\\n30,60,dog\\n5,25,cat\\n")
+    >>> text = "weight,height,kind\\n4,30,cat\\n30,60,dog\\n5,25,cat\\n"
+    >>> _ = open(path, "w").write(text)
     >>> data = load_csv(path, target="kind", validation=0.0)
     >>> data.task, data.classes, data.feature_names, data.X_train.shape
     ('classification', ['cat', 'dog'], ['weight', 'height'], (3, 2))
+    >>> _ = open(path, "w").write(text.replace("cat", "1").replace("dog", "NA"))
+    >>> data = load_csv(path, target="kind", task="regression", validation=0.0)
+    >>> data.task, data.y_train.tolist(), data.dropped
+    ('regression', [[1.0], [1.0]], [3])
     """
     if task not in TASKS:
         raise ValueError(f"load_csv: task must be one of {TASKS}, got {task!r}")
     if not 0 <= validation < 1:
         raise ValueError(f"load_csv: validation must be in [0, 1), got {validation}")
+    dtype = float_dtype(dtype)
     name = str(path)
-    header, lines, rows = _read_table(name)
+    header, lines, rows = read_table(name)
     if target not in header:
         raise CSVError(
             f"{name}: line 1: no target column {target!r}; the columns are {header}"
@@ -145,33 +133,37 @@ def load_csv(
     column = header.index(target)
     if len(header) == 1:
         raise CSVError(f"{name}: line 1: only the target column {target!r}; no feature columns")
-    feature_names = [h for i, h in enumerate(header) if i != column]
     features = [i for i in range(len(header)) if i != column]
-    X = _numeric(name, header, lines, [[row[i] for i in features] for row in rows], features)
-    y, classes, task = _target(name, target, column, lines, [row[column] for row in rows], task)
+    feature_names = [header[i] for i in features]
+    keep, dropped, y, classes, task = _target(
+        name, target, lines, [row[column] for row in rows], task, dtype)
+    lines, rows = [lines[i] for i in keep], [rows[i] for i in keep]
+    X = _numeric(name, feature_names, lines, [[row[i] for i in features] for row in rows], dtype)
     order = np.random.default_rng(seed).permutation(len(rows))
     held_out = int(round(validation * len(rows)))
     if held_out >= len(rows):
         raise CSVError(f"{name}: only {len(rows)} data rows; none would be left for training")
     train, val = order[held_out:], order[:held_out]
     standardizer = Standardizer.fit(X[train]) if standardize else None
-    X = X.astype(np.float32)
     if standardizer is not None:
-        X = standardizer.transform(X)
+        X = _standardized(name, feature_names, lines, standardizer, X, dtype)
     return CSVDataset(
         name, feature_names, target, task, X[train], y[train], X[val], y[val], classes,
-        standardizer,
+        standardizer, dropped,
     )
 
 
 def read_features(
     path: str | Path, feature_names: Sequence[str], allow_extra: bool = False,
-    ignore: Sequence[str] = (),
+    ignore: Sequence[str] = (), dtype: DTypeLike = np.float32,
+    standardizer: Standardizer | None = None,
 ) -> Array:
-    """The columns `feature_names` of a CSV, in that order, as float32 (n, d) for prediction.
+    """The columns `feature_names` of a CSV, in that order, as `dtype` (n, d) for prediction.
 
     Missing columns are an error; so are extra ones, unless `allow_extra` or they are
-    named in `ignore` (for instance the target column of a labelled file).
+    named in `ignore` (for instance the target column of a labelled file). With a
+    `standardizer`, a value so far from its training rows that its standardized value would
+    not fit `dtype` is an error too (the features are returned as read, not standardized).
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "new.csv")
@@ -179,21 +171,106 @@ def read_features(
     >>> read_features(path, ["weight", "height"]).tolist()
     [[4.0, 30.0]]
     """
+    dtype = float_dtype(dtype)
     name = str(path)
-    header, lines, rows = _read_table(name)
-    return _select_features(name, header, lines, rows, feature_names,
-                            ignore=header if allow_extra else ignore,
-                            extra_hint="" if ignore else " (pass allow_extra=True to ignore them)")
+    header, lines, rows = read_table(name)
+    columns = _feature_columns(
+        name, header, feature_names, ignore=header if allow_extra else ignore,
+        extra_hint="" if ignore else " (pass allow_extra=True to ignore them)")
+    return _features(name, feature_names, columns, lines, rows, dtype, standardizer)
 
 
-def _select_features(
-    name: str, header: list[str], lines: list[int], rows: list[list[str]],
-    feature_names: Sequence[str], ignore: Sequence[str], extra_hint: str = "",
-) -> Array:
-    """The columns `feature_names` as float32 (n, d); a CSVError names missing columns and
-    extra ones that are not in `ignore`."""
-    missing = [f for f in feature_names if f not in header]
-    extra = [h for h in header if h not in feature_names and h not in ignore]
+def read_labeled_rows(
+    path: str | Path, feature_names: Sequence[str], target: str, classes: Sequence[Any] | None,
+    dtype: DTypeLike = np.float32, standardizer: Standardizer | None = None,
+) -> LabeledRows:
+    """Features (as `read_features`) and the target of a CSV, to evaluate a trained model,
+    with the line numbers of the rows dropped because their target is missing.
+
+    The target is read by the rule `load_csv` used on the training file: a regression
+    model's (`classes` None) or a model whose classes are numbers has a numeric target,
+    where MISSING_MARKERS drop the row; a model whose classes are text has labels, where
+    only an empty cell is an error. Labels match classes by `_label_key` ("1.0" is 1).
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "test.csv")
+    >>> _ = open(path, "w").write("kind,weight\\n1,30\\n0.0,4\\nNA,5\\n")
+    >>> rows = read_labeled_rows(path, ["weight"], "kind", [0, 1])
+    >>> rows.X.tolist(), rows.y.tolist(), rows.dropped
+    ([[30.0], [4.0]], [1, 0], [4])
+    """
+    dtype = float_dtype(dtype)
+    name = str(path)
+    header, lines, rows = read_table(name)
+    if target not in header:
+        raise CSVError(f"{name}: line 1: no target column {target!r}; the columns are {header}")
+    columns = _feature_columns(name, header, feature_names, ignore=[target])
+    column = header.index(target)
+    cells = [row[column].strip() for row in rows]
+    numeric = classes is None or not any(isinstance(label, str) for label in classes)
+    keep, dropped = _drop_missing(name, target, lines, cells, numeric)
+    lines, rows, cells = [lines[i] for i in keep], [rows[i] for i in keep], [cells[i] for i in keep]
+    X = _features(name, feature_names, columns, lines, rows, dtype, standardizer)
+    if classes is None:
+        y = _numeric(name, [target], lines, [[cell] for cell in cells], dtype, _TARGET_HINT)
+        return LabeledRows(X, y, dropped)
+    index = _class_index(classes)
+    y = np.empty(len(cells), dtype=np.int64)
+    for i, (line, cell) in enumerate(zip(lines, cells)):
+        key = _label_key(cell)
+        if key not in index:
+            raise CSVError(f"{name}: line {line}, column {target!r}: {cell!r} is not "
+                           f"one of the classes the model knows: {list(classes)}")
+        y[i] = index[key]
+    return LabeledRows(X, y, dropped)
+
+
+def read_labeled(
+    path: str | Path, feature_names: Sequence[str], target: str, classes: Sequence[Any] | None,
+    dtype: DTypeLike = np.float32,
+) -> tuple[Array, Array]:
+    """Features (as `read_features`) and the target of a CSV, to evaluate a trained model:
+    class indices into `classes` (int64), or (n, 1) values of `dtype` when `classes` is None.
+    Rows whose target is missing are left out, as `read_labeled_rows` says.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "test.csv")
+    >>> _ = open(path, "w").write("kind,weight\\ndog,30\\ncat,4\\n")
+    >>> X, y = read_labeled(path, ["weight"], "kind", ["cat", "dog"])
+    >>> X.tolist(), y.tolist()
+    ([[30.0], [4.0]], [1, 0])
+    """
+    rows = read_labeled_rows(path, feature_names, target, classes, dtype)
+    return rows.X, rows.y
+
+
+def _label_key(label: Any) -> str:
+    """One spelling per label, so the file's "1", "1.0" and the saved 1 all match: the one
+    rule for which labels are the same class, in training and in evaluation."""
+    try:
+        number = float(label)
+    except (TypeError, ValueError):
+        return str(label).strip()
+    if not math.isfinite(number):
+        return str(label).strip()
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _class_index(classes: Sequence[Any]) -> dict[str, int]:
+    """`_label_key` of each class → its index."""
+    return {_label_key(label): index for index, label in enumerate(classes)}
+
+
+def _feature_columns(
+    name: str, header: list[str], feature_names: Sequence[str], ignore: Sequence[str],
+    extra_hint: str = "",
+) -> list[int]:
+    """The header position of each of `feature_names`; a CSVError names missing columns and
+    extra ones that are not in `ignore`. Sets and a dict keep it linear in the width."""
+    position = {h: i for i, h in enumerate(header)}
+    wanted, ignored = set(feature_names), set(ignore)
+    missing = [f for f in feature_names if f not in position]
+    extra = [h for h in header if h not in wanted and h not in ignored]
     if missing or extra:
         parts = []
         if missing:
@@ -204,165 +281,146 @@ def _select_features(
             f"{name}: line 1: the columns do not match the model's features "
             f"{list(feature_names)}: {'; '.join(parts)}"
         )
-    columns = [header.index(f) for f in feature_names]
-    table = [[row[i] for i in columns] for row in rows]
-    return _numeric(name, header, lines, table, columns).astype(np.float32)
+    return [position[f] for f in feature_names]
 
 
-def read_labeled(
-    path: str | Path, feature_names: Sequence[str], target: str, classes: Sequence[Any] | None,
-) -> tuple[Array, Array]:
-    """Features (as `read_features`) and the target of a CSV, to evaluate a trained model:
-    class indices into `classes` (int64), or float32 (n, 1) values when `classes` is None.
-
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "test.csv")
-    >>> _ = open(path, "w").write("kind,weight\\ndog,30\\ncat,4\\n")
-    >>> X, y = read_labeled(path, ["weight"], "kind", ["cat", "dog"])
-    >>> X.tolist(), y.tolist()
-    ([[30.0], [4.0]], [1, 0])
-    """
-    name = str(path)
-    header, lines, rows = _read_table(name)
-    if target not in header:
-        raise CSVError(f"{name}: line 1: no target column {target!r}; the columns are {header}")
-    X = _select_features(name, header, lines, rows, feature_names, ignore=[target])
-    column = header.index(target)
-    values = [row[column] for row in rows]
-    if classes is None:
-        y = _numeric(name, header, lines, [[v] for v in values], [column])
-        return X, y.astype(np.float32)
-    index = {_label_key(label): i for i, label in enumerate(classes)}
-    y = np.empty(len(values), dtype=np.int64)
-    for i, (line, value) in enumerate(zip(lines, values)):
-        key = _label_key(value.strip())
-        if key not in index:
-            raise CSVError(f"{name}: line {line}, column {target!r}: {value.strip()!r} is not "
-                           f"one of the classes the model knows: {list(classes)}")
-        y[i] = index[key]
-    return X, y
-
-
-def _label_key(label: Any) -> str:
-    """One spelling per label, so the file's "1", "1.0" and the saved 1 all match."""
-    try:
-        number = float(label)
-    except (TypeError, ValueError):
-        return str(label)
-    return str(int(number)) if number.is_integer() else repr(number)
-
-
-def _read_table(name: str) -> tuple[list[str], list[int], list[list[str]]]:
-    """Header, each data row's line number, and the rows (blank lines skipped)."""
-    try:
-        handle = open(name, newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise CSVError(f"{name}: cannot open: {error.strerror or error}") from None
-    with handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            header = next((row for row in reader if row), None)
-            if header is None:
-                raise CSVError(f"{name}: the file is empty; expected a header row of column names")
-            header = [h.strip() for h in header]
-            header_line = reader.line_num
-            _check_header(name, header_line, header)
-            lines, rows = [], []
-            for row in reader:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
-                if len(row) != len(header):
-                    raise CSVError(
-                        f"{name}: line {reader.line_num}: expected {len(header)} values "
-                        f"(one per column of the header), got {len(row)}"
-                    )
-                lines.append(reader.line_num)
-                rows.append(row)
-        except csv.Error as error:
-            raise CSVError(f"{name}: line {reader.line_num}: {error}") from None
-        except UnicodeDecodeError as error:
-            raise CSVError(f"{name}: not UTF-8 text ({error.reason})") from None
-    if not rows:
-        raise CSVError(f"{name}: line {header_line}: only a header row; no data rows")
-    return header, lines, rows
-
-
-def _check_header(name: str, line: int, header: list[str]) -> None:
-    for position, column in enumerate(header):
-        if not column:
-            raise CSVError(f"{name}: line {line}: column {position + 1} has an empty name")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    if duplicates:
-        raise CSVError(f"{name}: line {line}: duplicate column name(s) {duplicates}")
+def _features(
+    name: str, feature_names: Sequence[str], columns: list[int], lines: list[int],
+    rows: list[list[str]], dtype: np.dtype, standardizer: Standardizer | None,
+) -> Array:
+    """The cells at `columns` as `dtype` (n, d), checked against `standardizer` if given."""
+    X = _numeric(name, list(feature_names), lines, [[row[i] for i in columns] for row in rows],
+                 dtype)
+    if standardizer is not None:
+        _standardized(name, list(feature_names), lines, standardizer, X, dtype)
+    return X
 
 
 def _numeric(
-    name: str, header: list[str], lines: list[int], table: list[list[str]], columns: list[int],
+    name: str, names: list[str], lines: list[int], table: list[list[str]], dtype: np.dtype,
+    hint: str = "features must be numeric",
 ) -> Array:
-    """float64 (n, d) from strings; a CSVError names the first bad cell."""
+    """The cells as `dtype` (n, d), parsed in float64; a CSVError names the first cell that
+    is not a finite number or does not fit `dtype`."""
+    X = _float64(name, names, lines, table, hint)
     try:
-        X = np.array(table, dtype=np.float64).reshape(len(table), len(columns))
+        return as_dtype(X, dtype, name)
+    except DoesNotFit as error:
+        cell = table[error.row][error.column].strip()
+        raise CSVError(f"{name}: line {lines[error.row]}, column {names[error.column]!r}: "
+                       f"{cell!r} does not fit in {dtype_range(dtype)}") from None
+
+
+def _standardized(
+    name: str, names: list[str], lines: list[int], standardizer: Standardizer, X: Array,
+    dtype: np.dtype,
+) -> Array:
+    """standardizer.transform(X) as `dtype`; a CSVError names the line and column of a value
+    so far from the training rows that its standardized value overflows `dtype`."""
+    try:
+        return standardizer.transform(X, dtype)
+    except DoesNotFit as error:
+        row, column = error.row, error.column
+        mean, std = standardizer.mean[column], standardizer.std[column]
+        raise CSVError(
+            f"{name}: line {lines[row]}, column {names[column]!r}: {float(X[row, column]):.7g} "
+            f"is too far from the training rows: standardized with their mean {mean:.4g} and "
+            f"std {std:.4g} it is {error.value:.4g}, which does not fit in {dtype_range(dtype)}"
+        ) from None
+
+
+def _float64(
+    name: str, names: list[str], lines: list[int], table: list[list[str]], hint: str,
+) -> Array:
+    """float64 (n, d) from strings; a CSVError names the first cell that is not a finite
+    number."""
+    try:
+        X = np.array(table, dtype=np.float64).reshape(len(table), len(names))
         if np.isfinite(X).all():
             return X
     except ValueError:
         pass
     # The fast path failed: find the first bad cell to name it.
     for row, line in zip(table, lines):
-        for value, column in zip(row, columns):
-            problem = _cell_problem(value)
+        for value, column in zip(row, names):
+            problem = _cell_problem(value, hint)
             if problem:
-                raise CSVError(
-                    f"{name}: line {line}, column {header[column]!r}: {problem}"
-                )
+                raise CSVError(f"{name}: line {line}, column {column!r}: {problem}")
     # NumPy's parser refused something Python's float() accepts (such as "1_000").
-    return np.array([[float(value) for value in row] for row in table], dtype=np.float64)
+    return np.array([[float(value) for value in row] for row in table],
+                    dtype=np.float64).reshape(len(table), len(names))
 
 
-def _cell_problem(value: str) -> str | None:
+def _cell_problem(value: str, hint: str) -> str | None:
     if not value.strip():
         return "empty cell (every feature needs a number)"
     try:
         number = float(value)
     except ValueError:
-        return f"{value!r} is not a number (features must be numeric)"
+        return f"{value.strip()!r} is not a number ({hint})"
     if not math.isfinite(number):
-        return f"{value!r} is not a finite number (NaN and infinity are not allowed)"
+        return f"{value.strip()!r} is not a finite number (NaN and infinity are not allowed)"
     return None
 
 
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _drop_missing(
+    name: str, target: str, lines: list[int], cells: list[str], numeric: bool,
+) -> tuple[list[int], list[int]]:
+    """The rows that keep their target (indices) and the lines of those dropped: in a
+    numeric target a missing marker drops its row; in a text target every cell is a label,
+    and an empty one is an error. The one rule, for training and for evaluation."""
+    if not numeric:
+        for line, cell in zip(lines, cells):
+            if not cell:
+                raise CSVError(f"{name}: line {line}, column {target!r}: empty target cell")
+        return list(range(len(cells))), []
+    keep = [i for i, cell in enumerate(cells) if cell not in MISSING_MARKERS]
+    if not keep:
+        raise CSVError(f"{name}: column {target!r}: every target cell is missing (empty, "
+                       f"NA, ? or the like); there is nothing to learn or to compare with")
+    return keep, [line for line, cell in zip(lines, cells) if cell in MISSING_MARKERS]
+
+
 def _target(
-    name: str, target: str, column: int, lines: list[int], values: list[str], task: str,
-) -> tuple[Array, list[Any], str]:
-    """The target as class indices or regression values, its classes, and the task."""
-    for line, value in zip(lines, values):
-        if not value.strip():
-            raise CSVError(f"{name}: line {line}, column {target!r}: empty target cell")
-    numbers: list[float] | None = []
-    for line, value in zip(lines, values):
-        problem = _cell_problem(value)
-        if problem:
-            if task == "regression":
-                raise CSVError(
-                    f"{name}: line {line}, column {target!r}: {problem} "
-                    f"(a regression target must be numeric)"
-                )
-            numbers = None
-            break
-        numbers.append(float(value))
-    if task == "auto":
-        task = "classification" if numbers is None or _looks_like_classes(numbers) else "regression"
-    if task == "regression":
-        return np.array(numbers, dtype=np.float32).reshape(-1, 1), [], task
-    labels: list[Any]
-    if numbers is None:
-        labels = [v.strip() for v in values]
-    elif all(n.is_integer() for n in numbers):
-        labels = [int(n) for n in numbers]
-    else:
-        labels = numbers
-    classes = sorted(set(labels))
-    index = {label: i for i, label in enumerate(classes)}
-    return np.array([index[label] for label in labels], dtype=np.int64), classes, task
+    name: str, target: str, lines: list[int], values: list[str], task: str, dtype: np.dtype,
+) -> tuple[list[int], list[int], Array, list[Any], str]:
+    """Which rows keep their target, the lines of those dropped, the target as class
+    indices or regression values, its classes, and the task."""
+    cells = [value.strip() for value in values]
+    numeric = all(cell in MISSING_MARKERS or _is_number(cell) for cell in cells)
+    if task == "regression" and not numeric:
+        line, cell = next((line, cell) for line, cell in zip(lines, cells)
+                          if cell not in MISSING_MARKERS and not _is_number(cell))
+        raise CSVError(f"{name}: line {line}, column {target!r}: "
+                       f"{_cell_problem(cell, _TARGET_HINT)}")
+    keep, dropped = _drop_missing(name, target, lines, cells, numeric)
+    lines, cells = [lines[i] for i in keep], [cells[i] for i in keep]
+    labels: list[Any] = cells
+    if numeric:
+        table = [[cell] for cell in cells]
+        numbers = _float64(name, [target], lines, table, _TARGET_HINT).reshape(-1).tolist()
+        if task == "auto":
+            task = "classification" if _looks_like_classes(numbers) else "regression"
+        if task == "regression":
+            return keep, dropped, _numeric(name, [target], lines, table, dtype), [], task
+        integers = all(n.is_integer() for n in numbers)
+        labels = [int(n) for n in numbers] if integers else numbers
+    distinct = {_label_key(label): label if numeric else _label_key(label) for label in labels}
+    classes = sorted(distinct.values())
+    if len(classes) < 2:
+        raise CSVError(f"{name}: column {target!r}: every row has the class {classes[0]!r}; "
+                       f"classification needs at least two classes")
+    index = _class_index(classes)
+    y = np.array([index[_label_key(label)] for label in labels], dtype=np.int64)
+    return keep, dropped, y, classes, "classification"
 
 
 def _looks_like_classes(numbers: list[float]) -> bool:
