@@ -110,20 +110,23 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match=f"cannot write {path}: No space") as error:
         write_atomic(path, b"new")
     monkeypatch.undo()
+    assert error.value.errno == 28
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["f.bin"]
 
 
-def test_atomic_write_removes_temp_files_a_crash_left(tmp_path):
+def test_atomic_write_leaves_other_temp_files_alone(tmp_path):
+    """A temp file may be a live writer's (another process's): only its maker removes it."""
     stale = tmp_path / ".f.bin.abc123.tmp"
     stale.write_bytes(b"half")
     unrelated = tmp_path / ".g.bin.abc.tmp"
     unrelated.write_bytes(b"other")
     write_atomic(tmp_path / "f.bin", b"new")
-    assert sorted(os.listdir(tmp_path)) == [".g.bin.abc.tmp", "f.bin"]
+    assert sorted(os.listdir(tmp_path)) == [".f.bin.abc123.tmp", ".g.bin.abc.tmp", "f.bin"]
+    assert stale.read_bytes() == b"half"
 
 
 def test_atomic_write_into_a_missing_folder_says_so(tmp_path):

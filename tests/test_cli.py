@@ -26,6 +26,12 @@ def test_help_describes_the_command():
     assert "usage: stir" in result.stdout
 
 
+def test_help_lists_the_exit_statuses():
+    result = run(sys.executable, "-m", "stir", "--help")
+    assert ("exit status: 0 success; 1 the work failed; 2 bad input or arguments; 130 "
+            "interrupted (Ctrl-C)") in " ".join(result.stdout.split())
+
+
 def test_unknown_option_exits_with_usage_error():
     result = run(sys.executable, "-m", "stir", "--no-such-option")
     assert result.returncode == 2

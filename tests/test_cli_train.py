@@ -1,7 +1,7 @@
 """`stir train`, `stir predict` and `stir eval`, run as a user runs them: as subprocesses.
 
 Bad input exits with status 2 and one line on stderr naming the file, line and column;
-Ctrl-C during training leaves the last complete checkpoint and says where it is.
+Ctrl-C during training leaves the last complete checkpoint, says where it is and exits 130.
 """
 
 import csv
@@ -182,7 +182,8 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_says_where(tmp_path):
     time.sleep(0.3)  # let a few more epochs (and checkpoint writes) happen
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
-    assert child.returncode == 1, stderr
+    assert child.returncode == 130, stderr
+    assert stderr.count("\n") == 1
     assert "interrupted; the last complete checkpoint (epoch" in stderr
     assert str(checkpoint_path.name) in stderr and "Traceback" not in stderr
     epoch = int(stderr.split("(epoch ")[1].split(")")[0])

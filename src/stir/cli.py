@@ -1,8 +1,13 @@
 """The `stir` command: `demo`, `train`, `predict` and `eval`, with --help on each.
 
-Exit status: 0 on success; 1 when the work fails or is interrupted (one line on stderr, no
-traceback); 2 for bad input: a usage error, an unknown demo, a CSV or model file that
-cannot be used (the message names the file, line and column, or what is wrong).
+Exit status: 0 on success; 1 when the work fails (one line on stderr, no traceback); 2 for
+bad input: a usage error, an unknown demo, a CSV or model file that cannot be used, an
+output that would overwrite an input (the message names the file, line and column, or what
+is wrong); 130 when interrupted by Ctrl-C, at any moment (at most one line on stderr).
+
+The console script enters through the top-level module `_stir_entry`, which makes Ctrl-C
+quiet before this package (and NumPy) is imported, then calls `parse_arguments` and `run`;
+`main` is both in one call, for `python -m stir.cli` and for tests.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from typing import Callable
 
 from ._version import __version__
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+from .commands import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
+EXIT_STATUS = ("exit status: 0 success; 1 the work failed; 2 bad input or arguments; "
+               "130 interrupted (Ctrl-C)")
 
 
 def _demo_list() -> str:
@@ -31,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stir",
         description="stir: a small, fast, readable neural-network library on NumPy.",
-        epilog=f"demos (run with: stir demo NAME):\n{_demo_list()}",
+        epilog=f"demos (run with: stir demo NAME):\n{_demo_list()}\n\n{EXIT_STATUS}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"stir {__version__}")
@@ -82,18 +90,28 @@ def _bad_input_errors(command: str) -> tuple[type[BaseException], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); returns the exit status."""
-    parser = build_parser()
-    arguments = parser.parse_args(argv)
-    if arguments.command is None:
-        parser.print_help()
-        return EXIT_OK
-    label = f"stir {arguments.command}" + (f" {arguments.name}"
-                                           if arguments.command == "demo" else "")
+    return run(parse_arguments(argv))
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The parsed command line; argparse exits (status 2) on a usage error, 0 after --help."""
+    return build_parser().parse_args(argv)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Run the parsed command; returns the exit status. Errors and Ctrl-C are one line on
+    stderr."""
+    label = "stir" if arguments.command is None else f"stir {arguments.command}"
+    if arguments.command == "demo":
+        label += f" {arguments.name}"
     try:
+        if arguments.command is None:
+            build_parser().print_help()
+            return EXIT_OK
         return _runners()[arguments.command](arguments)
     except KeyboardInterrupt:
         print(f"{label}: interrupted", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`stir predict ... | head`): as Python's docs advise, point
         # stdout at devnull so the interpreter's final flush does not fail again.

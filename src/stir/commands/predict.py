@@ -3,7 +3,9 @@ saved by `stir train` on new rows.
 
 `predict` writes one row per input row: the predicted value or class (and, with
 --probabilities, one column per class). The CSV must have the columns the model was trained
-on, in any order; the target column may be present and is then ignored. `eval` compares the
+on, in any order; the target column may be present and is then ignored. `--out` is checked
+before anything is predicted (see `output_paths`): never the model or the CSV, and an
+existing file only if it holds predictions, unless --force. `eval` compares the
 predictions with the target column and prints the metrics.
 """
 
@@ -12,17 +14,17 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
-from ..data.csv_files import read_features, read_labeled
+from ..data.csv_files import describe_dropped, read_features, read_labeled_rows
 from ..io.atomic import write_atomic
 from ..training import metrics
+from . import EXIT_OK
+from .output_paths import check_outputs, predictions_csv
 from .trained_model import TrainedModel
 
-EXIT_OK = 0
 
 
 def add_parsers(commands: Any) -> None:
@@ -33,7 +35,12 @@ def add_parsers(commands: Any) -> None:
         epilog="example: stir predict houses.safetensors new_houses.csv --out prices.csv")
     predict.add_argument("model", metavar="MODEL", help="a model file written by stir train")
     predict.add_argument("csv", metavar="DATA.csv", help="rows with the model's feature columns")
-    predict.add_argument("--out", metavar="FILE", help="write the CSV here (default: stdout)")
+    predict.add_argument("--out", metavar="FILE", help="write the CSV here (default: stdout); "
+                         "an existing FILE is replaced only if it holds predictions: its header "
+                         "is the model's target column, then only probability_ columns")
+    predict.add_argument("--force", action="store_true", help="let --out replace an existing "
+                         "file that does not hold predictions (never MODEL, DATA.csv or a "
+                         "folder)")
     predict.add_argument("--probabilities", action="store_true",
                          help="for a classifier, add one probability column per class")
     evaluate = commands.add_parser(
@@ -49,6 +56,10 @@ def add_parsers(commands: Any) -> None:
 def run_predict(arguments: argparse.Namespace) -> int:
     """Write the predictions as CSV; returns the exit status."""
     trained = TrainedModel.load(arguments.model)
+    if arguments.out:
+        check_outputs([("the model", arguments.model), ("the input CSV", arguments.csv)],
+                      [predictions_csv("--out", arguments.out, trained.target)],
+                      arguments.force)
     X = _features(trained, arguments.csv)
     outputs = trained.outputs(X)
     header = [trained.target]
@@ -73,9 +84,13 @@ def run_evaluation(arguments: argparse.Namespace) -> int:
     """Print the model's metrics on a labelled CSV; returns the exit status."""
     trained = TrainedModel.load(arguments.model)
     classes = trained.classes if trained.task == "classification" else None
-    X, y = read_labeled(arguments.csv, trained.feature_names, arguments.target, classes)
+    rows = read_labeled_rows(arguments.csv, trained.feature_names, arguments.target, classes,
+                             standardizer=trained.standardizer)
+    X, y = rows.X, rows.y
     outputs = trained.outputs(X)
-    print(f"{arguments.csv}: {len(X)} rows, target {arguments.target!r} ({trained.task})")
+    dropped = describe_dropped(rows.dropped)
+    print(f"{arguments.csv}: {len(X)} rows, target {arguments.target!r} ({trained.task})"
+          + (f"; {dropped}" if dropped else ""))
     if trained.task == "classification":
         log_likelihood = np.log(np.maximum(outputs[np.arange(len(y)), y], 1e-300))
         print(f"accuracy {metrics.accuracy(outputs, y):.4f}  cross-entropy "
@@ -89,7 +104,8 @@ def run_evaluation(arguments: argparse.Namespace) -> int:
 
 def _features(trained: TrainedModel, path: str) -> np.ndarray:
     """The model's features from `path`; the target column, if present, is ignored."""
-    return read_features(path, trained.feature_names, ignore=[trained.target])
+    return read_features(path, trained.feature_names, ignore=[trained.target],
+                         standardizer=trained.standardizer)
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:

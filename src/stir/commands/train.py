@@ -4,8 +4,11 @@ preprocessing.
 The rows are split into training and validation (seeded); features are standardized with
 the training rows' statistics, and so is a regression target. The network is trained with
 early stopping on the validation loss (the best epoch's weights are kept) and a checkpoint
-after every epoch, written atomically, so Ctrl-C leaves the last complete one. The report
-puts the validation metrics next to a trivial baseline's: the majority class, or the mean.
+after every epoch, written atomically, so Ctrl-C leaves the last complete one (exit status
+130). The report puts the validation metrics next to a trivial baseline's: the majority
+class, or the mean. Before it reads the data, `run` checks where it will write (see
+`output_paths`): never over the CSV, over a file that is not a stir model or checkpoint
+(without --force), or into a missing or read-only folder.
 """
 
 from __future__ import annotations
@@ -19,17 +22,17 @@ from typing import Any
 import numpy as np
 
 from .. import nn, optim
-from ..data.csv_files import CSVDataset, load_csv
+from ..data.csv_files import CSVDataset, describe_dropped, load_csv
 from ..nn import functional as F
 from ..random import manual_seed
 from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
-from . import UsageError
+from . import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from .output_paths import check_outputs, stir_output
 from .trained_model import TrainedModel
 
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
               "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
 DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "rmsprop": 1e-3, "adagrad": 1e-2}
-EXIT_OK, EXIT_FAILURE = 0, 1
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -58,19 +61,25 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="fraction of rows held out (default: 0.2)")
     parser.add_argument("--patience", type=_positive(int), default=10, metavar="N",
                         help="stop after N epochs without a better validation loss")
-    parser.add_argument("--seed", type=int, default=0, help="for the split, the initial "
-                        "weights and the shuffling (default: 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="an integer >= 0 for the split, "
+                        "the initial weights and the shuffling (default: 0)")
     parser.add_argument("--out", metavar="MODEL", help="where to save the model (default: "
                         "DATA.safetensors in the current folder)")
     parser.add_argument("--checkpoint", metavar="PATH", help="checkpoint written after each "
                         "epoch (default: MODEL with .checkpoint before its suffix)")
+    parser.add_argument("--force", action="store_true", help="let --out replace an existing "
+                        "file that is not a stir model, and --checkpoint one that is not a stir "
+                        "checkpoint (never the input CSV, a folder, or --out and --checkpoint "
+                        "as one file)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Train, report, save; returns the exit status."""
-    out = Path(arguments.out or Path(arguments.csv).with_suffix(".safetensors").name)
+    # The CSV's name with .safetensors, in the current folder ("." names the folder itself).
+    stem = Path(arguments.csv).name or Path(arguments.csv).resolve().name or "model"
+    out = Path(arguments.out or Path(stem).with_suffix(".safetensors"))
     checkpoint = Path(arguments.checkpoint or out.with_suffix(".checkpoint" + out.suffix))
     if not 0 <= arguments.validation < 1:
         raise UsageError(f"--validation must be in [0, 1), got {arguments.validation}")
@@ -78,6 +87,10 @@ def run(arguments: argparse.Namespace) -> int:
         nn.make_activation(arguments.activation)
     except ValueError as error:
         raise UsageError(f"--activation: {error}") from None
+    check_outputs([("the input CSV", arguments.csv)],
+                  [stir_output("--out", out, "model", default=arguments.out is None),
+                   stir_output("--checkpoint", checkpoint, "checkpoint",
+                               default=arguments.checkpoint is None)], arguments.force)
     data = load_csv(arguments.csv, arguments.target, task=arguments.task,
                     validation=arguments.validation, seed=arguments.seed)
     manual_seed(arguments.seed)
@@ -89,7 +102,8 @@ def run(arguments: argparse.Namespace) -> int:
           f"{trained.model.parameter_count():,} parameters; {arguments.optimizer} lr {lr:g}, "
           f"up to {arguments.epochs} epochs of batch {arguments.batch_size}")
     has_validation = len(data.X_val) > 0
-    saver = ModelCheckpoint(checkpoint)
+    # Braces escaped: ModelCheckpoint would fill in {epoch}; --checkpoint is a literal path.
+    saver = ModelCheckpoint(str(checkpoint).replace("{", "{{").replace("}", "}}"))
     callbacks = [saver]
     if has_validation:
         callbacks.append(EarlyStopping("val_loss", patience=arguments.patience))
@@ -103,7 +117,7 @@ def run(arguments: argparse.Namespace) -> int:
         where = (_last_checkpoint(checkpoint) if saver.last_path is not None else
                  "no epoch finished, so this run wrote no checkpoint")
         print(f"stir train: interrupted; {where}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_INTERRUPTED
     print(f"trained {len(history)} epochs" + (f" (stopped early; weights of epoch "
                                               f"{callbacks[1].best_epoch} kept)"
                                               if len(history) < arguments.epochs else ""))
@@ -142,18 +156,21 @@ def _prepare(data: CSVDataset, arguments: argparse.Namespace
                            data.standardizer, list(data.classes))
     if classification:
         return trained, data.y_train, data.y_val
-    trained.target_mean = float(data.y_train.mean())
-    trained.target_std = float(data.y_train.std()) or 1.0
-    scale = (lambda y: ((y - trained.target_mean) / trained.target_std).astype(np.float32))
+    # float64: a target near float32's limit (3e38) would overflow its own statistics
+    trained.target_mean = float(data.y_train.astype(np.float64).mean())
+    trained.target_std = float(data.y_train.astype(np.float64).std()) or 1.0
+    scale = (lambda y: ((y.astype(np.float64) - trained.target_mean)
+                        / trained.target_std).astype(np.float32))
     return trained, scale(data.y_train), scale(data.y_val)
 
 
 def _describe_data(data: CSVDataset) -> str:
     kind = (f"classification, {len(data.classes)} classes" if data.task == "classification"
             else "regression")
+    dropped = describe_dropped(data.dropped)
     return (f"data: {data.path}: {len(data.X_train)} training rows, {len(data.X_val)} "
             f"validation rows, {len(data.feature_names)} features; target {data.target!r} "
-            f"({kind})")
+            f"({kind})" + (f"\ndata: {dropped}" if dropped else ""))
 
 
 def _report(trained: TrainedModel, X: np.ndarray, y: np.ndarray, y_train: np.ndarray,
@@ -165,7 +182,7 @@ def _report(trained: TrainedModel, X: np.ndarray, y: np.ndarray, y_train: np.nda
         baseline = float(np.mean(y == majority))
         return [f"{split} accuracy {metrics.accuracy(raw, y):.4f}  (baseline, always "
                 f"{trained.classes[majority]!r}: {baseline:.4f})"]
-    values = raw[:, 0] * trained.target_std + trained.target_mean
+    values = raw[:, 0].astype(np.float64) * trained.target_std + trained.target_mean
     target = y[:, 0]
     mean = np.full_like(target, float(y_train.mean()))
     return [f"{split} mse {metrics.mse(values, target):.4g}  mae {metrics.mae(values, target):.4g}"
@@ -185,6 +202,16 @@ def _widths(text: str) -> list[int]:
     if any(width < 1 for width in widths):
         raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
     return widths
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
 
 
 def _positive(kind: type) -> Any:

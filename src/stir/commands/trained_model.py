@@ -43,7 +43,8 @@ class TrainedModel:
         if self.task == "classification":
             shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
             return shifted / shifted.sum(axis=1, keepdims=True)
-        return raw[:, 0] * self.target_std + self.target_mean
+        # float64: the scale may take the values past float32's range
+        return raw[:, 0].astype(np.float64) * self.target_std + self.target_mean
 
     def save(self, path: str | Path, extra: dict[str, Any]) -> Path:
         """Save the network with this preprocessing (and `extra` facts) in its metadata."""
