@@ -61,7 +61,7 @@ def save(path: str | Path, model: Module | None = None, optimizer: Any = None,
             raise TypeError(f"checkpoint.save: {name} must have a state_dict() method, got "
                             f"{type(part).__name__}")
     randomness = {name: generator.get_state()
-                  for name, generator in _generators(model, generators).items()}
+                  for name, generator in generators_of(model, generators).items()}
     arrays: dict[str, np.ndarray] = {}
     fields: dict[str, Any] = {
         "random": split_arrays(randomness, "random", arrays),
@@ -142,7 +142,7 @@ def restore(path: str | Path, contents: dict[str, Any], model: Module | None = N
         check = getattr(target, "check_state_dict", None)
         if check is not None:
             _as_format_error(path, name, check, contents[name])
-    live = _generators(model, generators) if restore_random else {}
+    live = generators_of(model, generators) if restore_random else {}
     saved = contents["random"]
     missing = sorted(set(saved) - set(live))
     if restore_random and missing:
@@ -177,9 +177,10 @@ def _as_format_error(path: str | Path, part: str, function: Any, state: Any) -> 
         raise ModelFormatError(f"{path}: the {part} state does not fit: {error}") from None
 
 
-def _generators(model: Module | None, given: dict[str, Generator] | None
+def generators_of(model: Module | None, given: dict[str, Generator] | None
                 ) -> dict[str, Generator]:
-    """The default generator, the model's own (by module and attribute) and the given ones."""
+    """Every generator a checkpoint saves: the default one, the model's own (named
+    "model.<module>.<attribute>") and the given ones, by name."""
     found: dict[str, Generator] = {"default": default_generator}
     if model is not None:
         for module_name, module in model.named_modules():

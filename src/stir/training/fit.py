@@ -8,6 +8,7 @@ gradient stops being finite, before that step changes any parameter.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -111,6 +112,8 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     progress = Progress(generator, callbacks=callbacks)
     run = Run(n, batch_size, epoch_count, total_steps, shuffle, bool(metric_fns),
               y_data.shape[1:])
+    if resume_from is not None and metric_fns:  # to check the epoch's outputs saved so far
+        run = dataclasses.replace(run, output_shape=_output_shape(model, x_data[:1]))
     saved_callbacks = (_resume(resume_from, model, optimizer, callbacks, progress, run)
                        if resume_from is not None else [])
     for callback in callbacks:
@@ -230,6 +233,21 @@ def _resume(path: str | Path, model: Any, optimizer: Any, callbacks: list[Callba
                        generators={"fit": progress.generator})
     progress.load_state_dict(contents["fit"], run)
     return pairs
+
+
+def _output_shape(model: Any, x_one: np.ndarray) -> tuple[int, ...]:
+    """The shape of the model's output for one sample (without its batch dimension), found
+    in eval mode, without gradients, and leaving every random generator as it was."""
+    from ..checkpoint import generators_of
+
+    generators = generators_of(model, None).values()
+    states = [generator.get_state() for generator in generators]
+    try:
+        with _eval_mode(model):
+            return _output_array(model(Tensor(x_one))).shape[1:]
+    finally:
+        for generator, state in zip(generators, states):
+            generator.set_state(state)
 
 
 def _callback_states(path: str | Path, callbacks: list[Callback], saved: Any

@@ -110,7 +110,7 @@ class Progress:
 class Run:
     """What a `fit` run is, for checking a cursor against it: the number of samples, the
     batch size, the epochs and optimizer steps it runs, whether it shuffles, whether it
-    keeps outputs for metrics, and the shape of one target."""
+    keeps outputs for metrics, and the shapes of one target and of one output."""
 
     samples: int
     batch_size: int
@@ -119,6 +119,7 @@ class Run:
     shuffle: bool
     keeps_outputs: bool
     target_shape: tuple[int, ...]
+    output_shape: tuple[int, ...] | None = None  # of one sample's output, when known
 
     @property
     def batches(self) -> int:
@@ -174,7 +175,9 @@ def _check_partial(key: str, value: Any, position: int, run: Run) -> None:
         return
     if not run.keeps_outputs or not isinstance(value, np.ndarray) \
             or value.dtype.kind not in "fiub" or value.ndim == 0 or len(value) != position \
-            or (key == "targets" and value.shape[1:] != run.target_shape):
+            or (key == "targets" and value.shape[1:] != run.target_shape) \
+            or (key == "outputs" and run.output_shape is not None
+                and value.shape[1:] != run.output_shape):
         raise ValueError(f"the fit progress's {key} must be {position} rows (one per sample "
                          f"done this epoch), got {type(value).__name__} "
                          f"{getattr(value, 'shape', '')}")
