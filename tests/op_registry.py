@@ -283,6 +283,14 @@ def _mse(reduction: str) -> Callable[..., Any]:
     return reference
 
 
+def _huber(reduction: str) -> Callable[..., Any]:
+    def reference(x: np.ndarray, t: np.ndarray) -> Any:
+        size = np.abs(x - t)
+        losses = np.where(size < 1.0, 0.5 * (x - t) ** 2, size - 0.5)
+        return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](losses)
+    return reference
+
+
 def _torch() -> Any:
     import torch
 
@@ -422,6 +430,11 @@ def build_registry() -> list[OpSpec]:
         *[custom(f"mse-{reduction}", lambda x, y, r=reduction: F.mse_loss(x, y, r),
                  _mse(reduction),
                  lambda x, y, r=reduction: t().nn.functional.mse_loss(x, y, reduction=r),
+                 SAME_SHAPE_LAYOUTS, _same_shape_pair())
+          for reduction in ("mean", "sum", "none")],
+        *[custom(f"huber-{reduction}", lambda x, y, r=reduction: F.huber_loss(x, y, r),
+                 _huber(reduction),
+                 lambda x, y, r=reduction: t().nn.functional.huber_loss(x, y, reduction=r),
                  SAME_SHAPE_LAYOUTS, _same_shape_pair())
           for reduction in ("mean", "sum", "none")],
         custom("matmul", lambda x, y: x @ y, np.matmul, lambda x, y: x @ y,

@@ -15,6 +15,7 @@ import numpy as np
 from .. import ops
 from ..ops import as_tensor
 from ..ops.class_indices import check_class_indices
+from ..ops.losses import HuberLoss
 from ..ops.loss_primitives import (
     BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy, SoftmaxCrossEntropyProbabilities,
 )
@@ -159,14 +160,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x, target = _pair("huber_loss", input, target)
-    difference = x - target
-    size = difference.abs()
-    # The quadratic branch squares d clipped to [-δ, δ]: the same where it is chosen, and
-    # where it is not, its zero gradient meets a finite d, so that d = ±inf gives ±δ, not
-    # 0·inf = NaN (as PyTorch; NaN stays NaN).
-    inner = difference.clip(-delta, delta)
-    losses = ops.where(size.data < delta, 0.5 * inner * inner, delta * (size - 0.5 * delta))
-    return _reduce(losses, reduction)
+    return HuberLoss.apply(x, target, reduction, float(delta))
 
 
 # ----------------------------------------------------------------------------- classification

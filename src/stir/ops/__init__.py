@@ -20,14 +20,15 @@ from .linalg import Linear, MatMul
 from .loss_primitives import (
     BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy, SoftmaxCrossEntropyProbabilities,
 )
-from .losses import MSELoss
+from .losses import HuberLoss, MSELoss
 from .reduce import BroadcastTo, LogSumExp, Max, Min, Sum, SumTo, normalize_axes
 from .shape import Concatenate, GetItem, Permute, Reshape, ScatterAdd, _share_version_if_view
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "BroadcastTo", "Cast", "Clip", "Concatenate",
-    "Cos", "Div", "Exp", "GetItem", "Linear", "Log", "LogSumExp", "MatMul", "Max", "Maximum",
-    "Min", "Minimum", "MSELoss", "Mul", "Neg", "Permute", "Pow", "ReLU", "Reshape", "ScatterAdd",
+    "Cos", "Div", "Exp", "GetItem", "HuberLoss", "Linear", "Log", "LogSumExp", "MatMul", "Max",
+    "Maximum", "Min", "Minimum", "MSELoss", "Mul", "Neg", "Permute", "Pow", "ReLU", "Reshape",
+    "ScatterAdd",
     "Sigmoid", "Sin", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyProbabilities", "Sqrt", "Sub",
     "Sum", "SumTo", "Tanh", "Where",
 ]
