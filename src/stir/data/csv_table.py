@@ -11,15 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-import stat
 from collections import Counter
 from typing import BinaryIO, TextIO
 
-#: A FIFO opened without O_NONBLOCK waits for a writer, so nothing could refuse it.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-_FILE_KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO (named pipe)"),
-               (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-               (stat.S_ISSOCK, "socket"))
+from ..regular_files import NotARegularFile, open_regular
+
 
 
 class CSVError(ValueError):
@@ -30,20 +26,12 @@ def _open_regular(name: str) -> TextIO:
     """The file as UTF-8 text (a BOM is skipped) if it is a regular file: a FIFO would wait
     for a writer, and a device such as /dev/zero would never end."""
     try:
-        descriptor = os.open(name, _OPEN_FLAGS)
+        descriptor, _ = open_regular(name)
+    except NotARegularFile as error:
+        raise CSVError(f"{name}: not a regular file but {error.kind}; give a CSV file") from None
     except OSError as error:
         raise CSVError(f"{name}: cannot open: {error.strerror or error}") from None
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((kind for test, kind in _FILE_KINDS if test(mode)), "special file")
-            raise CSVError(f"{name}: not a regular file but a {kind}; give a CSV file")
-        if hasattr(os, "O_NONBLOCK"):
-            os.set_blocking(descriptor, True)
-        return os.fdopen(descriptor, newline="", encoding="utf-8-sig")
-    except BaseException:
-        os.close(descriptor)
-        raise
+    return os.fdopen(descriptor, newline="", encoding="utf-8-sig")
 
 
 def read_table(name: str) -> tuple[list[str], list[int], list[list[str]]]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import io
 import math
 import os
-import stat
 from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..regular_files import NotARegularFile, open_regular
 from . import bounded_json
 from .errors import ModelFormatError, quote
 
@@ -244,18 +244,12 @@ class _opened:
     def __enter__(self) -> tuple[BinaryIO, int | None]:
         if hasattr(self.source, "read"):
             return self.source, _remaining(self.source)
-        descriptor = os.open(self.source, os.O_RDONLY | os.O_NONBLOCK
-                             | getattr(os, "O_CLOEXEC", 0))
         try:
-            status = os.fstat(descriptor)
-            if not stat.S_ISREG(status.st_mode):
-                raise ModelFormatError(f"{self.name}: not a regular file but "
-                                       f"{_file_type(status.st_mode)}; stir reads model and "
-                                       "checkpoint files only")
-            self.owned = os.fdopen(descriptor, "rb", buffering=0)
-        except BaseException:
-            os.close(descriptor)
-            raise
+            descriptor, status = open_regular(self.source)
+        except NotARegularFile as error:
+            raise ModelFormatError(f"{self.name}: not a regular file but {error.kind}; stir "
+                                   "reads model and checkpoint files only") from None
+        self.owned = os.fdopen(descriptor, "rb", buffering=0)
         return self.owned, status.st_size
 
     def __exit__(self, *exc_info: object) -> None:
@@ -276,13 +270,6 @@ def _remaining(file: Any) -> int | None:
     except (OSError, AttributeError, ValueError):
         return None
     return max(end - position, 0)
-
-
-def _file_type(mode: int) -> str:
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"))
-    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
 
 
 def _read_exactly(file: BinaryIO, count: int, name: str, size: int | None) -> bytearray:
