@@ -25,7 +25,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import Generator, default_generator, manual_seed
 from .ops import concatenate, stack, where
-from .functional import (
+from .tensor_functions import (
     abs, clip, cos, exp, log, logsumexp, matmul, max, maximum, mean, min, minimum, permute,
     relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
 )

@@ -252,6 +252,15 @@ class Context:
     def _release(self) -> None:
         self._saved = None
 
+    def keep_saved_unchecked(self) -> None:
+        """Freeze what forward just saved, for a backward on arrays, without the version
+        checks of `_record`: `stir.compile`'s replay, within which nothing can change a
+        saved tensor, calls it after each forward it re-runs."""
+        self._saved = tuple([
+            ("tensor", value, None, 0) if isinstance(value, Tensor) else
+            ("array", value, None, 0) if value is not None else None
+            for value in self._to_save])
+
 
 def _shape_of(value: Any) -> tuple[int, ...]:
     return tuple(value.shape) if hasattr(value, "shape") else ()
@@ -328,7 +337,7 @@ class Function:
             if recording and out.dtype.kind == "f":
                 ctx._record(result, out)
         else:
-            result = _as_result(out, args, cls)
+            result = output_tensor(out, args, cls)
             if recording and result.data.dtype.kind == "f":
                 ctx._record(result, out)
         if _anomaly_state.enabled:
@@ -338,7 +347,7 @@ class Function:
         return result
 
 
-def _as_result(out: Any, args: tuple[Any, ...], function: type[Function]) -> Tensor:
+def output_tensor(out: Any, args: tuple[Any, ...], function: type[Function]) -> Tensor:
     """The output tensor of a call: forward's own tensor when it is new, else a fresh one."""
     if isinstance(out, Tensor):
         if out.grad_fn is None and not out._requires_grad and not any(out is a for a in args):

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import anomaly, grad_mode
+from . import _array, anomaly, grad_mode
 from .autograd import Context
 from .tensor import Tensor
 
@@ -40,7 +40,7 @@ def backward(
             "had requires_grad=True (or it ran inside stir.no_grad())"
         )
     if gradient is None and output.data.size == 1:  # a loss: d(loss)/d(loss) = 1
-        root_grad: Any = _one(output.data.shape, output.data.dtype)
+        root_grad: Any = seed_gradient(output.data.shape, output.data.dtype)
     else:
         root_grad = _root_gradient(output, gradient, "backward()")
     if create_graph:
@@ -117,7 +117,7 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
                 "first, e.g. y.sum().backward()"
             )
         # A plain array: the engine takes arrays or tensors alike as gradients.
-        return _one(output.data.shape, output.data.dtype)
+        return seed_gradient(output.data.shape, output.data.dtype)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(np.asarray(gradient, dtype=output.data.dtype))
     if gradient.shape != output.shape:
@@ -128,7 +128,7 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
     return gradient
 
 
-def _one(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
+def seed_gradient(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
     """d(output)/d(output) for a one-element output: read-only, so it can be shared."""
     one = _ONES.get((shape, dtype))
     if one is None:
@@ -168,11 +168,11 @@ def _propagate(
     # Where a leaf's gradient goes is chosen once: into .grad (recorded, as this is
     # create_graph; see _propagate_into_leaves for the rest), or captured for grad().
     capture = _Capture(targets) if targets is not None else None
-    deliver = capture.add if capture else _accumulate_recorded
+    hand = capture.add if capture else _deliver_recorded
     buffers: dict[Context, Any] = {}
     for root, gradient in zip(roots, root_grads):
         if root.grad_fn is None:  # a leaf as the output
-            deliver(root, gradient)
+            hand(root, gradient)
         else:
             _add_into(buffers, root.grad_fn, gradient)
 
@@ -196,7 +196,7 @@ def _propagate(
             if node not in useful:  # type: ignore[operator]
                 continue
         elif node._retained is not None:
-            deliver(node._retained, grad_output)
+            hand(node._retained, grad_output)
         grads = _call_backward(node, grad_output, create_graph)
         if not retain_graph:
             node._release()
@@ -204,7 +204,7 @@ def _propagate(
             if gradient is None:
                 continue
             if type(parent) is not Context:
-                deliver(parent, gradient)
+                hand(parent, gradient)
             elif useful is None or parent in useful or parent in target_nodes:
                 held = buffers.get(parent)
                 if held is None:
@@ -221,7 +221,7 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
     checks of `_call_backward` are made here inline, as each gradient is passed on."""
     node = root.grad_fn
     if node is None:  # a leaf as the output
-        _accumulate(root, root_grad)
+        deliver(root, root_grad)
         return
     buffers: dict[Context, Any] = {node: root_grad}
     heap = [(-node.sequence, node)]
@@ -230,7 +230,7 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
         node = pop(heap)[1]
         grad_output = buffers.pop(node)
         if node._retained is not None:
-            _accumulate(node._retained, grad_output)
+            deliver(node._retained, grad_output)
         arrays = node.function.backward_on_arrays
         if arrays:
             if type(grad_output) is not _ndarray and isinstance(grad_output, Tensor):
@@ -247,19 +247,11 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
             if gradient is None:
                 continue
             if type(gradient) is not kind or gradient.shape != shape or gradient.dtype != dtype:
-                gradient = _conform(node, index, gradient, arrays)
+                gradient = conformed_gradient(node, index, gradient, arrays)
             if checking:
                 anomaly.check_backward(node, index, gradient)
             if type(parent) is not Context:
-                if parent.grad is None and type(gradient) is _ndarray:
-                    # A fresh array (made by this backward for this input alone) becomes the
-                    # leaf's .grad as it is; any other is copied (as in _accumulate).
-                    if not (arrays and gradient.base is None and gradient is not grad_output
-                            and _once(gradient, grads)):
-                        gradient = gradient.copy()
-                    parent.grad = Tensor(gradient)
-                else:
-                    _accumulate(parent, gradient)
+                deliver(parent, gradient, grad_output, grads if arrays else None)
             else:
                 held = buffers.get(parent)
                 if held is None:
@@ -298,24 +290,39 @@ def _add_into(buffers: dict[Context, Any], node: Context, gradient: Any) -> None
     buffers[node] = gradient if held is None else held + gradient
 
 
-def _accumulate(leaf: Tensor, gradient: Any, fresh: bool = False) -> None:
-    """Add into `leaf.grad` in place. A `fresh` array (made by a backward for this input
-    alone) becomes `.grad` as it is; any other is copied, as it may be shared with other
-    inputs, the caller, or be a view."""
-    values = gradient.data if isinstance(gradient, Tensor) else gradient
-    if leaf.grad is None:
-        # (The dtype is already the leaf's: _call_backward saw to that.)
-        leaf.grad = Tensor(values if fresh else values.copy())
+def deliver(leaf: Tensor, gradient: Any, grad_output: Any = None,
+            grads: tuple[Any, ...] | None = None, *, cleared: bool = False,
+            recorded: bool = False) -> None:
+    """Hand one gradient to a leaf: the one rule for it, used by both walks of this module
+    and by `stir.compile`'s replay.
+
+    The first gradient a leaf gets (its `.grad` is None, or `cleared`: the caller stands in
+    for a `zero_grad` it left out) becomes its `.grad`: as it is when it is a fresh array,
+    else a copy, as it may be shared with other inputs or the caller, or be a view. Fresh
+    means that the backward which returned `grads` (all its gradients, on arrays) in answer
+    to `grad_output` made it for this input alone; without `grads`, a gradient is never taken
+    as fresh. Later gradients are added in place. `recorded` (create_graph=True): the sum is
+    itself a recorded operation, never in place, and the first gradient is cloned.
+    """
+    if recorded:
+        gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
+        leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
+        return
+    values = gradient if type(gradient) is _ndarray else (
+        gradient.data if isinstance(gradient, Tensor) else gradient)
+    if cleared or leaf.grad is None:
+        # (The dtype is already the leaf's: the walk conformed it.)
+        if grads is None or not (values.base is None and values is not grad_output
+                                 and _once(values, grads)):
+            values = values.copy()
+        leaf.grad = Tensor(values)
     else:
         np.add(leaf.grad.data, values, out=leaf.grad.data, casting="same_kind")
         leaf.grad._version[0] += 1
 
 
-def _accumulate_recorded(leaf: Tensor, gradient: Any, fresh: bool = False) -> None:
-    """Add into `leaf.grad` as a recorded operation (create_graph=True), never in place:
-    the first gradient is cloned, as the incoming tensor may be shared."""
-    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
-    leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
+def _deliver_recorded(leaf: Tensor, gradient: Any) -> None:
+    deliver(leaf, gradient, recorded=True)
 
 
 class _Capture:
@@ -328,7 +335,7 @@ class _Capture:
         self.nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
         self.found: dict[int, Any] = {}
 
-    def add(self, where: Any, gradient: Any, fresh: bool = False) -> None:
+    def add(self, where: Any, gradient: Any) -> None:
         """Collect the gradient reaching a target leaf, or a target's node."""
         if type(where) is Context or id(where) in self.ids:
             held = self.found.get(id(where))
@@ -348,7 +355,7 @@ def _once(gradient: Any, grads: tuple[Any, ...]) -> bool:
     for other in grads:
         if other is gradient:
             count += 1
-    return count <= 1  # 0 when _conform made it
+    return count <= 1  # 0 when conformed_gradient made it
 
 
 def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
@@ -368,7 +375,7 @@ def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
         grads = (grads,)
     count = len(node._parents)
     if len(grads) != count:
-        grads = _padded(node, grads, count)
+        grads = padded_gradients(node, grads, count)
     return grads
 
 
@@ -388,14 +395,14 @@ def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[
         if gradient is None:
             continue
         if type(gradient) is not kind or gradient.shape != shape or gradient.dtype != dtype:
-            gradient = _conform(node, index, gradient, arrays)
+            gradient = conformed_gradient(node, index, gradient, arrays)
         checked[index] = gradient  # in the common case, as backward returned it
         if _anomaly_state.enabled:
             anomaly.check_backward(node, index, gradient)
     return checked
 
 
-def _padded(node: Context, grads: tuple[Any, ...], count: int) -> tuple[Any, ...]:
+def padded_gradients(node: Context, grads: tuple[Any, ...], count: int) -> tuple[Any, ...]:
     """The gradients of a backward that returned more or fewer than its inputs, if allowed:
     extra ones must be None, missing ones must be for inputs that need no gradient."""
     if len(grads) > count:
@@ -414,7 +421,7 @@ def _padded(node: Context, grads: tuple[Any, ...], count: int) -> tuple[Any, ...
     return grads + (None,) * (count - len(grads))
 
 
-def _conform(node: Context, index: int, gradient: Any, arrays: bool) -> Any:
+def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -> Any:
     """A returned gradient made an array (or tensor) of its input's shape and dtype."""
     shape, dtype = next((shape, dtype) for at, _, shape, dtype in node._inputs if at == index)
     if isinstance(gradient, Tensor):
@@ -426,31 +433,19 @@ def _conform(node: Context, index: int, gradient: Any, arrays: bool) -> Any:
             f"{node.name}.backward returned a {type(gradient).__name__} for input "
             f"{index}; return a tensor (or None)"
         )
-    if values.shape != shape and not _reducible(values.shape, shape):
+    if values.shape != shape and not _array.reducible(values.shape, shape):
         raise RuntimeError(
             f"{node.name}.backward returned a gradient of shape {values.shape} for input "
             f"{index}, which has shape {shape}"
         )
     if arrays:
         if values.shape != shape:
-            values = _dual.sum_to_array(values, shape)
+            values = _array.sum_to(values, shape)
         return values.astype(dtype, copy=False)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(values)
     if gradient.shape != shape:
-        gradient = _ops.SumTo.apply(gradient, shape)
+        gradient = gradient.sum_to_size(shape)  # recorded, as this is create_graph
     if gradient.dtype != dtype:
-        gradient = _ops.Cast.apply(gradient, dtype)
+        gradient = gradient.to(dtype)
     return gradient
-
-
-def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
-    """True when `shape` broadcasts to `grad_shape`, so summing undoes the broadcast."""
-    if len(shape) > len(grad_shape):
-        return False
-    tail = grad_shape[len(grad_shape) - len(shape):]
-    return all(s == g or s == 1 for s, g in zip(shape, tail))
-
-
-from . import ops as _ops  # noqa: E402  (ops build on Tensor; imported after it)
-from .ops import dual as _dual  # noqa: E402

@@ -198,7 +198,7 @@ class Tensor:
         The graph's saved arrays are freed afterwards unless `retain_graph=True`;
         `create_graph=True` records the backward pass itself, for higher-order gradients.
         """
-        _engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        _ops.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self) -> Tensor:
         """The same data (shared) without history: a leaf that does not require grad."""
@@ -476,6 +476,15 @@ class Tensor:
     def broadcast_to(self, shape: Shape) -> Tensor:
         return _ops.BroadcastTo.apply(self, tuple(shape))
 
+    def sum_to_size(self, *shape: Any) -> Tensor:
+        """Summed down to `shape`, which broadcasts to this tensor's shape (the adjoint of
+        `broadcast_to`)."""
+        return _ops.sum_to_size(self, shape)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where `condition` holds, else other (PyTorch's `x.where(condition, y)`)."""
+        return _ops.where(condition, self, other)
+
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
@@ -488,7 +497,7 @@ def _raw(value: Any) -> Any:
 _NUMBERS = (int, float, bool, np.generic)
 
 
-def _lift(value: Any, like: Tensor) -> Any:
+def lift(value: Any, like: Tensor) -> Any:
     """A constant tensor for a Python or NumPy value met in arithmetic with `like`.
 
     Python numbers take `like`'s dtype when it is floating, so float32 stays float32; a float
@@ -516,7 +525,7 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     bool tensor met with a floating one computes in that floating dtype (NumPy would make
     int64 with float32 float64), and integer true division gives float32.
     """
-    other = _lift(other, tensor)
+    other = lift(other, tensor)
     if other is NotImplemented:
         return NotImplemented
     x, y = (other, tensor) if reflected else (tensor, other)
@@ -531,6 +540,12 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     return function.apply(x, y)
 
 
-# Imported last: ops and engine build on Tensor, and Tensor's methods call them at run time.
-from . import engine as _engine  # noqa: E402
+def as_tensor(value: Any) -> Tensor:
+    """`value` itself if it is a tensor, else a tensor of it (not copied when an array)."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+# The seam between Tensor and its operations, and the one import cycle in stir: the operations
+# in stir.ops are built on Tensor, and Tensor's operators and methods call them (and, through
+# them, the engine) at run time. So this import comes last, once Tensor exists.
 from . import ops as _ops  # noqa: E402

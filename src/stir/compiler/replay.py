@@ -12,9 +12,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import grad_mode
-from ..autograd import Context, _as_result
-from ..engine import _accumulate, _conform, _one, _once, _padded
-from ..tensor import Tensor
+from .. import engine
+from ..autograd import Context, output_tensor
 from .trace import Plan
 
 _ndarray = np.ndarray
@@ -32,15 +31,10 @@ def forward(plan: Plan) -> None:
                     arguments[position] = source.data
             out = run(ctx, *arguments)
             if type(out) is not _ndarray:
-                out = _as_result(out, arguments, function).data
+                out = output_tensor(out, arguments, function).data
             result.data = out
             if recorded:
-                # What forward saved, for backward on arrays (as Context._record, without
-                # the version checks: nothing can change a saved tensor within a replay).
-                ctx._saved = tuple([
-                    ("tensor", value, None, 0) if isinstance(value, Tensor) else
-                    ("array", value, None, 0) if value is not None else None
-                    for value in ctx._to_save])
+                ctx.keep_saved_unchecked()
     finally:
         state.enabled = previous
 
@@ -53,11 +47,12 @@ def steps_of(plan: Plan) -> list[tuple[Any, ...]]:
 
 def backward(plan: Plan) -> None:
     """`loss.backward()` after `zero_grad()` over the plan's nodes: the engine's pass without
-    its heap. A leaf's first gradient becomes its `.grad` (a fresh array as it is, any
-    other copied, as the engine does); later ones are added in."""
+    its heap, handing each gradient to its leaf with the engine's own `deliver`."""
     loss = plan.loss.data
-    buffers: dict[Context, Any] = {plan.loss.grad_fn: _one(loss.shape, loss.dtype)}
+    buffers: dict[Context, Any] = {plan.loss.grad_fn: engine.seed_gradient(loss.shape,
+                                                                           loss.dtype)}
     given: set[int] = set()
+    deliver, conformed = engine.deliver, engine.conformed_gradient
     for node, route in plan.routes:
         grad_output = buffers.pop(node, None)
         if grad_output is None:
@@ -66,30 +61,24 @@ def backward(plan: Plan) -> None:
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(node._parents):
-            grads = _padded(node, grads, len(node._parents))  # as the engine does
+            grads = engine.padded_gradients(node, grads, len(node._parents))
         for index, parent, target, shape, dtype in route:
             gradient = grads[index]
             if gradient is None:
                 continue
             if (type(gradient) is not _ndarray or gradient.shape != shape
                     or gradient.dtype != dtype):
-                gradient = _conform(node, index, gradient, True)
+                gradient = conformed(node, index, gradient, True)
             if target is _NODE:
                 held = buffers.get(parent)
                 buffers[parent] = gradient if held is None else held + gradient
-                continue
-            if target is _SHARED_LEAF:  # a leaf reached along several edges
-                if id(parent) in given:
-                    _accumulate(parent, gradient)
-                    continue
+            elif target is _LEAF:  # zero_grad was left out: its first gradient starts afresh
+                deliver(parent, gradient, grad_output, grads, cleared=True)
+            elif target is _SHARED_LEAF and id(parent) not in given:
                 given.add(id(parent))
-            elif target is _OTHER_LEAF and parent.grad is not None:
-                _accumulate(parent, gradient)  # not the optimizer's: never cleared, as eager
-                continue
-            if not (gradient.base is None and gradient is not grad_output
-                    and _once(gradient, grads)):
-                gradient = gradient.copy()  # shared or a view: .grad gets its own
-            parent.grad = Tensor(gradient)
+                deliver(parent, gradient, grad_output, grads, cleared=True)
+            else:  # a shared leaf's later gradients, or another leaf: as the engine does
+                deliver(parent, gradient, grad_output, grads)
 
 
 # Where a gradient goes: a node; an optimizer's parameter reached along one edge or several;

@@ -1,7 +1,7 @@
 """Activation modules, one per function of `stir.nn.functional`, and `make_activation`.
 
-Each module's forward is its function (`activation_functions.py` states the maths and the
-derivative conventions); PReLU and APL hold learnable parameters, RReLU is random in training.
+Each module's forward is its function (`stir.nn.functional.activations` states the maths and
+the derivative conventions); PReLU and APL hold learnable parameters, RReLU is random in training.
 Maxout, which changes the width, is a layer (`stir.nn.Maxout`).
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
-from . import activation_functions as AF
+from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
@@ -28,7 +28,7 @@ class Identity(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.identity(x)
+        return F.identity(x)
 
 
 class Step(Module):
@@ -40,7 +40,7 @@ class Step(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.step(x)
+        return F.step(x)
 
 
 class Sign(Module):
@@ -52,7 +52,7 @@ class Sign(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.sign(x)
+        return F.sign(x)
 
 
 class Sigmoid(Module):
@@ -64,7 +64,7 @@ class Sigmoid(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.sigmoid(x)
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
@@ -76,7 +76,7 @@ class Tanh(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.tanh(x)
+        return F.tanh(x)
 
 
 class ReLU(Module):
@@ -88,7 +88,7 @@ class ReLU(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.relu(x)
+        return F.relu(x)
 
 
 class LeakyReLU(Module):
@@ -104,7 +104,7 @@ class LeakyReLU(Module):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -143,7 +143,7 @@ class PReLU(Module):
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.prelu(x, self.weight)
+        return F.prelu(x, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -168,7 +168,7 @@ class RReLU(Module):
         self.generator = generator
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.rrelu(x, self.lower, self.upper, self.training, self.generator)
+        return F.rrelu(x, self.lower, self.upper, self.training, self.generator)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}"
@@ -187,7 +187,7 @@ class ELU(Module):
         self.alpha = float(alpha)
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.elu(x, self.alpha)
+        return F.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -206,7 +206,7 @@ class Softplus(Module):
         self.beta, self.threshold = float(beta), float(threshold)
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.softplus(x, self.beta, self.threshold)
+        return F.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -221,7 +221,7 @@ class CenteredSoftplus(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.centered_softplus(x)
+        return F.centered_softplus(x)
 
 
 class APL(Module):
@@ -249,7 +249,7 @@ class APL(Module):
         self.b = Parameter(_random.resolve(generator).uniform(-1, 1, size=shape).astype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.apl(x, self.a, self.b)
+        return F.apl(x, self.a, self.b)
 
     def extra_repr(self) -> str:
         features = "" if self.num_features is None else f", num_features={self.num_features}"
@@ -269,7 +269,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.softmax(x, self.dim)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -284,7 +284,7 @@ class LogSoftmax(Softmax):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.log_softmax(x, self.dim)
+        return F.log_softmax(x, self.dim)
 
 
 class GELU(Module):
@@ -303,7 +303,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.gelu(x, self.approximate)
+        return F.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -318,7 +318,7 @@ class SiLU(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.silu(x)
+        return F.silu(x)
 
 
 ACTIVATIONS: dict[str, Callable[..., Module]] = {

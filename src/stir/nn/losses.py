@@ -13,9 +13,8 @@ from typing import Any
 
 from ..creation import tensor
 from ..tensor import Tensor
-from . import loss_functions as F  # the losses of stir.nn.functional
-from .functional import mse_loss
-from .loss_functions import REDUCTIONS
+from ..ops.losses import REDUCTIONS
+from . import functional as F
 from .module import Module
 
 
@@ -58,7 +57,7 @@ class MSELoss(_Loss):
         super().__init__(reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return mse_loss(input, target, reduction=self.reduction)
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):

@@ -3,7 +3,8 @@
 Every loss takes `reduction`: "mean" (the default), "sum", or "none" (one loss per sample).
 Regression losses need input and target of one shape: broadcasting them would silently
 compare the wrong pairs. Classification losses take logits of shape (C,), (N, C) or
-(N, C, d1, ...) and say precisely what is wrong with a target that does not fit.
+(N, C, d1, ...) and say precisely what is wrong with a target that does not fit (the checks
+are in `loss_inputs.py`; the fused primitives in `stir.ops.losses`).
 """
 
 from __future__ import annotations
@@ -12,125 +13,33 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
-from ..ops import as_tensor
-from ..ops.class_indices import check_class_indices
-from ..ops.losses import HuberLoss
-from ..ops.loss_primitives import (
-    BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy, SoftmaxCrossEntropyProbabilities,
+from ... import ops
+from ...ops.losses import (
+    BinaryCrossEntropyWithLogits, HuberLoss, MSELoss, SoftmaxCrossEntropy,
+    SoftmaxCrossEntropyProbabilities, check_class_indices,
 )
-from ..tensor import Tensor
-
-REDUCTIONS = ("mean", "sum", "none")
-
-
-# ----------------------------------------------------------------------------- checks
-def _check_reduction(name: str, reduction: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-
-
-def _reduce(losses: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return losses.mean()
-    return losses.sum() if reduction == "sum" else losses
-
-
-def _pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
-    """Input and target as tensors of one shape; the target takes the input's dtype (so a
-    float32 loss stays float32 against float64 or integer targets)."""
-    x = as_tensor(input)
-    if x.dtype.kind != "f":
-        raise ValueError(f"{name}: input must be floating point, got {x.dtype}")
-    if not isinstance(target, Tensor) or target.dtype.kind != "f":
-        target = Tensor(np.asarray(target.data if isinstance(target, Tensor) else target,
-                                   dtype=x.dtype))
-    elif target.dtype != x.dtype:
-        target = target.to(x.dtype)
-    if x.shape != target.shape:
-        raise ValueError(
-            f"{name}: input of shape {x.shape} and target of shape {target.shape} differ; "
-            "broadcasting them would silently compare the wrong pairs"
-        )
-    return x, target
-
-
-def _check_finite(name: str, what: str, values: np.ndarray) -> None:
-    if not np.isfinite(values).all():
-        raise ValueError(f"{name}: {what} contains NaN or infinity")
-
-
-def _constant(name: str, what: str, value: Any, dtype: Any) -> np.ndarray | None:
-    """A weight as a finite constant array of the input's dtype (None stays None)."""
-    if value is None:
-        return None
-    array = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=dtype)
-    _check_finite(name, what, array)
-    return array
-
-
-def _class_weight(name: str, weight: Any, classes: int, dtype: Any) -> np.ndarray | None:
-    array = _constant(name, "weight", weight, dtype)
-    if array is not None and array.shape != (classes,):
-        raise ValueError(
-            f"{name}: weight must hold one number per class, shape ({classes},); "
-            f"got shape {array.shape}"
-        )
-    return array
-
-
-def _index_target(name: str, target: Any) -> np.ndarray:
-    values = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if values.dtype.kind not in "iu":
-        raise ValueError(
-            f"{name}: target must be an integer tensor of class indices, got {values.dtype}"
-        )
-    return values
-
-
-_check_indices = check_class_indices  # shared with the primitive that checks them too
-
-
-def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The shape the given shapes broadcast to, or None when they do not."""
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        return None
-
-
-def _classes_of(name: str, x: Tensor) -> int:
-    """The number of classes C of input (C,), (N, C) or (N, C, d1, ...)."""
-    shape = x.shape
-    if x.dtype.kind != "f" or not shape or shape[1 if len(shape) > 1 else 0] == 0:
-        raise ValueError(f"{name}: input must be floating point of shape (C,), (N, C) or "
-                         f"(N, C, d1, ...) with C >= 1; got {x.dtype} of shape {shape}")
-    return shape[1] if len(shape) > 1 else shape[0]
-
-
-def _rows(x: Tensor) -> Tensor:
-    """(C,), (N, C) or (N, C, d1, ...) as rows of C values: (1, C), (N, C), (N·d1·..., C)."""
-    if x.ndim == 2:
-        return x
-    if x.ndim == 1:
-        return x.reshape(1, -1)
-    return x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
-
-
-def _index_rows(name: str, x: Tensor, target: np.ndarray) -> tuple[Tensor, np.ndarray, tuple]:
-    """Rows of x, the target as one index per row, and the shape of one loss per sample."""
-    if x.ndim == 2 and target.shape == x.shape[:1]:  # the common case, first
-        return x, target, target.shape
-    expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
-    if target.shape != expected:
-        raise ValueError(
-            f"{name}: a class-index target for input of shape {x.shape} must have shape "
-            f"{expected} (one index per sample); got {target.shape}"
-        )
-    return _rows(x), target.reshape(-1), expected
-
+from ...tensor import Tensor, as_tensor
+from . import loss_inputs as inputs
 
 # ----------------------------------------------------------------------------- regression
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """The squared error (input - target)², averaged (`mean`), summed (`sum`) or not (`none`).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.mse_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
+    tensor(2.5)
+    """
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if not isinstance(target, Tensor):
+        target = Tensor(target)
+    dtype = input.data.dtype
+    if target.data.dtype != dtype and dtype.kind == "f":
+        target = target.to(dtype)  # as the other losses: float32 stays float32
+    return MSELoss.apply(input, target, reduction)
+
+
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """The absolute error |input - target|, reduced; its gradient is sign(input - target),
     0 where they are equal (as PyTorch).
@@ -140,9 +49,9 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     >>> F.l1_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
     tensor(1.5)
     """
-    _check_reduction("l1_loss", reduction)
-    x, target = _pair("l1_loss", input, target)
-    return _reduce((x - target).abs(), reduction)
+    inputs.check_reduction("l1_loss", reduction)
+    x, target = inputs.pair("l1_loss", input, target)
+    return inputs.reduce((x - target).abs(), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
@@ -156,10 +65,10 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> F.huber_loss(stir.tensor([0.5, 3.0]), stir.tensor([0.0, 0.0]), reduction="none")
     tensor([0.125, 2.5  ])
     """
-    _check_reduction("huber_loss", reduction)
+    inputs.check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    x, target = _pair("huber_loss", input, target)
+    x, target = inputs.pair("huber_loss", input, target)
     return HuberLoss.apply(x, target, reduction, float(delta))
 
 
@@ -184,17 +93,17 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
     [0.2395, 1.0986]
     """
     logits = input if type(input) is Tensor else as_tensor(input)
-    _check_reduction("cross_entropy", reduction)
-    classes = _classes_of("cross_entropy", logits)
+    inputs.check_reduction("cross_entropy", reduction)
+    classes = inputs.classes_of("cross_entropy", logits)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if weight is not None:
-        weight = _class_weight("cross_entropy", weight, classes, logits.dtype)
+        weight = inputs.class_weight("cross_entropy", weight, classes, logits.dtype)
     values = target.data if type(target) is Tensor else np.asarray(target)
     if values.dtype.kind == "f":
         return _cross_entropy_probabilities(logits, target, weight, reduction, label_smoothing)
-    indices = _index_target("cross_entropy", values)
-    rows, flat, shape = _index_rows("cross_entropy", logits, indices)
+    indices = inputs.index_target("cross_entropy", values)
+    rows, flat, shape = inputs.index_rows("cross_entropy", logits, indices)
     # The primitive checks the class indices itself, so that a replay by stir.compile does.
     loss = SoftmaxCrossEntropy.apply(rows, flat, weight, float(label_smoothing), ignore_index,
                                      reduction)
@@ -213,9 +122,9 @@ def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: np.ndarray
             f"logits' shape {logits.shape}; got {target.shape} (pass class indices as an "
             "integer tensor)"
         )
-    _check_finite("cross_entropy", "the target (class probabilities)", target.data)
+    inputs.check_finite("cross_entropy", "the target (class probabilities)", target.data)
     loss = SoftmaxCrossEntropyProbabilities.apply(
-        _rows(logits), _rows(target), weight, float(label_smoothing), reduction)
+        inputs.rows(logits), inputs.rows(target), weight, float(label_smoothing), reduction)
     shape = logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else ()
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
@@ -232,12 +141,12 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, reduction: str = "m
     tensor(1.25)
     """
     log_probabilities = as_tensor(input)
-    _check_reduction("nll_loss", reduction)
-    classes = _classes_of("nll_loss", log_probabilities)
-    weight = _class_weight("nll_loss", weight, classes, log_probabilities.dtype)
-    indices = _index_target("nll_loss", target)
-    rows, flat, shape = _index_rows("nll_loss", log_probabilities, indices)
-    ignored = _check_indices("nll_loss", flat, classes, ignore_index)
+    inputs.check_reduction("nll_loss", reduction)
+    classes = inputs.classes_of("nll_loss", log_probabilities)
+    weight = inputs.class_weight("nll_loss", weight, classes, log_probabilities.dtype)
+    indices = inputs.index_target("nll_loss", target)
+    rows, flat, shape = inputs.index_rows("nll_loss", log_probabilities, indices)
+    ignored = check_class_indices("nll_loss", flat, classes, ignore_index)
     kept = np.ones(flat.shape, dtype=rows.dtype) if ignored is None else (~ignored).astype(
         rows.dtype)
     if ignored is not None:
@@ -269,13 +178,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any 
     tensor([0.6931472, 0.       ])
     """
     name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
-    x, target = _pair(name, input, target)
-    _check_finite(name, "the target", target.data)
+    inputs.check_reduction(name, reduction)
+    x, target = inputs.pair(name, input, target)
+    inputs.check_finite(name, "the target", target.data)
     constants = []
     for what, value in (("weight", weight), ("pos_weight", pos_weight)):
-        array = _constant(name, what, value, x.dtype)
-        if array is not None and _broadcast(array.shape, x.shape) != x.shape:
+        array = inputs.constant(name, what, value, x.dtype)
+        if array is not None and inputs.broadcast(array.shape, x.shape) != x.shape:
             raise ValueError(f"{name}: {what} of shape {array.shape} does not broadcast to the "
                              f"input's shape {x.shape}")
         constants.append(array)
@@ -288,12 +197,12 @@ def _hinge_terms(name: str, input: Tensor, target: Any, margin: float, p: int,
     """max(0, margin - s_{tᵢ} + s_j)^p for every sample i and class j ≠ tᵢ (0 at j = tᵢ),
     scaled by w_{tᵢ}; with the shape of one loss per sample."""
     scores = as_tensor(input)
-    classes = _classes_of(name, scores)
+    classes = inputs.classes_of(name, scores)
     if scores.ndim > 2:
         raise ValueError(f"{name}: input must have shape (C,) or (N, C); got {scores.shape}")
-    weight = _class_weight(name, weight, classes, scores.dtype)
-    rows, flat, shape = _index_rows(name, scores, _index_target(name, target))
-    _check_indices(name, flat, classes)
+    weight = inputs.class_weight(name, weight, classes, scores.dtype)
+    rows, flat, shape = inputs.index_rows(name, scores, inputs.index_target(name, target))
+    check_class_indices(name, flat, classes)
     count = flat.size
     correct = rows[np.arange(count), flat].reshape(count, 1)
     hinge = (rows - correct + margin).relu()
@@ -317,12 +226,12 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     >>> F.multi_margin_loss(stir.tensor([[3.0, 5.0, -2.0]]), stir.tensor([0]))    # (3 + 0) / 3
     tensor(1.)
     """
-    _check_reduction("multi_margin_loss", reduction)
+    inputs.check_reduction("multi_margin_loss", reduction)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     terms, shape = _hinge_terms("multi_margin_loss", input, target, margin, p, weight)
     losses = terms.sum(axis=1) * (1 / terms.shape[1])
-    return _reduce(losses.reshape(shape), reduction)
+    return inputs.reduce(losses.reshape(shape), reduction)
 
 
 def multiclass_hinge_loss(input: Tensor, target: Any, margin: float = 1.0,
@@ -338,9 +247,9 @@ def multiclass_hinge_loss(input: Tensor, target: Any, margin: float = 1.0,
     >>> [round(loss, 4) for loss in losses.tolist()]
     [2.9, 0.0, 12.9]
     """
-    _check_reduction("multiclass_hinge_loss", reduction)
+    inputs.check_reduction("multiclass_hinge_loss", reduction)
     terms, shape = _hinge_terms("multiclass_hinge_loss", input, target, margin, 1, None)
-    return _reduce(terms.sum(axis=1).reshape(shape), reduction)
+    return inputs.reduce(terms.sum(axis=1).reshape(shape), reduction)
 
 
 svm_loss = multiclass_hinge_loss  # the seed's name
@@ -356,12 +265,12 @@ def perceptron_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tens
     >>> F.perceptron_loss(stir.tensor([2.0, -0.5, 1.5]), stir.tensor([1, 1, -1]), "none")
     tensor([0. , 0.5, 1.5])
     """
-    _check_reduction("perceptron_loss", reduction)
-    scores, labels = _pair("perceptron_loss", input, target)
+    inputs.check_reduction("perceptron_loss", reduction)
+    scores, labels = inputs.pair("perceptron_loss", input, target)
     if not ((labels.data == 1) | (labels.data == -1)).all():
         wrong = labels.data[(labels.data != 1) & (labels.data != -1)][0]
         raise ValueError(f"perceptron_loss: labels must be -1 or +1, got {wrong}")
-    return _reduce((-(labels * scores)).relu(), reduction)
+    return inputs.reduce((-(labels * scores)).relu(), reduction)
 
 
 # ----------------------------------------------------------------------------- similarity
@@ -377,7 +286,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     tensor([ 1., -1.,  0.])
     """
     a, b = as_tensor(x1), as_tensor(x2)
-    shape = _broadcast(a.shape, b.shape)
+    shape = inputs.broadcast(a.shape, b.shape)
     if shape is None:
         raise ValueError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not broadcast")
     if not -len(shape) <= dim < max(len(shape), 1):
@@ -403,9 +312,9 @@ def cosine_similarity_loss(input: Tensor, target: Tensor, dim: int = 1, eps: flo
     ...                          stir.tensor([[3.0, 0.0], [0.0, 1.0]]))    # (0 + 1) / 2
     tensor(0.5)
     """
-    _check_reduction("cosine_similarity_loss", reduction)
-    x, target = _pair("cosine_similarity_loss", input, target)
-    return _reduce(1 - cosine_similarity(x, target, dim, eps), reduction)
+    inputs.check_reduction("cosine_similarity_loss", reduction)
+    x, target = inputs.pair("cosine_similarity_loss", input, target)
+    return inputs.reduce(1 - cosine_similarity(x, target, dim, eps), reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
@@ -421,8 +330,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     tensor([1. , 0.5])
     """
     name = "cosine_embedding_loss"
-    _check_reduction(name, reduction)
-    x1, x2 = _pair(name, input1, input2)
+    inputs.check_reduction(name, reduction)
+    x1, x2 = inputs.pair(name, input1, input2)
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if x1.ndim not in (1, 2) or labels.shape != x1.shape[:-1]:
         raise ValueError(f"{name}: inputs must have shape (N, D) or (D,) with a target of "
@@ -433,7 +342,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     squares = ((x1 * x1).sum(axis=-1) + 1e-12) * ((x2 * x2).sum(axis=-1) + 1e-12)
     cosine = products / squares.sqrt()
     losses = ops.where(labels == 1, 1 - cosine, (cosine - margin).clip(min=0))
-    return _reduce(losses, reduction)
+    return inputs.reduce(losses, reduction)
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -457,7 +366,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         num_classes = int(indices.max()) + 1
     if num_classes < 1:
         raise ValueError(f"one_hot: num_classes must be positive (or -1), got {num_classes}")
-    _check_indices("one_hot", indices.reshape(-1), num_classes)
+    check_class_indices("one_hot", indices.reshape(-1), num_classes)
     encoded = np.zeros(indices.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(encoded, indices[..., None].astype(np.intp), 1, axis=-1)
     return Tensor(encoded)

@@ -1,10 +1,12 @@
-"""Elementwise primitives: each computes its value and, right beside it, its derivative.
+"""Arithmetic primitives: + - × ÷, powers, exp and log, sin and cos, |x|, max/min, clip,
+where and dtype casts. Each computes its value and, right beside it, its derivative.
 
 Binary operations broadcast as NumPy does; their backward returns gradients of the output's
 shape and the engine sums them back to each input's shape. Every `backward` is written for
-arrays and tensors alike (see `dual`): the engine runs it on arrays for ordinary gradients and
-on tensors to record it for higher-order ones. Masks at kinks (ReLU, abs, clip, maximum) are
-piecewise constant, so they enter as constant arrays.
+arrays and tensors alike (see `autograd.Function` for the contract and `dual` for the helpers):
+the engine runs it on arrays for ordinary gradients and on tensors to record it for
+higher-order ones. Masks at kinks (abs, clip, maximum) are piecewise constant, so they enter
+as constant arrays.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context
-from .primitive import Primitive
-from ..tensor import Tensor
+from ..tensor import Tensor, lift
 from . import dual
+from .primitive import Primitive
 
 
 class Add(Primitive):
@@ -201,83 +203,6 @@ class Cos(Primitive):
         return -grad_output * dual.sin(x)
 
 
-class Tanh(Primitive):
-    """z = tanh x;  dz/dx = 1 - z²."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.tanh(x.data)
-        ctx.save_for_backward(z)
-        return z
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Any:
-        z, = ctx.saved_tensors
-        return grad_output * (1 - z * z)
-
-
-# Beyond these |x|, e^(-|x|) is below the smallest normal number of the dtype.
-_EXP_UNDERFLOW = {np.dtype(np.float32): 87.0, np.dtype(np.float64): 708.0}
-
-
-class Sigmoid(Primitive):
-    """z = 1/(1 + e⁻ˣ);  dz/dx = z(1 - z).
-
-    A primitive for numerical stability: e^(-|x|) never overflows, so z is exact at any x;
-    where it would underflow it is taken as 0 without computing it, so that even
-    `np.errstate(all="raise")` sees no floating-point error.
-    """
-
-    @staticmethod
-    def forward(ctx: Context, x: Tensor) -> Any:
-        magnitude = np.abs(x.data)
-        limit = _EXP_UNDERFLOW.get(magnitude.dtype, 87.0)
-        # (not >= rather than <, so that a NaN input gives e and z NaN, as in PyTorch)
-        e = np.exp(-magnitude, out=np.zeros_like(magnitude),
-                   where=np.logical_not(magnitude >= limit))
-        z = np.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
-        ctx.save_for_backward(z)
-        return z
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Any:
-        z, = ctx.saved_tensors
-        return grad_output * z * (1 - z)
-
-
-class ReLU(Primitive):
-    """z = max(0, x);  dz/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Tensor) -> Any:
-        data = x.data
-        z = np.maximum(data, _zero(data.dtype))
-        ctx.save_for_backward(z)
-        return z
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Any:
-        z, = ctx.saved_tensors
-        z = z.data if isinstance(z, Tensor) else z
-        # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
-        # (A product with the mask: np.where is 15x slower on a large random mask.)
-        return grad_output * np.logical_not(z <= _zero(z.dtype))
-
-
-def _zero(dtype: np.dtype[Any]) -> Any:
-    """0 of a floating dtype as a 0-d array, which NumPy's ufuncs take about 0.2 µs sooner
-    than the Python 0 (much of a small layer's ReLU); the Python 0 for other dtypes, where it
-    decides the result's dtype (a bool array's maximum with it is an integer array)."""
-    zero = _ZEROS.get(dtype)
-    if zero is None:
-        zero = np.zeros((), dtype) if dtype.kind == "f" else 0
-        _ZEROS[dtype] = zero
-    return zero
-
-
-_ZEROS: dict[np.dtype[Any], Any] = {}
-
-
 class Maximum(Primitive):
     """z = max(x, y) elementwise;  the gradient goes to the larger, split evenly on ties, and
     all of it to each where either is NaN (z is NaN there), as PyTorch."""
@@ -378,4 +303,19 @@ class Cast(Primitive):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return dual.cast(grad_output, ctx.dtype), None
+        return _cast(grad_output, ctx.dtype), None
+
+
+def _cast(x: Any, dtype: Any) -> Any:
+    if isinstance(x, Tensor):
+        return Cast.apply(x, dtype)
+    return np.asarray(x).astype(dtype)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where `condition` holds, else y (broadcasting all three)."""
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor, got {condition.dtype}")
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(np.asarray(x))
+    return Where.apply(condition, lift(x, like), lift(y, like))

@@ -1,4 +1,5 @@
-"""Reductions: sum, max, min and log-sum-exp over axes, and `SumTo`, which undoes broadcasting.
+"""Reductions: sum, max, min and log-sum-exp over axes, `SumTo`, which undoes broadcasting,
+and `BroadcastTo`, its adjoint; with the composites built on them (`mean`, `amax`, ...).
 
 `axis` is None (all axes), an int or a tuple of ints, negative counting from the end; with
 `keepdims` the reduced axes stay as size 1. Each backward first puts the reduced axes back as
@@ -7,14 +8,16 @@ size 1, so the gradient broadcasts against the input.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from .. import _array
 from ..autograd import Context
-from .primitive import Primitive
 from ..tensor import Tensor
 from . import dual
+from .primitive import Primitive
 
 
 def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -56,7 +59,7 @@ class Sum(Primitive):
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         if ctx.kept is not None:
             grad_output = grad_output.reshape(ctx.kept)
-        return dual.broadcast_to(grad_output, ctx.shape), None, None
+        return _broadcast_to(grad_output, ctx.shape), None, None
 
 
 class _Extreme(Primitive):
@@ -136,11 +139,11 @@ class SumTo(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        return dual.sum_to_array(x.data, shape)
+        return _array.sum_to(x.data, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return dual.broadcast_to(grad_output, ctx.shape), None
+        return _broadcast_to(grad_output, ctx.shape), None
 
 
 class BroadcastTo(Primitive):
@@ -153,4 +156,65 @@ class BroadcastTo(Primitive):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return dual.sum_to(grad_output, ctx.shape), None
+        return _sum_to(grad_output, ctx.shape), None
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """x broadcast to `shape`: a view of an array, or a recorded `BroadcastTo` of a tensor."""
+    return BroadcastTo.apply(x, shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+
+
+def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """x summed down to `shape`, undoing a broadcast (of an array, or recorded of a tensor)."""
+    if isinstance(x, Tensor):
+        return SumTo.apply(x, shape)
+    return _array.sum_to(np.asarray(x), shape)
+
+
+def resolve_axis(axis: Any, keepdims: bool, dim: Any, keepdim: bool | None) -> tuple[Any, bool]:
+    """Accept NumPy's `axis`/`keepdims` or PyTorch's `dim`/`keepdim` (not both)."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("pass either axis or dim, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+# ----------------------------------------------------------------------------- reductions
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Σ x over `axis` (all axes when None)."""
+    return Sum.apply(x, normalize_axes(axis, x.ndim), keepdims)
+
+
+def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """(1/n) Σ x over `axis`, n being the number of elements summed."""
+    axes = normalize_axes(axis, x.ndim)
+    count = math.prod([x.shape[a] for a in axes])
+    total = Sum.apply(x if x.dtype.kind == "f" else x.float(), axes, keepdims)
+    return total * (1.0 / count) if count else total * float("nan")
+
+
+def amax(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return Max.apply(x, normalize_axes(axis, x.ndim), keepdims)
+
+
+def amin(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return Min.apply(x, normalize_axes(axis, x.ndim), keepdims)
+
+
+def logsumexp(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return LogSumExp.apply(x, normalize_axes(axis, x.ndim), keepdims)
+
+
+def sum_to_size(x: Tensor, shape: Any) -> Tensor:
+    """x summed down to `shape`, which must broadcast to x's shape (as PyTorch's
+    `Tensor.sum_to_size`): the adjoint of broadcasting, as the engine applies it to a
+    gradient."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    target = tuple(int(n) for n in shape)
+    if not _array.reducible(x.shape, target):
+        raise ValueError(f"sum_to_size: shape {target} does not broadcast to {x.shape}")
+    return SumTo.apply(x, target)

@@ -1,4 +1,5 @@
-"""Tensor operations as functions (`stir.exp(x)` is `x.exp()`), for code that reads better so.
+"""The tensor methods that are also functions of the `stir` namespace (`stir.exp(x)` is
+`x.exp()`), for code that reads better so; the primitives behind them are in `stir.ops`.
 
 Each takes a tensor (or anything `stir.tensor` accepts) and returns a tensor.
 """
@@ -7,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ops import as_tensor
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor
 
 
 def exp(x: Any) -> Tensor:
