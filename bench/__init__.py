@@ -5,6 +5,7 @@ Run it from the repository root:
     python -m bench                 # several minutes; writes bench/RESULTS.md
     python -m bench --quick         # about a minute, for a smoke test
     python -m bench --only mnist    # some configurations and sections (comma-separated)
+    python -m bench --stir-src ../old/src   # the same harness on another checkout of stir
 
 The configurations (`problem.CONFIGS`), each with its own table of one training step:
 
@@ -17,9 +18,18 @@ The configurations (`problem.CONFIGS`), each with its own table of one training 
     wide     784 -> 1024 -> 1024 -> 10, batch 512, cross-entropy, plain SGD: nearly all
              matrix products, timed against a float32 1024³ matmul measured in the same run.
 
-The rows: stir eager, stir compiled (`stir.compile`, unavailable until it exists), NumPy
-with a hand-derived backward (the floor, and again as "numpy (repeat)" to show the noise),
-PyTorch eager (default threads and 1 thread) and JAX jit, when installed.
+The rows name the style of their step (`names`), and stir is compared with PyTorch's row of
+the same style: "stir modules" (nn.Sequential, loss, optim.SGD: the headline) against
+"pytorch modules"; "stir functional" (F.linear, relu, F.mse_loss and a manual SGD update;
+tiny and curious) against "pytorch functional", the same operations in PyTorch; also "stir
+functional (raw ops)" (tiny), "stir compiled" (the modules step through `stir.compile`),
+NumPy with a hand-derived backward (the floor, and again as "numpy (repeat)" to show the
+noise), "pytorch modules (1 thread)" and JAX jit, when installed.
+
+`--stir-src DIR` times the stir package under DIR instead of the installed one (`source`);
+the report's header says which stir was timed. The machine section names the BLAS kernel
+NumPy runs (threadpoolctl, if installed) and the float32 matmul peak with and without the
+processor-specific OpenBLAS variables (the second in a child process).
 
 The sections after the tables: peak memory of an mnist training run (one process per
 engine), `import` time, and time to 97 % test accuracy on handwritten digits (stir, PyTorch,
@@ -27,12 +37,16 @@ scikit-learn's MLPClassifier). All in float32.
 
 Modules:
     problem      the configurations, their data (rotating minibatches), initial weights, FLOPs
+    names        the rows' names and styles, and the PyTorch row each is compared with
     engines      stir, NumPy and PyTorch engines, each returning a `step()` closure
     engines_jax  the JAX jit engine
     rows         which engines each table has (and the stir compiled engine)
     check        the engines must agree (losses, parameters, updates) before anything is timed
     timing       warm-up, calibration and interleaved round-robin timing
-    peak         the float32 matmul peak and the fraction of it a step reaches
+    peak         the float32 matmul peak and the fraction of it a step reaches; the peak
+                 with and without the OpenBLAS variables (the latter in a child process)
+    blas         NumPy's BLAS library and kernel (threadpoolctl), the OpenBLAS variables
+    source       which stir is timed (--stir-src), the child processes' environment
     targets      the goals of issue 5 and whether a run meets them
     memory       peak memory, one child process per engine
     imports      import time, one child process per import

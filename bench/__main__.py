@@ -1,5 +1,5 @@
-"""`python -m bench [--quick] [--only tiny,mnist,...,accuracy] [--out PATH]`: check, time,
-print and write the results."""
+"""`python -m bench [--quick] [--only tiny,mnist,...,accuracy] [--out PATH] [--stir-src DIR]`:
+check, time, print and write the results."""
 
 from __future__ import annotations
 
@@ -16,19 +16,21 @@ from .engines import EngineFactory
 from .imports import LIBRARIES, measure_imports
 from .machine import OtherLoad, describe
 from .memory import ENGINE_MODULES, measure_memory
-from .peak import PEAK_CONFIGS, PEAK_ROW, matmul_engine
+from .names import NUMPY, STIR_COMPILED, STIR_MODULES, TORCH_MODULES
+from .peak import PEAK_CONFIGS, PEAK_ROW, matmul_engine, measure_peaks
 from .problem import CONFIGS, Problem, make_problem
 from .report import ConfigResult, markdown_report, summary_lines, text_machine, text_table
 from .rows import engines_for, split_available
 from .sections import (
     Section, accuracy_section, imports_section, markdown_section, memory_section, text_section,
 )
+from .source import SourceError, describe_harness, describe_stir, use_stir_source
 from .targets import config_targets
 from .timing import Settings, run_interleaved
 
-# --quick must stay under a minute for 4 configurations of up to 8 rows and the sections
+# --quick must stay around a minute for 4 configurations of up to 10 rows and the sections
 QUICK = Settings(rounds=10, block_seconds=0.03, warmup_seconds=0.2)
-FULL = Settings(rounds=60, block_seconds=0.15, warmup_seconds=2.0)  # ~8 minutes
+FULL = Settings(rounds=60, block_seconds=0.15, warmup_seconds=2.0)  # ~10 minutes
 SECTIONS = ("memory", "imports", "accuracy")  # run after the step tables, in this order
 
 
@@ -47,7 +49,7 @@ QUICK_SECTIONS = SectionSettings(memory_steps=20, import_rounds=5, accuracy_seed
                                  accuracy_epochs=40, accuracy_seconds=2.0, everything=False)
 FULL_SECTIONS = SectionSettings(memory_steps=200, import_rounds=9, accuracy_seeds=9,
                                 accuracy_epochs=100, accuracy_seconds=10.0)
-QUICK_MEMORY_ENGINES = ("stir eager", "stir compiled", "numpy", "pytorch eager")
+QUICK_MEMORY_ENGINES = (STIR_MODULES, STIR_COMPILED, NUMPY, TORCH_MODULES)
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 NOISY_CORES = 0.2  # cores used by other processes above which the run is flagged as noisy
 
@@ -92,6 +94,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT,
         help="where to write the Markdown results (default: bench/RESULTS.md)",
+    )
+    parser.add_argument(
+        "--stir-src", type=Path, default=None, metavar="DIR",
+        help="time the stir package under DIR (a checkout's src/, or the checkout) instead "
+             "of the installed one, in this process and its children; for before/after "
+             "comparisons with the same harness (PYTHONPATH=DIR python -m bench works too)",
     )
     return parser.parse_args(argv)
 
@@ -184,6 +192,14 @@ def run_sections(names: list[str], settings: SectionSettings) -> list[Section]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = QUICK if args.quick else FULL
+    if args.stir_src is not None:
+        try:
+            use_stir_source(args.stir_src)
+        except SourceError as error:
+            print(f"bench: {error}", file=sys.stderr)
+            return 2
+    print(f"stir under test: {describe_stir()}\nbench harness: {describe_harness()}\n",
+          flush=True)
     try:
         checked = check_all([name for name in args.only if name in CONFIGS])
     except MismatchError as error:
@@ -195,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(text_table(results[-1]), flush=True)
     sections = run_sections(args.only, QUICK_SECTIONS if args.quick else FULL_SECTIONS)
-    machine = describe()
+    print("\nmatmul peak: with the OpenBLAS variables as set, then in a child process "
+          "without them...", flush=True)
+    machine = describe(measure_peaks(settings))
     print()
     print(text_machine(machine))
     date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .engines import default_torch_threads, load_torch
+from .names import STIR_COMPILED, STIR_MODULES, TORCH_1_THREAD, TORCH_MODULES
 
 HIDDEN = (128,)
 BATCH = 32
@@ -213,10 +214,10 @@ def measure_accuracy(seeds: int, max_epochs: int, max_seconds: float,
     data = stir.data.load_digits()
     layers = (data.X_train.shape[1], *HIDDEN, int(data.y_train.max()) + 1)
     makers: dict[str, Callable[[int], tuple[Epoch, Accuracy]]] = {
-        "stir eager": lambda s: stir_trainer(data, glorot_params(layers, s), compiled=False),
-        "stir compiled": lambda s: stir_trainer(data, glorot_params(layers, s), compiled=True),
-        "pytorch eager": lambda s: torch_trainer(data, glorot_params(layers, s)),
-        "pytorch eager (1 thread)": lambda s: torch_trainer(data, glorot_params(layers, s), 1),
+        STIR_MODULES: lambda s: stir_trainer(data, glorot_params(layers, s), compiled=False),
+        STIR_COMPILED: lambda s: stir_trainer(data, glorot_params(layers, s), compiled=True),
+        TORCH_MODULES: lambda s: torch_trainer(data, glorot_params(layers, s)),
+        TORCH_1_THREAD: lambda s: torch_trainer(data, glorot_params(layers, s), 1),
         "scikit-learn": lambda s: sklearn_trainer(data, s),
     }
     unavailable = {}
@@ -227,7 +228,7 @@ def measure_accuracy(seeds: int, max_epochs: int, max_seconds: float,
             unavailable[name] = f"{type(error).__name__}: {error}"
             del makers[name]
     if default_torch_threads() == 1:
-        makers.pop("pytorch eager (1 thread)", None)  # the same as "pytorch eager" here
+        makers.pop(TORCH_1_THREAD, None)  # the same as "pytorch modules" here
     runs: dict[str, list[Run]] = {name: [] for name in makers}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scikit-learn's ConvergenceWarning on partial fits

@@ -7,7 +7,9 @@ NumPy arrays, in the order W1, b1, W2, b2, ..., for the correctness check. `Engi
 is called, untimed, before each block of steps: it sets process-wide state the engine relies
 on (PyTorch's thread count, which two PyTorch rows set differently).
 
-Each engine is written the way its users would ordinarily write it, not tuned.
+Each engine is written the way its users would ordinarily write it, not tuned, in one of
+the styles of `names` (modules, functional); the stir and PyTorch engines of one style do
+the same operations in the same order.
 """
 
 from __future__ import annotations
@@ -38,15 +40,19 @@ EngineFactory = Callable[[Problem], Engine]
 
 
 # ------------------------------------------------------------------------------ stir
+def _check_functional(problem: Problem) -> None:
+    config = problem.config
+    if len(config.layers) != 3 or config.loss != "mse" or config.momentum:
+        raise ValueError(f"{config.name}: the functional rows need one hidden layer, "
+                         "MSE and plain SGD")
+
+
 def _stir_functional_engine(problem: Problem, forward: Callable[..., Any]) -> Engine:
     """A stir training step around `forward(x, t, w1, b1, w2, b2) -> loss`: backward, then
     plain SGD by hand on `.data` (the "tiny" rows, unchanged since before stir.optim)."""
     import stir
 
-    config = problem.config
-    if len(config.layers) != 3 or config.loss != "mse" or config.momentum:
-        raise ValueError(f"{config.name}: the functional stir rows need one hidden layer, "
-                         "MSE and plain SGD")
+    _check_functional(problem)
     params = [stir.tensor(p, requires_grad=True) for p in problem.params]
     batches = itertools.cycle(
         [(stir.from_numpy(x), stir.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
@@ -67,7 +73,9 @@ def _stir_functional_engine(problem: Problem, forward: Callable[..., Any]) -> En
 
 
 def stir_functional(problem: Problem) -> Engine:
-    """stir as its users write a small network by hand: `F.linear`, `.relu()`, `F.mse_loss`."""
+    """stir as its users write a small network by hand: `F.linear`, `.relu()`, `F.mse_loss`,
+    `loss.backward()`, then `p.data -= lr * p.grad.data; p.grad = None` under `no_grad()`
+    (the "stir functional" row; "pytorch functional" is the same in PyTorch)."""
     import stir.nn.functional as F
 
     def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
@@ -78,7 +86,8 @@ def stir_functional(problem: Problem) -> Engine:
 
 
 def stir_raw_ops(problem: Problem) -> Engine:
-    """stir's autograd on raw tensor operators: `x @ w.T + b`, `((y - t) ** 2).mean()`."""
+    """stir's autograd on raw tensor operators: `x @ w.T + b`, `((y - t) ** 2).mean()`, with
+    the functional row's update (the "stir functional (raw ops)" row)."""
 
     def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
         h = (x @ w1.T + b1).relu()
@@ -125,8 +134,8 @@ def stir_setup(problem: Problem) -> StirSetup:
 
 
 def stir_modules(problem: Problem) -> Engine:
-    """Ordinary stir: nn.Sequential of Linear and ReLU, F.cross_entropy / F.mse_loss,
-    optim.SGD, `opt.zero_grad(); loss.backward(); opt.step()`.
+    """Ordinary stir (the "stir modules" row): nn.Sequential of Linear and ReLU,
+    F.cross_entropy / F.mse_loss, optim.SGD, `opt.zero_grad(); loss.backward(); opt.step()`.
 
     Raises ImportError while a piece it needs is not in stir yet.
     """
@@ -233,21 +242,33 @@ def default_torch_threads() -> int | None:
     return None if torch is None else _default_torch_threads(torch)
 
 
-def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
-    """Ordinary PyTorch: nn.Sequential, nn.MSELoss / nn.CrossEntropyLoss, optim.SGD,
-    zero_grad(set_to_none=True).
-
-    `threads` is the intra-op thread count to run with; None keeps PyTorch's default.
-    """
-    torch = load_torch()
-    if torch is None:
-        raise RuntimeError("PyTorch is not installed")
+def _torch_prepare(torch: ModuleType, threads: int | None) -> Callable[[], None]:
+    """An engine's `prepare`: set PyTorch's intra-op threads to `threads` (None: the default
+    PyTorch chose in this process), as another PyTorch row may have changed them."""
     n_threads = threads or _default_torch_threads(torch)
 
     def prepare() -> None:
         if torch.get_num_threads() != n_threads:
             torch.set_num_threads(n_threads)
 
+    return prepare
+
+
+def _torch_batches(torch: ModuleType, problem: Problem) -> Iterator[tuple[Any, Any]]:
+    return itertools.cycle(
+        [(torch.from_numpy(x), torch.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
+    )
+
+
+def torch_modules(problem: Problem, threads: int | None = None) -> Engine:
+    """Ordinary PyTorch (the "pytorch modules" rows): nn.Sequential, nn.MSELoss /
+    nn.CrossEntropyLoss, optim.SGD, zero_grad(set_to_none=True).
+
+    `threads` is the intra-op thread count to run with; None keeps PyTorch's default.
+    """
+    torch = load_torch()
+    if torch is None:
+        raise RuntimeError("PyTorch is not installed")
     nn, config = torch.nn, problem.config
     modules: list[Any] = []
     for n_in, n_out in zip(config.layers[:-1], config.layers[1:]):
@@ -258,9 +279,7 @@ def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
             p.copy_(torch.from_numpy(value))
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     loss_fn = nn.CrossEntropyLoss() if config.loss == "cross_entropy" else nn.MSELoss()
-    batches = itertools.cycle(
-        [(torch.from_numpy(x), torch.from_numpy(t)) for x, t in zip(problem.xs, problem.ts)]
-    )
+    batches = _torch_batches(torch, problem)
 
     def step() -> Any:
         x, t = next(batches)
@@ -270,6 +289,37 @@ def torch_eager(problem: Problem, threads: int | None = None) -> Engine:
         optimizer.step()
         return loss
 
-    return Engine(
-        step, lambda: [p.detach().numpy().copy() for p in model.parameters()], prepare
-    )
+    return Engine(step, lambda: [p.detach().numpy().copy() for p in model.parameters()],
+                  _torch_prepare(torch, threads))
+
+
+def torch_functional(problem: Problem) -> Engine:
+    """PyTorch written as the "stir functional" row is, operation for operation (the
+    "pytorch functional" row): `F.linear`, `.relu()`, `F.mse_loss`, `loss.backward()`, then
+    `p -= lr * p.grad; p.grad = None` for each parameter under `torch.no_grad()`. PyTorch's
+    default threads."""
+    torch = load_torch()
+    if torch is None:
+        raise RuntimeError("PyTorch is not installed")
+    _check_functional(problem)
+    F = torch.nn.functional
+    params = [torch.from_numpy(p.copy()).requires_grad_() for p in problem.params]
+    batches = _torch_batches(torch, problem)
+    lr = problem.lr
+
+    def forward(x: Any, t: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+        h = F.linear(x, w1, b1).relu()
+        return F.mse_loss(F.linear(h, w2, b2), t)
+
+    def step() -> Any:
+        x, t = next(batches)
+        loss = forward(x, t, *params)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+        return loss
+
+    return Engine(step, lambda: [p.detach().numpy().copy() for p in params],
+                  _torch_prepare(torch, None))

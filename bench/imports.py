@@ -21,6 +21,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from .source import REPO_ROOT, child_env
+
 LIBRARIES = ("numpy", "stir", "torch", "jax", "sklearn")
 CHILD = ("import time; start = time.perf_counter(); import {module}; "
          "print(time.perf_counter() - start)")
@@ -45,7 +47,8 @@ def time_import(module: str) -> float:
     """Seconds to `import module` in a fresh interpreter."""
     completed = subprocess.run(
         [sys.executable, "-c", CHILD.format(module=module)],
-        capture_output=True, text=True, check=False, timeout=120,
+        capture_output=True, text=True, check=False, timeout=120, env=child_env(),
+        cwd=REPO_ROOT,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"import {module} failed in a fresh interpreter:\n"

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 
+from .blas import (
+    OPENBLAS_VARIABLES, describe_pools, kernel, numpy_blas_pools, openblas_variables,
+    threadpoolctl_version,
+)
 from .engines import default_torch_threads, load_torch
 from .engines_jax import jax_version
+from .peak import MATMUL_SIZE, PeakRun, Peaks, gflops, matmul_flops
+from .source import describe_harness, describe_stir, run_command
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _run(command: list[str]) -> str:
-    """The standard output of `command`, or "" if it cannot run."""
-    try:
-        return subprocess.run(
-            command, capture_output=True, text=True, timeout=5, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def cpu_model() -> str:
     """The CPU model name from `lscpu`, else /proc/cpuinfo, else `platform.processor()`."""
-    for line in _run(["lscpu"]).splitlines():
+    for line in run_command(["lscpu"]).splitlines():
         if line.startswith("Model name:"):
             return line.split(":", 1)[1].strip()
     try:
@@ -50,16 +43,6 @@ def numpy_blas() -> str:
         return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
     except Exception:  # older NumPy, or a build without the information
         return "unknown"
-
-
-def stir_source() -> str:
-    """The git commit of the stir checkout, and whether src/ has uncommitted changes."""
-    commit = _run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"]).strip()
-    if not commit:
-        return "not a git checkout"
-    changed = _run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "src"])
-    n_changed = len(changed.splitlines())
-    return f"git {commit}" + (f" + {n_changed} uncommitted file(s) in src/" if n_changed else "")
 
 
 class OtherLoad:
@@ -93,17 +76,54 @@ class OtherLoad:
         return max(0.0, (busy - own) / wall)
 
 
-def describe() -> dict[str, str]:
-    """Machine facts as label -> value, in display order."""
-    import stir
+def blas_facts() -> dict[str, str]:
+    """The BLAS kernel NumPy runs (threadpoolctl) and the OpenBLAS variables, as facts."""
+    version = threadpoolctl_version()
+    pools = numpy_blas_pools()
+    label = "numpy BLAS kernel" + (f" (threadpoolctl {version})" if version else "")
+    return {label: describe_pools(pools), "OpenBLAS variables": openblas_variables()}
 
+
+def _peak_text(run: PeakRun, where: str) -> str:
+    if run.timing is None:
+        return f"not measured: {run.error}"
+    median = run.timing.median
+    found = kernel(run.pools)
+    return (f"{gflops(matmul_flops(), median):.0f} GFLOP/s ({median * 1e3:.2f} ms per float32 "
+            f"{MATMUL_SIZE}³ product, median of {len(run.timing.per_step)} blocks × "
+            f"{run.timing.steps_per_block}; {where}; kernel "
+            f"{found or 'unknown (' + describe_pools(run.pools) + ')'})")
+
+
+def peak_facts(peaks: Peaks) -> dict[str, str]:
+    """The two matmul peaks of the run, with and without the OpenBLAS variables."""
+    unset_where = ("a child process, its environment a copy of this one without "
+                   + " and ".join(OPENBLAS_VARIABLES))
+    unset = _peak_text(peaks.unset, unset_where)
+    if peaks.as_set.timing is not None and peaks.unset.timing is not None:
+        speedup = peaks.as_set.timing.median / peaks.unset.timing.median
+        unset += f": {speedup:.2f}x the rate with them as set"
+    if peaks.variables == "neither set":
+        unset += " (neither is set here: the same setting twice)"
+    return {
+        "matmul peak, OpenBLAS variables as set":
+            _peak_text(peaks.as_set, f"this process, {peaks.variables}"),
+        "matmul peak, OpenBLAS variables unset": unset,
+    }
+
+
+def describe(peaks: Peaks | None = None) -> dict[str, str]:
+    """Machine facts as label -> value, in display order; `peaks` from `measure_peaks`."""
     facts = {
         "platform": platform.platform(),
         "cpu": cpu_model(),
         "cpu count": str(os.cpu_count()),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "numpy": f"{np.__version__} (BLAS: {numpy_blas()})",
-        "stir": f"{stir.__version__} ({stir_source()})",
+        **blas_facts(),
+        **(peak_facts(peaks) if peaks is not None else {}),
+        "stir": describe_stir(),
+        "bench": describe_harness(),
     }
     torch = load_torch()
     if torch is None:

@@ -17,9 +17,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from .names import JAX, NUMPY, STIR_COMPILED, STIR_MODULES, TORCH_MODULES
+from .source import REPO_ROOT, child_env
+
 ENGINE_MODULES = {  # the library each engine row imports
-    "stir eager": "stir", "stir compiled": "stir", "numpy": "numpy",
-    "pytorch eager": "torch", "jax jit": "jax",
+    STIR_MODULES: "stir", STIR_COMPILED: "stir", NUMPY: "numpy", TORCH_MODULES: "torch",
+    JAX: "jax",
 }
 CONFIG = "mnist"
 
@@ -83,7 +86,8 @@ def measure_memory(steps: int, engine_names: tuple[str, ...] = tuple(ENGINE_MODU
     for name in engine_names:
         completed = subprocess.run(
             [sys.executable, "-m", "bench.memory", name, config_name, str(steps)],
-            capture_output=True, text=True, check=False, timeout=600,
+            capture_output=True, text=True, check=False, timeout=600, env=child_env(),
+            cwd=REPO_ROOT,
         )
         if completed.returncode != 0:
             raise RuntimeError(f"memory run of {name} failed:\n{completed.stderr.strip()}")

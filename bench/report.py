@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .check import CHECK_STEPS, Tolerance
+from .names import NUMPY, NUMPY_REPEAT, torch_reference
 from .peak import PEAK_ROW, fraction_of_peak, gflops, matmul_flops
 from .problem import Config, step_flops
-from .targets import NUMPY, STIR, TORCH, Target, config_targets
-
-REPEAT = "numpy (repeat)"
+from .targets import Target, config_targets
 from .timing import Settings, Timing
 
-HEADERS = ("engine", "median µs/step", "IQR µs/step", "× numpy", "× pytorch", "blocks × steps")
+REPEAT = NUMPY_REPEAT
+TORCH_RATIO = "× pytorch (same style)"
+HEADERS = ("engine", "median µs/step", "IQR µs/step", "× numpy", TORCH_RATIO,
+           "blocks × steps")
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,11 @@ def _ratio(value: float, reference: Timing | None) -> str:
 
 
 def table_rows(result: ConfigResult) -> list[tuple[str, ...]]:
-    """One row of strings per engine, timed ones first, then the unavailable ones."""
+    """One row of strings per engine, timed ones first, then the unavailable ones. The
+    "× pytorch" ratio of each row is against the PyTorch row of its style
+    (`names.torch_reference`)."""
     timings = result.timings
-    numpy_timing, torch_timing = timings.get(NUMPY), timings.get(TORCH)
+    numpy_timing = timings.get(NUMPY)
     rows = []
     for name, timing in timings.items():
         q1, q3 = timing.quartiles
@@ -47,7 +51,7 @@ def table_rows(result: ConfigResult) -> list[tuple[str, ...]]:
             f"{timing.median * 1e6:.1f}",
             f"{q1 * 1e6:.1f} – {q3 * 1e6:.1f}",
             _ratio(timing.median, numpy_timing),
-            _ratio(timing.median, torch_timing),
+            _ratio(timing.median, timings.get(torch_reference(name))),
             f"{len(timing.per_step)} × {timing.steps_per_block}",
         ))
     for name in result.unavailable:
@@ -57,11 +61,18 @@ def table_rows(result: ConfigResult) -> list[tuple[str, ...]]:
 
 def unavailable_notes(result: ConfigResult) -> list[str]:
     """One sentence per engine that could not be built, with the reason."""
-    notes = []
-    for name, reason in result.unavailable.items():
-        label = f"stir {result.config.name} engine" if name == STIR else f"{name} engine"
-        notes.append(f"{label} unavailable: {reason}")
-    return notes
+    return [f"{name} engine unavailable: {reason}" for name, reason in result.unavailable.items()]
+
+
+def ratio_line(result: ConfigResult) -> str:
+    """Which PyTorch row each row's "× pytorch" ratio is against, rows grouped by reference.
+
+    The rows of no style (numpy, jax jit) are against pytorch modules, the headline."""
+    groups: dict[str, list[str]] = {}
+    for name in [*result.timings, *result.unavailable]:
+        groups.setdefault(torch_reference(name), []).append(name)
+    parts = [f"{', '.join(names)} against {reference}" for reference, names in groups.items()]
+    return f"{TORCH_RATIO}: " + "; ".join(parts) + "."
 
 
 NOISE_LIMIT = 0.10  # numpy (repeat) further than this from numpy: the timing is biased
@@ -119,6 +130,7 @@ def text_table(result: ConfigResult) -> str:
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines += [f"  note: {note}" for note in unavailable_notes(result)]
+    lines.append(f"  {ratio_line(result)}")
     lines += [f"  {line}" for line in peak_lines(result)]
     lines += [f"  {line}" for line in [noise_line(result)] if line]
     lines += ["", "Targets:"]
@@ -150,6 +162,8 @@ def _markdown_section(result: ConfigResult) -> list[str]:
         "",
         *(f"**Note:** {note}" for note in unavailable_notes(result)),
         *([""] if result.unavailable else []),
+        ratio_line(result),
+        "",
         *(line for text in peak_lines(result) for line in (text, "")),
         *(line for text in [noise_line(result)] if text for line in (text, "")),
         "Targets:",
@@ -182,11 +196,23 @@ def markdown_report(
         "",
         f"Run on {date} with `{command}`.",
         "",
+        *([f"stir under test: {machine['stir']}.", ""] if "stir" in machine else []),
         *(["## Targets", "", *summary_lines(all_targets, "- "), ""] if all_targets else []),
         "One step is forward, backward and the parameter update. Each table gives the median "
         "over blocks of the time per step; IQR is the 25th–75th percentile over blocks; "
         "ratios are of medians. `numpy (repeat)` is the NumPy engine timed again under "
         "another name: its gap to `numpy` shows the noise of the measurement.",
+        "",
+        "Each stir and PyTorch row names the style its step is written in, and "
+        f"`{TORCH_RATIO}` compares it with PyTorch's row of the same style. `modules`: "
+        "`nn.Sequential` of `Linear` and `ReLU`, the loss function, `optim.SGD`, then "
+        "`zero_grad()`, `loss.backward()`, `step()` (the headline). `functional` (tiny and "
+        "curious): `F.linear`, `.relu()`, `F.mse_loss` on the parameter tensors, "
+        "`loss.backward()`, then `p -= lr * grad` and the gradient set to None for each "
+        "parameter under no_grad, the same operations in stir and PyTorch; `(raw ops)` "
+        "writes stir's functional step with tensor operators only. `compiled`: the modules "
+        "step given to `stir.compile`. The rows of no style (`numpy`, `jax jit`) are "
+        "compared with `pytorch modules`.",
         "",
     ]
     for result in results:
@@ -206,15 +232,18 @@ def markdown_report(
         f"- {settings.rounds} rounds, round-robin over the engines (the first engine rotates "
         f"each round), {settings.pause_seconds * 1e3:g} ms pause before every block so that "
         "thread pools left spinning by the previous engine settle.",
-        "- Timer: `time.perf_counter`. `pytorch eager` keeps PyTorch's default threads; the "
-        "`(1 thread)` row sets `torch.set_num_threads(1)` before each of its blocks (and the "
-        "default back before the other row's). NumPy's BLAS keeps its default threads.",
+        "- Timer: `time.perf_counter`. `pytorch modules` and `pytorch functional` keep "
+        "PyTorch's default threads; the `(1 thread)` row sets `torch.set_num_threads(1)` "
+        "before each of its blocks (and the default back before the other rows'). NumPy's "
+        "BLAS keeps its default threads.",
         "- `jax jit`: one `jax.jit` step function (`value_and_grad`, SGD by `tree_map`), "
         "blocking on the loss every step, so the timer sees the computation, not just its "
         "dispatch.",
         "- `stir compiled`: `step = stir.compile(model, loss_fn, optimizer)`, then "
-        "`step(x, t)`; the same model, loss and optimizer as `stir eager` (tiny and curious: "
-        "the eager row is functional, the compiled one uses modules).",
+        "`step(x, t)`; the same model, loss and optimizer as `stir modules`.",
+        "- The matmul peaks of the machine section: the float32 1024³ product timed on its "
+        "own, once in this process with the OpenBLAS variables as set, once in a child "
+        "process whose environment lacks OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE.",
         "",
     ]
     return "\n".join(lines)

@@ -11,9 +11,14 @@ from typing import Any
 
 from .engines import (
     Engine, EngineFactory, default_torch_threads, load_torch, numpy_manual, stir_functional,
-    stir_modules, stir_raw_ops, stir_setup, torch_eager,
+    stir_modules, stir_raw_ops, stir_setup, torch_functional, torch_modules,
 )
 from .engines_jax import jax_jit
+from .names import (
+    FUNCTIONAL_CONFIGS, JAX, NUMPY, NUMPY_REPEAT, RAW_OPS_CONFIGS, STIR_COMPILED,
+    STIR_FUNCTIONAL, STIR_MODULES, STIR_RAW_OPS, TORCH_1_THREAD, TORCH_FUNCTIONAL,
+    TORCH_MODULES,
+)
 from .problem import Config, Problem
 
 
@@ -21,9 +26,8 @@ def stir_compiled(problem: Problem) -> Engine:
     """stir with the whole step compiled: `step = stir.compile(model, loss_fn, optimizer)`,
     then `loss = step(x, t)` does zero_grad, forward, loss, backward and optimizer.step().
 
-    The model, loss and optimizer are those of the "stir eager" row on the configurations
-    other than tiny and curious, so the two rows differ only by `stir.compile`. Raises
-    ImportError while `stir.compile` is not in stir.
+    The model, loss and optimizer are those of the "stir modules" row, so the two rows differ
+    only by `stir.compile`. Raises ImportError while `stir.compile` is not in stir.
     """
     import stir
 
@@ -41,45 +45,52 @@ def stir_compiled(problem: Problem) -> Engine:
     return Engine(step, lambda: [p.data.copy() for p in parameters])
 
 
-# "tiny" keeps the stir rows it has had from the start (and so stays comparable with older
-# results); every other configuration is run with stir's modules and optimizer.
-STIR_ROWS: dict[str, dict[str, EngineFactory]] = {
-    "tiny": {"stir eager": stir_functional, "stir eager (raw ops)": stir_raw_ops},
-    "curious": {"stir eager": stir_functional},  # seed 000 trains the model written out
-}
-DEFAULT_STIR_ROWS: dict[str, EngineFactory] = {"stir eager": stir_modules}
-
-
 def engines_for(config: Config) -> dict[str, EngineFactory]:
-    """The rows of the benchmark of `config`, by name, in display order.
+    """The rows of the benchmark of `config`, by name, in display order (see `names` for the
+    styles): stir modules, stir functional (tiny, curious), stir functional (raw ops) (tiny),
+    stir compiled, numpy, numpy (repeat), pytorch modules, pytorch functional (tiny,
+    curious), pytorch modules (1 thread), jax jit.
 
     "numpy (repeat)" is the NumPy engine again under another name: a sanity row. If it does
     not match "numpy", the timing is biased (e.g. by another engine's BLAS threads still
     spinning) and no ratio in the table should be trusted more closely than that gap.
 
-    "stir eager (raw ops)" (tiny only) writes the same step with tensor operators only (11
-    nodes instead of 4), to show what the fused `F.linear` and `F.mse_loss` save.
+    "stir functional (raw ops)" (tiny only) writes the functional step with tensor operators
+    only (11 nodes instead of 4), to show what the fused `F.linear` and `F.mse_loss` save.
 
-    "pytorch eager (1 thread)" is for information: on small tensors PyTorch's default
+    "pytorch modules (1 thread)" is for information: on small tensors PyTorch's default
     threading brings nothing, and it can cost a lot when another process holds a core.
     """
-    engines = dict(STIR_ROWS.get(config.name, DEFAULT_STIR_ROWS))
-    engines["stir compiled"] = stir_compiled
-    engines["numpy"] = numpy_manual
-    engines["numpy (repeat)"] = numpy_manual
+    functional = config.name in FUNCTIONAL_CONFIGS
+    engines: dict[str, EngineFactory] = {STIR_MODULES: stir_modules}
+    if functional:
+        engines[STIR_FUNCTIONAL] = stir_functional
+    if config.name in RAW_OPS_CONFIGS:
+        engines[STIR_RAW_OPS] = stir_raw_ops
+    engines[STIR_COMPILED] = stir_compiled
+    engines[NUMPY] = numpy_manual
+    engines[NUMPY_REPEAT] = numpy_manual
     if load_torch() is not None:
-        engines["pytorch eager"] = torch_eager
+        engines[TORCH_MODULES] = torch_modules
+        if functional:
+            engines[TORCH_FUNCTIONAL] = torch_functional
         if default_torch_threads() != 1:
-            engines["pytorch eager (1 thread)"] = functools.partial(torch_eager, threads=1)
-    engines["jax jit"] = jax_jit  # unavailable (ImportError) without JAX
+            engines[TORCH_1_THREAD] = functools.partial(torch_modules, threads=1)
+    engines[JAX] = jax_jit  # unavailable (ImportError) without JAX
     return engines
 
 
 def engine_factory(config: Config, name: str) -> EngineFactory:
-    """One main row's factory ("stir eager", "stir compiled", "numpy", "pytorch eager" or
-    "jax jit") without importing the other rows' libraries (for the memory runs)."""
-    rows = {**STIR_ROWS.get(config.name, DEFAULT_STIR_ROWS), "stir compiled": stir_compiled,
-            "numpy": numpy_manual, "pytorch eager": torch_eager, "jax jit": jax_jit}
+    """One row's factory ("stir modules", "stir compiled", "numpy", "pytorch modules", "jax
+    jit", and the functional rows where `config` has them) without importing the other rows'
+    libraries (for the memory runs)."""
+    rows: dict[str, EngineFactory] = {STIR_MODULES: stir_modules, STIR_COMPILED: stir_compiled,
+                                      NUMPY: numpy_manual, TORCH_MODULES: torch_modules,
+                                      JAX: jax_jit}
+    if config.name in FUNCTIONAL_CONFIGS:
+        rows |= {STIR_FUNCTIONAL: stir_functional, TORCH_FUNCTIONAL: torch_functional}
+    if config.name in RAW_OPS_CONFIGS:
+        rows[STIR_RAW_OPS] = stir_raw_ops
     if name not in rows:
         raise ValueError(f"{config.name}: no engine {name!r}; choose from {', '.join(rows)}")
     return rows[name]

@@ -5,26 +5,39 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import stir
-from bench.__main__ import config_names
+from bench import source
+from bench.__main__ import config_names, main
 from bench.accuracy import AccuracyResult, Run, glorot_params, train_to_target
 from bench.check import Tolerance, check_engines
 from bench.imports import ImportTimes
-from bench.memory import MemoryUse
-from bench.peak import fraction_of_peak, gflops, matmul_flops
+from bench.blas import kernel, numpy_blas_pools
+from bench.machine import blas_facts, peak_facts
+from bench.memory import ENGINE_MODULES, MemoryUse
+from bench.names import torch_reference
+from bench.peak import PeakRun, Peaks, fraction_of_peak, gflops, matmul_flops, measure_in_child
 from bench.problem import CONFIGS, make_problem, step_flops
-from bench.report import ConfigResult, noise_line, peak_lines, text_table
-from bench.rows import engine_factory, split_available, stir_compiled
-from bench.engines import numpy_manual
+from bench.report import (
+    HEADERS, TORCH_RATIO, ConfigResult, markdown_report, noise_line, peak_lines, ratio_line,
+    table_rows, text_table,
+)
+from bench.rows import engine_factory, engines_for, split_available, stir_compiled
+from bench.engines import load_torch, numpy_manual
 from bench.sections import (
     accuracy_rows, accuracy_targets, aligned, import_targets, markdown_table, memory_targets,
 )
-from bench.targets import Goal, check_goal, config_targets
-from bench.timing import Timing
+from bench.targets import GOALS, PEAK, Goal, check_goal, config_targets
+from bench.timing import Settings, Timing
 
 TOLERANCE = Tolerance(rtol=1e-4, atol=1e-6, update=1e-3)
 
@@ -61,30 +74,33 @@ def _result(name: str, medians: dict[str, float], peak: float | None = None,
 
 
 @pytest.mark.parametrize("medians, expected", [
-    ({"stir eager": 1.4, "numpy": 1.0}, True),
-    ({"stir eager": 1.6, "numpy": 1.0}, False),
-    ({"numpy": 1.0}, None),  # stir eager did not run
-    ({"stir eager": 1.0}, None),  # the reference did not run
+    ({"stir functional": 1.4, "numpy": 1.0}, True),
+    ({"stir functional": 1.6, "numpy": 1.0}, False),
+    ({"numpy": 1.0}, None),  # stir functional did not run
+    ({"stir functional": 1.0}, None),  # the reference did not run
 ])
 def test_goal_verdicts(medians: dict[str, float], expected: bool | None) -> None:
-    goal = Goal("stir eager <= 1.5x numpy", ("stir eager",), "numpy", 1.5)
+    goal = Goal("stir functional <= 1.5x numpy", ("stir functional",), "numpy", 1.5)
     assert check_goal(_result("tiny", medians), goal).met is expected
 
 
 def test_goal_takes_the_fastest_stir_row() -> None:
-    goal = Goal("stir <= 0.9x torch", ("stir eager", "stir compiled"), "pytorch eager", 0.9)
-    result = _result("mnist", {"stir eager": 1.0, "stir compiled": 0.8, "pytorch eager": 1.0})
+    goal = Goal("stir <= 0.9x torch", ("stir modules", "stir compiled"), "pytorch modules", 0.9)
+    result = _result("mnist", {"stir modules": 1.0, "stir compiled": 0.8,
+                               "pytorch modules": 1.0})
     target = check_goal(result, goal)
     assert target.met is True
-    assert "stir eager 1.00x" in target.detail and "stir compiled 0.80x" in target.detail
+    assert "stir modules 1.00x" in target.detail and "stir compiled 0.80x" in target.detail
 
 
 def test_wide_targets_use_the_matmul_peak() -> None:
     flops = step_flops(CONFIGS["wide"].layers, CONFIGS["wide"].batch)
     matmul = 0.01
     at_peak = flops / (matmul_flops() / matmul)  # the step time at exactly the peak rate
-    fast = _result("wide", {"stir eager": at_peak / 0.95, "pytorch eager": 1.0}, peak=matmul)
-    slow = _result("wide", {"stir eager": at_peak / 0.5, "pytorch eager": 1.0}, peak=matmul)
+    fast = _result("wide", {"stir modules": at_peak / 0.95, "pytorch modules": 1.0},
+                   peak=matmul)
+    slow = _result("wide", {"stir modules": at_peak / 0.5, "pytorch modules": 1.0},
+                   peak=matmul)
     assert [t.met for t in config_targets(fast)] == [True, True]
     assert config_targets(slow)[0].met is False
     assert "95%" in config_targets(fast)[0].detail
@@ -104,26 +120,26 @@ def test_aligned_and_markdown_tables() -> None:
 def test_accuracy_rows_and_target() -> None:
     result = AccuracyResult(
         runs={
-            "stir eager": [Run(1.0, 5, 0.97), Run(2.0, 6, 0.98), Run(3.0, 7, 0.97)],
-            "pytorch eager": [Run(4.0, 5, 0.97), Run(None, None, 0.9), Run(6.0, 7, 0.97)],
+            "stir modules": [Run(1.0, 5, 0.97), Run(2.0, 6, 0.98), Run(3.0, 7, 0.97)],
+            "pytorch modules": [Run(4.0, 5, 0.97), Run(None, None, 0.9), Run(6.0, 7, 0.97)],
             "scikit-learn": [Run(None, None, 0.9), Run(None, None, 0.9), Run(1.0, 3, 0.97)],
         },
         unavailable={"stir compiled": "ImportError: not yet"},
         data_name="digits", max_epochs=10, max_seconds=5.0,
     )
     rows = {row[0]: row for row in accuracy_rows(result)}
-    assert rows["stir eager"][1:4] == ("2.000", "6", "1.00")
-    assert rows["pytorch eager"][1] == "6.000"  # median of 4, inf, 6: the missed run is slow
+    assert rows["stir modules"][1:4] == ("2.000", "6", "1.00")
+    assert rows["pytorch modules"][1] == "6.000"  # median of 4, inf, 6: the missed run is slow
     assert rows["scikit-learn"][1] == "not reached in 10 epochs or 5 s"
     assert rows["stir compiled"][1] == "unavailable"
     target = accuracy_targets(result)[0]
-    assert target.met is True and "0.33x pytorch eager" in target.detail
+    assert target.met is True and "0.33x pytorch modules" in target.detail
 
 
 @pytest.mark.parametrize("stir_bytes, expected", [(40, True), (60, False)])
 def test_memory_target(stir_bytes: int, expected: bool) -> None:
-    uses = {"stir eager": MemoryUse(100, 100 + stir_bytes),
-            "pytorch eager": MemoryUse(500, 600)}
+    uses = {"stir modules": MemoryUse(100, 100 + stir_bytes),
+            "pytorch modules": MemoryUse(500, 600)}
     assert memory_targets(uses)[0].met is expected
 
 
@@ -188,7 +204,7 @@ def test_noise_line(repeat: float, flagged: bool) -> None:
 
 
 def test_noisy_runs_are_marked() -> None:
-    result = _result("tiny", {"stir eager": 1.0, "numpy": 1.0})
+    result = _result("tiny", {"stir functional": 1.0, "numpy": 1.0})
     noisy = dataclasses.replace(result, noisy=True)
     assert "NOISY" not in config_targets(result)[0].detail
     assert "NOISY" in config_targets(noisy)[0].detail
@@ -208,3 +224,244 @@ def test_train_to_target(accuracies: list[float], max_seconds: float,
     assert run.epochs == expected_epochs
     assert (run.seconds is None) == (expected_epochs is None)
     assert all(sorted(order) == list(range(5)) for order in orders)  # each epoch a shuffle
+
+
+# ------------------------------------------------------------------------------ row styles
+TORCH_ROWS = ["pytorch modules", "pytorch functional", "pytorch modules (1 thread)"]
+EXPECTED_ROWS = {  # display order; the PyTorch rows only with PyTorch installed
+    "tiny": ["stir modules", "stir functional", "stir functional (raw ops)", "stir compiled",
+             "numpy", "numpy (repeat)", *TORCH_ROWS, "jax jit"],
+    "curious": ["stir modules", "stir functional", "stir compiled", "numpy",
+                "numpy (repeat)", *TORCH_ROWS, "jax jit"],
+    "mnist": ["stir modules", "stir compiled", "numpy", "numpy (repeat)",
+              "pytorch modules", "pytorch modules (1 thread)", "jax jit"],
+    "wide": ["stir modules", "stir compiled", "numpy", "numpy (repeat)",
+             "pytorch modules", "pytorch modules (1 thread)", "jax jit"],
+}
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_rows_name_their_style(monkeypatch, config: str) -> None:
+    monkeypatch.setattr("bench.rows.default_torch_threads", lambda: 2)  # the 1-thread row
+    expected = EXPECTED_ROWS[config]
+    if load_torch() is None:
+        expected = [name for name in expected if not name.startswith("pytorch")]
+    assert list(engines_for(CONFIGS[config])) == expected
+
+
+@pytest.mark.parametrize("row, reference", [
+    ("stir modules", "pytorch modules"),
+    ("stir compiled", "pytorch modules"),
+    ("stir functional", "pytorch functional"),
+    ("stir functional (raw ops)", "pytorch functional"),
+    ("pytorch modules", "pytorch modules"),
+    ("pytorch modules (1 thread)", "pytorch modules"),
+    ("pytorch functional", "pytorch functional"),
+    ("numpy", "pytorch modules"),
+    ("numpy (repeat)", "pytorch modules"),
+    ("jax jit", "pytorch modules"),
+])
+def test_torch_reference_is_of_the_same_style(row: str, reference: str) -> None:
+    assert torch_reference(row) == reference
+
+
+TINY_MEDIANS = {"stir modules": 1.0, "stir functional": 2.0, "stir functional (raw ops)": 4.0,
+                "stir compiled": 0.5, "numpy": 1.0, "numpy (repeat)": 1.0,
+                "pytorch modules": 10.0, "pytorch functional": 8.0,
+                "pytorch modules (1 thread)": 5.0}
+
+
+def test_table_ratios_compare_like_with_like() -> None:
+    result = _result("tiny", TINY_MEDIANS, unavailable={"jax jit": "ImportError: no JAX"})
+    column = HEADERS.index(TORCH_RATIO)
+    ratios = {row[0]: row[column] for row in table_rows(result)}
+    assert ratios == {
+        "stir modules": "0.10", "stir functional": "0.25", "stir functional (raw ops)": "0.50",
+        "stir compiled": "0.05", "numpy": "0.10", "numpy (repeat)": "0.10",
+        "pytorch modules": "1.00", "pytorch functional": "1.00",
+        "pytorch modules (1 thread)": "0.50", "jax jit": "–",
+    }
+    line = ratio_line(result)
+    assert ("stir functional, stir functional (raw ops), pytorch functional against "
+            "pytorch functional") in line
+    assert "stir modules, stir compiled, numpy" in line
+    assert "jax jit against pytorch modules" in line
+    assert line in text_table(result)
+
+
+def test_functional_rows_have_no_ratio_without_pytorch_functional() -> None:
+    medians = {name: m for name, m in TINY_MEDIANS.items() if name != "pytorch functional"}
+    column = HEADERS.index(TORCH_RATIO)
+    ratios = {row[0]: row[column] for row in table_rows(_result("tiny", medians))}
+    assert ratios["stir functional"] == "n/a"  # never against pytorch modules instead
+    assert ratios["stir modules"] == "0.10"
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_goals_compare_like_with_like(config: str) -> None:
+    rows = set(EXPECTED_ROWS[config])
+    for goal in GOALS[config]:
+        assert set(goal.subjects) <= rows, goal
+        assert goal.reference in rows | {PEAK}, goal
+        if goal.reference.startswith("pytorch"):
+            assert all(torch_reference(name) == goal.reference for name in goal.subjects), goal
+
+
+def test_tiny_targets() -> None:
+    targets = config_targets(_result("tiny", TINY_MEDIANS))
+    assert [(t.description, t.met) for t in targets] == [
+        ("stir functional <= 1.5x hand-written NumPy", False),  # 2.0x
+        ("stir compiled <= 1.0x hand-written NumPy", True),
+        ("stir compiled no slower than JAX jit", None),  # jax jit not run
+        ("stir modules >= 8x faster than pytorch modules", True),  # 0.10x
+        ("stir functional >= 8x faster than pytorch functional", False),  # 0.25x
+        ("stir compiled >= 8x faster than pytorch modules", True),
+    ]
+    assert targets[3].detail.startswith("0.10x") and targets[4].detail.startswith("0.25x")
+
+
+def test_mnist_targets_are_against_pytorch_modules() -> None:
+    result = _result("mnist", {"stir modules": 0.8, "stir compiled": 0.7,
+                               "pytorch modules": 1.0, "pytorch functional": 0.1})
+    target = config_targets(result)[0]
+    assert target.description == "stir <= 0.9x pytorch modules' step"
+    assert target.met is True and "stir modules 0.80x; stir compiled 0.70x" in target.detail
+
+
+@pytest.mark.parametrize("config", ["tiny", "curious"])
+def test_functional_rows_agree_with_numpy(config: str) -> None:
+    if load_torch() is None:
+        pytest.skip("PyTorch is not installed")
+    problem = make_problem(CONFIGS[config])
+    names = ["numpy", "stir functional", "pytorch functional"]
+    losses = check_engines(problem, {name: engine_factory(problem.config, name)
+                                     for name in names})
+    assert losses["pytorch functional"] == pytest.approx(losses["numpy"], rel=1e-5)
+
+
+def test_functional_rows_only_where_the_functional_form_exists() -> None:
+    with pytest.raises(ValueError, match="no engine 'stir functional'"):
+        engine_factory(CONFIGS["mnist"], "stir functional")
+    assert set(ENGINE_MODULES) <= set(EXPECTED_ROWS["mnist"])  # the memory rows exist
+
+
+# ------------------------------------------------------------------------------ machine
+def _fake_threadpoolctl(pools: list[dict]) -> types.ModuleType:
+    module = types.ModuleType("threadpoolctl")
+    module.__version__ = "9.9"
+    module.threadpool_info = lambda: pools
+    return module
+
+
+def test_blas_facts_name_numpy_kernel(monkeypatch) -> None:
+    numpy_lib = str(Path(np.__file__).resolve().parent.with_name("numpy.libs") / "libopen.so")
+    pools = [
+        {"user_api": "openmp", "internal_api": "openmp", "filepath": "/torch/libgomp.so",
+         "num_threads": 2, "version": None},
+        {"user_api": "blas", "internal_api": "mkl", "filepath": "/torch/libmkl.so",
+         "num_threads": 2, "version": "2024"},
+        {"user_api": "blas", "internal_api": "openblas", "filepath": numpy_lib,
+         "num_threads": 2, "version": "0.3.31", "architecture": "Haswell",
+         "threading_layer": "pthreads"},
+    ]
+    monkeypatch.setitem(sys.modules, "threadpoolctl", _fake_threadpoolctl(pools))
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    facts = blas_facts()
+    assert facts["numpy BLAS kernel (threadpoolctl 9.9)"] == (
+        "openblas 0.3.31, kernel (architecture) Haswell, 2 threads (pthreads), libopen.so")
+    assert facts["OpenBLAS variables"] == "OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512"
+    assert kernel(numpy_blas_pools()) == "Haswell"
+
+
+def test_blas_facts_without_threadpoolctl(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import raises ImportError
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    assert blas_facts() == {"numpy BLAS kernel": "threadpoolctl not installed",
+                            "OpenBLAS variables": "neither set"}
+
+
+def _peak_run(seconds: float, architecture: str) -> PeakRun:
+    return PeakRun(Timing([seconds] * 5, 3), [{"internal_api": "openblas",
+                                                "architecture": architecture}])
+
+
+def test_peak_facts_show_both_peaks_and_the_variables() -> None:
+    peaks = Peaks(_peak_run(0.010, "Haswell"), _peak_run(0.005, "SkylakeX"),
+                  "OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512")
+    facts = peak_facts(peaks)
+    as_set = facts["matmul peak, OpenBLAS variables as set"]
+    unset = facts["matmul peak, OpenBLAS variables unset"]
+    assert as_set.startswith(f"{gflops(matmul_flops(), 0.010):.0f} GFLOP/s (10.00 ms")
+    assert "this process, OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512" in as_set
+    assert "kernel Haswell" in as_set and "kernel SkylakeX" in unset
+    assert "without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE" in unset
+    assert unset.endswith("2.00x the rate with them as set")
+    failed = peak_facts(peaks._replace(unset=PeakRun(None, None, "the child failed (boom)")))
+    assert failed["matmul peak, OpenBLAS variables unset"] == (
+        "not measured: the child failed (boom)")
+
+
+def test_peak_child_runs_without_the_openblas_variables(monkeypatch) -> None:
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    calls = []
+
+    def fake_run(command, **kwargs):
+        calls.append((command, kwargs))
+        answer = {"per_step": [0.005] * 5, "steps_per_block": 4,
+                  "pools": [{"architecture": "SkylakeX"}]}
+        return subprocess.CompletedProcess(command, 0, json.dumps(answer) + "\n", "")
+
+    run = measure_in_child(Settings(5, 0.03, 0.2), run=fake_run)
+    (command, kwargs), = calls
+    assert command[1:] == ["-m", "bench.peak", "5", "0.03", "0.2"]
+    assert "OPENBLAS_CORETYPE" not in kwargs["env"] and "OPENBLAS_L2_SIZE" not in kwargs["env"]
+    assert kwargs["env"]["PATH"] == os.environ["PATH"]  # everything else is kept
+    assert os.environ["OPENBLAS_CORETYPE"] == "Haswell"  # this process's is left alone
+    assert run.timing == Timing([0.005] * 5, 4) and kernel(run.pools) == "SkylakeX"
+
+    def failing_run(command, **kwargs):
+        return subprocess.CompletedProcess(command, 1, "", "Traceback...\nOSError: boom")
+
+    assert measure_in_child(Settings(5, 0.03, 0.2), run=failing_run).error == (
+        "the child process failed (OSError: boom)")
+
+
+# ------------------------------------------------------------------------------ stir source
+def test_child_env_puts_the_stir_source_first(monkeypatch) -> None:
+    monkeypatch.setattr(source, "_extra_path", ["/old/src"])
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    env = source.child_env(drop=("HOME",))
+    assert env["PYTHONPATH"] == os.pathsep.join(["/old/src", "/elsewhere"])
+    assert "HOME" not in env and os.environ["PYTHONPATH"] == "/elsewhere"
+
+
+def test_stir_source_must_hold_stir(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(source, "_extra_path", [])
+    with pytest.raises(source.SourceError, match="no stir/__init__.py"):
+        source.use_stir_source(tmp_path)
+    (tmp_path / "src" / "stir").mkdir(parents=True)
+    (tmp_path / "src" / "stir" / "__init__.py").write_text("")
+    with pytest.raises(source.SourceError, match="already imported from"):
+        source.use_stir_source(tmp_path)  # this process imported the installed stir
+    assert main(["--stir-src", str(tmp_path / "nowhere")]) == 2  # before anything is timed
+
+
+def test_stir_source_of_the_stir_already_imported(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(source, "_extra_path", [])
+    folder = Path(stir.__file__).resolve().parent
+    assert source.use_stir_source(folder.parent) == folder
+    assert source.child_env()["PYTHONPATH"].split(os.pathsep)[0] == str(folder.parent)
+    assert str(folder) in source.describe_stir()
+
+
+def test_markdown_header_names_the_stir_under_test() -> None:
+    machine = {"stir": "0.1.0 from /old/src/stir (git 4e35186)", "cpu": "x"}
+    text = markdown_report([_result("tiny", TINY_MEDIANS)], machine,
+                           Settings(1, 0.01, 0.01), "today", "python -m bench")
+    assert "stir under test: 0.1.0 from /old/src/stir (git 4e35186)." in text
+    assert f"| engine | median µs/step | IQR µs/step | × numpy | {TORCH_RATIO} |" in text
