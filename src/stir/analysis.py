@@ -32,9 +32,9 @@ def _layers(model: Module) -> list[_Layer]:
         if isinstance(module, Sequential):
             layers.extend(_layers(module))
         elif isinstance(module, Linear):
-            weight = np.asarray(module.weight.data, dtype=np.float64)
+            weight = np.asarray(module.weight.array, dtype=np.float64)
             bias = (np.zeros(weight.shape[0]) if module.bias is None
-                    else np.asarray(module.bias.data, dtype=np.float64))
+                    else np.asarray(module.bias.array, dtype=np.float64))
             layers.append((weight, bias))
         elif isinstance(module, ReLU):
             layers.append(None)
@@ -150,7 +150,7 @@ def _evaluate(model: Module, xs: np.ndarray) -> np.ndarray:
     dtype = next(iter(model.parameters())).dtype
     with no_grad():
         output = model(Tensor(np.asarray(xs, dtype=dtype).reshape(-1, 1)))
-    return np.asarray(output.data, dtype=np.float64).reshape(-1)
+    return np.asarray(output.array, dtype=np.float64).reshape(-1)
 
 
 def _two_layer(hidden_weight: np.ndarray, hidden_bias: np.ndarray, output_weight: np.ndarray,
@@ -161,10 +161,10 @@ def _two_layer(hidden_weight: np.ndarray, hidden_bias: np.ndarray, output_weight
     generator = _random.Generator(0)
     hidden = Linear(1, width, dtype=dtype, generator=generator)
     output = Linear(width, 1, dtype=dtype, generator=generator)
-    hidden.weight.data[...] = hidden_weight.reshape(width, 1)
-    hidden.bias.data[...] = hidden_bias
-    output.weight.data[...] = output_weight.reshape(1, width)
-    output.bias.data[...] = output_bias
+    hidden.weight.array[...] = hidden_weight.reshape(width, 1)
+    hidden.bias.array[...] = hidden_bias
+    output.weight.array[...] = output_weight.reshape(1, width)
+    output.bias.array[...] = output_bias
     return Sequential(hidden, ReLU(), output)
 
 
@@ -295,12 +295,12 @@ def loss_slice(model: Module, loss_fn: Callable[[Tensor, Any], Tensor], x: Any, 
         raise ValueError(f"loss_slice: normalization must be None, 'tensor' or 'filter'; got "
                          f"{normalization!r}")
     parameters = list(model.parameters())
-    originals = [parameter.data.copy() for parameter in parameters]
+    originals = [parameter.array.copy() for parameter in parameters]
     if direction is None:
         rng = _random.resolve(generator)
         raw = [rng.standard_normal(original.shape) for original in originals]
     else:
-        raw = [np.asarray(d.data if isinstance(d, Tensor) else d, dtype=np.float64)
+        raw = [np.asarray(d.array if isinstance(d, Tensor) else d, dtype=np.float64)
                for d in direction]
         if len(raw) != len(parameters):
             raise ValueError(f"loss_slice: direction has {len(raw)} tensors but the model has "
@@ -319,9 +319,9 @@ def loss_slice(model: Module, loss_fn: Callable[[Tensor, Any], Tensor], x: Any, 
         with no_grad():
             for index, alpha in enumerate(alphas):
                 for parameter, original, step in zip(parameters, originals, steps):
-                    parameter.data[...] = original + alpha * step
+                    parameter.array[...] = original + alpha * step
                 losses[index] = float(loss_fn(model(x), y).item())
     finally:
         for parameter, original in zip(parameters, originals):
-            parameter.data[...] = original
+            parameter.array[...] = original
     return alphas, losses

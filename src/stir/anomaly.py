@@ -66,20 +66,20 @@ def _bad_values(data: np.ndarray) -> str | None:
 def check_forward(name: str, result: Any, args: tuple[Any, ...]) -> None:
     if state.in_backward:
         return
-    bad = _bad_values(result.data)
+    bad = _bad_values(result.array)
     if bad is None:
         return
     inputs_bad = any(
-        _bad_values(arg.data) for arg in args if hasattr(arg, "data") and hasattr(arg, "grad_fn")
+        _bad_values(arg.array) for arg in args if hasattr(arg, "array") and hasattr(arg, "grad_fn")
     )
     origin = "its inputs already held nan or inf" if inputs_bad else "its inputs were finite"
     raise FloatingPointError(
-        f"{name} produced {bad} in its forward output ({origin}); shape {result.data.shape}"
+        f"{name} produced {bad} in its forward output ({origin}); shape {result.array.shape}"
     )
 
 
 def check_backward(node: Any, index: int, gradient: Any) -> None:
-    bad = _bad_values(np.asarray(getattr(gradient, "data", gradient)))
+    bad = _bad_values(np.asarray(getattr(gradient, "array", gradient)))
     if bad is None:
         return
     where = ""

@@ -142,7 +142,7 @@ class Context:
                 kind, value, box, version = entry
                 if box is not None and box[0] != version:
                     raise self._modified_error(entry, len(arrays))
-                arrays.append(value.data if kind == "tensor" else value)
+                arrays.append(value.array if kind == "tensor" else value)
             return tuple(arrays)  # type: ignore[return-value]
         return SavedTensors([self._unpack(entry, index) for index, entry in enumerate(self._saved)])
 
@@ -193,7 +193,7 @@ class Context:
                 if node is None and arg._requires_grad:
                     node = arg  # a leaf
                 if node is not None:
-                    data = arg.data
+                    data = arg.array
                     inputs.append((index, node, data.shape, data.dtype))
                 parents.append(node)
                 needs.append(node is not None)
@@ -220,7 +220,7 @@ class Context:
                     saved.append(("tensor", value, box, box[0]))
                 elif value is raw_output and value is not None:  # the output array
                     box = result._version
-                    saved.append(("output", result.data, box, box[0]))
+                    saved.append(("output", result.array, box, box[0]))
                 else:
                     saved.append(self._freeze(value, result, raw_output))
             self._saved = tuple(saved)
@@ -238,8 +238,8 @@ class Context:
             return None
         # NumPy returns scalars for 0-d results, so the output is also recognised as the raw
         # object forward returned.
-        if value is result or value is result.data or value is raw_output:
-            return ("output", result.data, result._version, result._version[0])
+        if value is result or value is result.array or value is raw_output:
+            return ("output", result.array, result._version, result._version[0])
         if isinstance(value, Tensor):
             return ("tensor", value, value._version, value._version[0])
         if isinstance(value, (np.ndarray, np.generic)):
@@ -338,7 +338,7 @@ class Function:
                 ctx._record(result, out)
         else:
             result = output_tensor(out, args, cls)
-            if recording and result.data.dtype.kind == "f":
+            if recording and result.array.dtype.kind == "f":
                 ctx._record(result, out)
         if _anomaly_state.enabled:
             anomaly.check_forward(cls.__name__, result, args)
@@ -352,7 +352,7 @@ def output_tensor(out: Any, args: tuple[Any, ...], function: type[Function]) -> 
     if isinstance(out, Tensor):
         if out.grad_fn is None and not out._requires_grad and not any(out is a for a in args):
             return out
-        return Tensor(out.data)
+        return Tensor(out.array)
     if isinstance(out, tuple):
         raise TypeError(
             f"{function.__name__}.forward returned a tuple; a stir Function returns one tensor"

@@ -51,7 +51,7 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
     (dtype('int64'), dtype('float32'))
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype, copy=True)
     else:

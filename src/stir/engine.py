@@ -39,8 +39,8 @@ def backward(
             "backward() on a tensor that does not require grad: no input of the computation "
             "had requires_grad=True (or it ran inside stir.no_grad())"
         )
-    if gradient is None and output.data.size == 1:  # a loss: d(loss)/d(loss) = 1
-        root_grad: Any = seed_gradient(output.data.shape, output.data.dtype)
+    if gradient is None and output.array.size == 1:  # a loss: d(loss)/d(loss) = 1
+        root_grad: Any = seed_gradient(output.array.shape, output.array.dtype)
     else:
         root_grad = _root_gradient(output, gradient, "backward()")
     if create_graph:
@@ -110,16 +110,16 @@ def grad(
 
 def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
     if gradient is None:
-        if output.data.size != 1:
+        if output.array.size != 1:
             raise RuntimeError(
                 f"{caller}: a gradient can only be implied for a one-element output; this one "
                 f"has shape {output.shape}. Pass gradient= (d loss / d output) or reduce it "
                 "first, e.g. y.sum().backward()"
             )
         # A plain array: the engine takes arrays or tensors alike as gradients.
-        return seed_gradient(output.data.shape, output.data.dtype)
+        return seed_gradient(output.array.shape, output.array.dtype)
     if not isinstance(gradient, Tensor):
-        gradient = Tensor(np.asarray(gradient, dtype=output.data.dtype))
+        gradient = Tensor(np.asarray(gradient, dtype=output.array.dtype))
     if gradient.shape != output.shape:
         raise ValueError(
             f"{caller}: gradient has shape {gradient.shape} but the output has shape "
@@ -234,7 +234,7 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
         arrays = node.function.backward_on_arrays
         if arrays:
             if type(grad_output) is not _ndarray and isinstance(grad_output, Tensor):
-                grad_output = grad_output.data
+                grad_output = grad_output.array
         elif not isinstance(grad_output, Tensor):
             grad_output = Tensor(grad_output)
         grads = _grads_of(node, grad_output, arrays)
@@ -309,7 +309,7 @@ def deliver(leaf: Tensor, gradient: Any, grad_output: Any = None,
         leaf.grad = gradient.clone() if leaf.grad is None else leaf.grad + gradient
         return
     values = gradient if type(gradient) is _ndarray else (
-        gradient.data if isinstance(gradient, Tensor) else gradient)
+        gradient.array if isinstance(gradient, Tensor) else gradient)
     if cleared or leaf.grad is None:
         # (The dtype is already the leaf's: the walk conformed it.)
         if grads is None or not (values.base is None and values is not grad_output
@@ -317,7 +317,7 @@ def deliver(leaf: Tensor, gradient: Any, grad_output: Any = None,
             values = values.copy()
         leaf.grad = Tensor(values)
     else:
-        np.add(leaf.grad.data, values, out=leaf.grad.data, casting="same_kind")
+        np.add(leaf.grad.array, values, out=leaf.grad.array, casting="same_kind")
         leaf.grad._version[0] += 1
 
 
@@ -384,7 +384,7 @@ def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[
     arrays = node.function.backward_on_arrays and not create_graph
     if arrays:
         if isinstance(grad_output, Tensor):
-            grad_output = grad_output.data
+            grad_output = grad_output.array
     elif not isinstance(grad_output, Tensor):
         grad_output = Tensor(grad_output)
     grads = _grads_of(node, grad_output, arrays)
@@ -425,7 +425,7 @@ def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -
     """A returned gradient made an array (or tensor) of its input's shape and dtype."""
     shape, dtype = next((shape, dtype) for at, _, shape, dtype in node._inputs if at == index)
     if isinstance(gradient, Tensor):
-        values = gradient.data
+        values = gradient.array
     elif isinstance(gradient, (np.ndarray, np.generic, int, float)):
         values = np.asarray(gradient)
     else:

@@ -52,13 +52,13 @@ def numerical_jacobian(
     base = _outputs(function, inputs)
     jacobians = [[np.zeros((out.numel(), inputs[i].numel())) for i in positions] for out in base]
     for column, i in enumerate(positions):
-        data = inputs[i].data
+        data = inputs[i].array
         for k, index in enumerate(np.ndindex(data.shape)):
             original = data[index]
             data[index] = original + eps
-            plus = [out.data.astype(np.float64).ravel() for out in _outputs(function, inputs)]
+            plus = [out.array.astype(np.float64).ravel() for out in _outputs(function, inputs)]
             data[index] = original - eps
-            minus = [out.data.astype(np.float64).ravel() for out in _outputs(function, inputs)]
+            minus = [out.array.astype(np.float64).ravel() for out in _outputs(function, inputs)]
             data[index] = original
             for o in range(len(base)):
                 jacobians[o][column][:, k] = (plus[o] - minus[o]) / (2 * eps)
@@ -84,7 +84,7 @@ def analytical_jacobian(
                          allow_unused=True)
             for column, g in enumerate(grads):
                 if g is not None:
-                    jacobians[o][column][row, :] = g.data.ravel()
+                    jacobians[o][column][row, :] = g.array.ravel()
     return jacobians
 
 

@@ -1,7 +1,8 @@
-"""`Tensor`: a NumPy array, its gradient, the operation that made it, and operator overloads.
+"""`Tensor`: an array, its gradient, the operation that made it, and operator overloads.
 
-A tensor owns a NumPy array (`.data`). When it `requires_grad`, operations on it are recorded
-(`grad_fn` names the last one) and `backward()` fills the `.grad` of the leaves it came from.
+A tensor owns an array (`.array`, a NumPy array). When it `requires_grad`, operations on it
+are recorded (`grad_fn` names the last one) and `backward()` fills the `.grad` of the leaves
+it came from.
 The arithmetic lives in `stir.ops`, one small `Function` per primitive; this file only routes
 Python's operators and methods to them.
 """
@@ -35,13 +36,13 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "__weakref__")
+    __slots__ = ("array", "grad", "grad_fn", "_requires_grad", "_version", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> tensor
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if type(data) is not _ndarray:
             data = np.asarray(data)
-        self.data: Array = data
+        self.array: Array = data
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
         self._requires_grad = False
@@ -51,16 +52,28 @@ class Tensor:
             self.requires_grad = True
 
     # ----------------------------------------------------------------- attributes
+    # `.array` is the raw array, which stir's own code reads; `.data` is the name users know.
+    # For now `.data` is that same array (PyTorch's `.data` is a tensor sharing it, outside
+    # the graph), which is why stir's code never reads it.
+    @property
+    def data(self) -> Array:
+        """The underlying array (the same object as `.array`)."""
+        return self.array
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.array = value.array if isinstance(value, Tensor) else value
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and self.data.dtype.kind not in _FLOAT_KINDS:
+        if value and self.array.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(
                 f"only floating-point tensors can require gradients; this one is "
-                f"{self.data.dtype} (convert it with .float() or .double() first)"
+                f"{self.array.dtype} (convert it with .float() or .double() first)"
             )
         if not value and self.grad_fn is not None:
             raise RuntimeError(
@@ -81,31 +94,31 @@ class Tensor:
 
     @property
     def shape(self) -> Shape:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim: int | None = None) -> Any:
         """The shape (as in PyTorch), or the length of dimension `dim`."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     @property
     def T(self) -> Tensor:
         """The tensor with its dimensions reversed (the transpose of a matrix)."""
-        ndim = self.data.ndim
+        ndim = self.array.ndim
         if ndim < 2:
             return self
         return _ops.transposed(self, (1, 0) if ndim == 2 else tuple(range(ndim - 1, -1, -1)))
@@ -113,7 +126,7 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """The batch of matrices with their last two dimensions swapped."""
-        ndim = self.data.ndim
+        ndim = self.array.ndim
         if ndim < 2:
             raise ValueError(f"mT needs at least 2 dimensions, this tensor has {ndim}")
         return _ops.transposed(self, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
@@ -121,11 +134,11 @@ class Tensor:
     # ----------------------------------------------------------------- conversion
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"item() needs a tensor with one element; this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self.array.item()
 
     def numpy(self) -> Array:
         """The underlying NumPy array (shared, not copied)."""
@@ -134,10 +147,10 @@ class Tensor:
                 "numpy() on a tensor that requires grad would lose its history; "
                 "call .detach().numpy() instead"
             )
-        return self.data
+        return self.array
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> Array:
         data = self.numpy()
@@ -150,35 +163,35 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self.array)))
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self.array.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn.name}")
         elif self._requires_grad:
@@ -202,7 +215,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (shared) without history: a leaf that does not require grad."""
-        detached = Tensor(self.data)
+        detached = Tensor(self.array)
         detached._version = self._version
         return detached
 
@@ -259,52 +272,52 @@ class Tensor:
 
     # Comparisons and logic give bool tensors that do not take part in backward.
     def __lt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data < _raw(other))
+        return Tensor(self.array < _raw(other))
 
     def __le__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data <= _raw(other))
+        return Tensor(self.array <= _raw(other))
 
     def __gt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data > _raw(other))
+        return Tensor(self.array > _raw(other))
 
     def __ge__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data >= _raw(other))
+        return Tensor(self.array >= _raw(other))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == _raw(other))
+        return Tensor(self.array == _raw(other))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != _raw(other))
+        return Tensor(self.array != _raw(other))
 
     def __and__(self, other: Any) -> Tensor:
-        return Tensor(self.data & _raw(other))
+        return Tensor(self.array & _raw(other))
 
     def __or__(self, other: Any) -> Tensor:
-        return Tensor(self.data | _raw(other))
+        return Tensor(self.array | _raw(other))
 
     def __xor__(self, other: Any) -> Tensor:
-        return Tensor(self.data ^ _raw(other))
+        return Tensor(self.array ^ _raw(other))
 
     def __invert__(self) -> Tensor:
-        return Tensor(~self.data)
+        return Tensor(~self.array)
 
     def any(self) -> Tensor:
-        return Tensor(self.data.any())
+        return Tensor(self.array.any())
 
     def all(self) -> Tensor:
-        return Tensor(self.data.all())
+        return Tensor(self.array.all())
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:
         """Indices of the largest values (no gradient)."""
         axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+        return Tensor(np.argmax(self.array, axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:
         """Indices of the smallest values (no gradient)."""
         axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
-        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+        return Tensor(np.argmin(self.array, axis=axis, keepdims=keepdims))
 
     # ----------------------------------------------------------------- in place
     def _check_inplace(self, name: str) -> None:
@@ -316,7 +329,7 @@ class Tensor:
 
     def _inplace(self, name: str, ufunc: Any, other: Any) -> Tensor:
         self._check_inplace(name)
-        ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
+        ufunc(self.array, _raw(other), out=self.array, casting="same_kind")
         self._version[0] += 1
         return self
 
@@ -344,25 +357,25 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_")
-        self.data[...] = _raw(value)
+        self.array[...] = _raw(value)
         self._version[0] += 1
         return self
 
     def copy_(self, source: Any) -> Tensor:
         self._check_inplace("copy_")
-        np.copyto(self.data, _raw(source), casting="same_kind")
+        np.copyto(self.array, _raw(source), casting="same_kind")
         self._version[0] += 1
         return self
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self.array, min, max, out=self.array)
         self._version[0] += 1
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("item assignment")
-        self.data[_ops.raw_index(index)] = _raw(value)
+        self.array[_ops.raw_index(index)] = _raw(value)
         self._version[0] += 1
 
     # ----------------------------------------------------------------- elementwise
@@ -411,7 +424,7 @@ class Tensor:
 
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back to the original."""
-        return _ops.Cast.apply(self, self.data.dtype)
+        return _ops.Cast.apply(self, self.array.dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -491,7 +504,7 @@ class Tensor:
 
 def _raw(value: Any) -> Any:
     """The NumPy value behind a tensor, or the value itself."""
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 _NUMBERS = (int, float, bool, np.generic)
@@ -510,9 +523,9 @@ def lift(value: Any, like: Tensor) -> Any:
         return Tensor(value)
     if not isinstance(value, _NUMBERS):
         return NotImplemented
-    kind = like.data.dtype.kind
+    kind = like.array.dtype.kind
     if kind == "f" or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool)):
-        return Tensor(np.asarray(value, dtype=like.data.dtype))
+        return Tensor(np.asarray(value, dtype=like.array.dtype))
     if isinstance(value, float):
         return Tensor(np.asarray(value, dtype=np.float32))
     return Tensor(np.asarray(value))
@@ -529,14 +542,14 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     if other is NotImplemented:
         return NotImplemented
     x, y = (other, tensor) if reflected else (tensor, other)
-    x_float, y_float = x.data.dtype.kind == "f", y.data.dtype.kind == "f"
+    x_float, y_float = x.array.dtype.kind == "f", y.array.dtype.kind == "f"
     if x_float != y_float:
         if x_float:
-            y = Tensor(y.data.astype(x.data.dtype))
+            y = Tensor(y.array.astype(x.array.dtype))
         else:
-            x = Tensor(x.data.astype(y.data.dtype))
+            x = Tensor(x.array.astype(y.array.dtype))
     elif not x_float and function is _ops.Div:
-        x, y = Tensor(x.data.astype(np.float32)), Tensor(y.data.astype(np.float32))
+        x, y = Tensor(x.array.astype(np.float32)), Tensor(y.array.astype(np.float32))
     return function.apply(x, y)
 
 

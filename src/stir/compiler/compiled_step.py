@@ -70,7 +70,7 @@ class CompiledStep:
         if capture is None:
             capture = self._captures[key] = _Capture([Tensor(x_data), Tensor(y_data)])
         slots = capture.slots
-        slots[0].data, slots[1].data = x_data, y_data
+        slots[0].array, slots[1].array = x_data, y_data
         if capture.plan is not None and not anomaly.state.enabled and grad_mode.state.enabled:
             return self._replay(capture.plan)
         if capture.eager or anomaly.state.enabled or not grad_mode.state.enabled:
@@ -91,7 +91,7 @@ class CompiledStep:
             plan.update()
         else:
             self.optimizer.step()
-        return Tensor(plan.loss.data)
+        return Tensor(plan.loss.array)
 
     def _eager(self, slots: list[Tensor]) -> Tensor:
         return self._backward_and_step(self.loss_fn(self.model(slots[0]), slots[1]))
@@ -110,7 +110,7 @@ class CompiledStep:
             loss = self.loss_fn(self.model(capture.slots[0]), capture.slots[1])
         if capture.first_trace is None:
             capture.first_trace = trace
-            capture.first_inputs = [Tensor(slot.data) for slot in capture.slots]
+            capture.first_inputs = [Tensor(slot.array) for slot in capture.slots]
         else:
             try:
                 capture.plan = plan_of(capture.first_trace, trace, capture.first_inputs,
@@ -166,5 +166,5 @@ def compile(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor],
 
 def _array(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     return value if type(value) is np.ndarray else np.asarray(value)

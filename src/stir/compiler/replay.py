@@ -28,11 +28,11 @@ def forward(plan: Plan) -> None:
             if array_arguments:
                 arguments = list(arguments)
                 for position, source in array_arguments:
-                    arguments[position] = source.data
+                    arguments[position] = source.array
             out = run(ctx, *arguments)
             if type(out) is not _ndarray:
-                out = output_tensor(out, arguments, function).data
-            result.data = out
+                out = output_tensor(out, arguments, function).array
+            result.array = out
             if recorded:
                 ctx.keep_saved_unchecked()
     finally:
@@ -48,7 +48,7 @@ def steps_of(plan: Plan) -> list[tuple[Any, ...]]:
 def backward(plan: Plan) -> None:
     """`loss.backward()` after `zero_grad()` over the plan's nodes: the engine's pass without
     its heap, handing each gradient to its leaf with the engine's own `deliver`."""
-    loss = plan.loss.data
+    loss = plan.loss.array
     buffers: dict[Context, Any] = {plan.loss.grad_fn: engine.seed_gradient(loss.shape,
                                                                            loss.dtype)}
     given: set[int] = set()
@@ -125,6 +125,6 @@ def plain_sgd_step(optimizer: Any) -> Callable[[], None] | None:
             for param in group["params"]:
                 grad = param.grad
                 if grad is not None:
-                    param.data -= lr * grad.data
+                    param.array -= lr * grad.array
                     param._version[0] += 1
     return step

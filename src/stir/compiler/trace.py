@@ -27,7 +27,7 @@ class NotCapturable(Exception):
 
 @dataclass
 class ForwardCall:
-    """One call to repeat: `function.forward(ctx, *arguments)` into `result.data`.
+    """One call to repeat: `function.forward(ctx, *arguments)` into `result.array`.
 
     `array_arguments` lists (position, tensor) for arguments that were a tensor's `.data`
     array rather than the tensor (as `F.cross_entropy` passes its integer targets): at each
@@ -108,10 +108,10 @@ def _array_source(value: Any, earlier: list[tuple[Any, ...]], slots: list[Tensor
     if type(value) is not np.ndarray:
         return None
     for tensor in slots:
-        if tensor.data is value:
+        if tensor.array is value:
             return tensor
     for call in earlier:
-        if call[3].data is value:
+        if call[3].array is value:
             return call[3]
     return None
 
@@ -138,8 +138,8 @@ def _check_argument(function: type, position: int, old: Any, new: Any,
         return
     # A tensor made outside stir's operations during the step: replayable only if it is a
     # constant (the same values both times), unlike a Dropout mask.
-    if not (old.data.shape == new.data.shape and old.data.dtype == new.data.dtype
-            and np.array_equal(old.data, new.data)):
+    if not (old.array.shape == new.array.shape and old.array.dtype == new.array.dtype
+            and np.array_equal(old.array, new.array)):
         raise NotCapturable(f"{where} is a tensor made during the step whose values change "
                             "from call to call (such as a dropout mask)")
 

@@ -119,7 +119,7 @@ def _as_arrays(arrays: tuple[Any, ...]) -> tuple[Array, ...]:
     converted = []
     for position, value in enumerate(arrays):
         if isinstance(value, Tensor):
-            array = value.data
+            array = value.array
         elif isinstance(value, np.ndarray):
             array = value
         else:

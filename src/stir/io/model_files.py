@@ -74,7 +74,7 @@ def save(model: Module | dict[str, Any], path: str | Path,
     for key, value in state.items():
         if not isinstance(key, str):
             raise TypeError(f"stir.save: state dict keys must be strings, got {key!r}")
-        array = value.data if isinstance(value, Tensor) else value
+        array = value.array if isinstance(value, Tensor) else value
         if not isinstance(array, np.ndarray):
             raise TypeError(f"stir.save: {key!r} is a {type(value).__name__}, not a tensor or "
                             "array")

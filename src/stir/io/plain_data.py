@@ -30,7 +30,7 @@ def split_arrays(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
     ['opt.0.buffer']
     """
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.ndarray):
         if prefix in arrays:
             raise ValueError(f"two arrays would be saved under the name {prefix!r}")

@@ -46,7 +46,7 @@ def fans(tensor: Tensor) -> tuple[int, int]:
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     with no_grad():
-        tensor.data[...] = values
+        tensor.array[...] = values
         tensor._version[0] += 1
     return tensor
 

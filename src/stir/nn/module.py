@@ -211,7 +211,7 @@ class Module:
             if set_to_none:
                 parameter.grad = None
             elif parameter.grad is not None:
-                parameter.grad.data[...] = 0
+                parameter.grad.array[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for parameter in self.parameters():
@@ -228,11 +228,11 @@ class Module:
         """Convert every floating parameter and buffer to `dtype`, in place."""
         dtype = np.dtype(dtype)
         for tensor in [*self.parameters(), *self.buffers()]:
-            if tensor.data.dtype.kind == "f" and tensor.data.dtype != dtype:
-                tensor.data = tensor.data.astype(dtype)
+            if tensor.array.dtype.kind == "f" and tensor.array.dtype != dtype:
+                tensor.array = tensor.array.astype(dtype)
                 tensor._version[0] += 1
                 if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+                    tensor.grad = Tensor(tensor.grad.array.astype(dtype))
         return self
 
     def double(self) -> Module:
@@ -265,7 +265,7 @@ class Module:
         """
         plan = self._load_plan(state_dict, strict)
         for target, array in plan:
-            np.copyto(target.data, array, casting="same_kind")
+            np.copyto(target.array, array, casting="same_kind")
             target._version[0] += 1
         own = self.state_dict()
         return IncompatibleKeys([key for key in own if key not in state_dict],
@@ -288,15 +288,15 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value.array if isinstance(value, Tensor) else value
             if not isinstance(array, np.ndarray):
                 problems.append(f"{key} is a {type(value).__name__}, not a tensor or array")
             elif array.shape != target.shape:
                 problems.append(f"size mismatch for {key}: the state dict has shape "
                                 f"{array.shape}, the model {target.shape}")
-            elif not np.can_cast(array.dtype, target.data.dtype, casting="same_kind"):
+            elif not np.can_cast(array.dtype, target.array.dtype, casting="same_kind"):
                 problems.append(f"{key} holds {array.dtype}, which does not cast to the "
-                                f"model's {target.data.dtype}")
+                                f"model's {target.array.dtype}")
             else:
                 plan.append((target, array))
         if strict:

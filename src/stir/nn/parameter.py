@@ -31,7 +31,7 @@ class Parameter(Tensor):
                     "a Parameter must be made from a leaf tensor (this one has a grad_fn); "
                     "use .detach() first"
                 )
-            data = data.data
+            data = data.array
         super().__init__(np.asarray(data), requires_grad=requires_grad)
 
     def __repr__(self) -> str:

@@ -37,8 +37,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     p = _norm_order(norm_type)
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
-    dtype = np.result_type(*[grad.data for grad in grads])
-    norms = np.array([_vector_norm(grad.data, p) for grad in grads], dtype=dtype)
+    dtype = np.result_type(*[grad.array for grad in grads])
+    norms = np.array([_vector_norm(grad.array, p) for grad in grads], dtype=dtype)
     total = dtype.type(_vector_norm(norms, p))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
@@ -50,7 +50,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not scale == 1.0:  # also when nan: nan gradients, as in PyTorch
         with np.errstate(invalid="ignore"):  # inf·0 = nan is the documented outcome
             for grad in grads:
-                grad.data *= scale
+                grad.array *= scale
                 grad._version[0] += 1
     return Tensor(np.asarray(total))
 
@@ -72,7 +72,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got "
                          f"{clip_value!r}")
     for grad in grads:
-        np.clip(grad.data, -clip_value, clip_value, out=grad.data)
+        np.clip(grad.array, -clip_value, clip_value, out=grad.array)
         grad._version[0] += 1
 
 

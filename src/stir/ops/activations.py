@@ -27,7 +27,7 @@ class Tanh(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.tanh(x.data)
+        z = np.tanh(x.array)
         ctx.save_for_backward(z)
         return z
 
@@ -51,12 +51,12 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        magnitude = np.abs(x.data)
+        magnitude = np.abs(x.array)
         limit = _EXP_UNDERFLOW.get(magnitude.dtype, 87.0)
         # (not >= rather than <, so that a NaN input gives e and z NaN, as in PyTorch)
         e = np.exp(-magnitude, out=np.zeros_like(magnitude),
                    where=np.logical_not(magnitude >= limit))
-        z = np.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+        z = np.where(x.array >= 0, 1 / (1 + e), e / (1 + e))
         ctx.save_for_backward(z)
         return z
 
@@ -71,7 +71,7 @@ class ReLU(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        data = x.data
+        data = x.array
         z = np.maximum(data, _zero(data.dtype))
         ctx.save_for_backward(z)
         return z
@@ -79,7 +79,7 @@ class ReLU(Primitive):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         z, = ctx.saved_tensors
-        z = z.data if isinstance(z, Tensor) else z
+        z = z.array if isinstance(z, Tensor) else z
         # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
         # (A product with the mask: np.where is 15x slower on a large random mask.)
         return grad_output * np.logical_not(z <= _zero(z.dtype))
@@ -115,7 +115,7 @@ class Step(_PiecewiseConstant):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        return np.heaviside(x.data, 1).astype(x.dtype, copy=False)
+        return np.heaviside(x.array, 1).astype(x.dtype, copy=False)
 
 
 class Sign(_PiecewiseConstant):
@@ -124,7 +124,7 @@ class Sign(_PiecewiseConstant):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        return np.sign(x.data)
+        return np.sign(x.array)
 
 
 class LeakyReLU(Primitive):
@@ -138,12 +138,12 @@ class LeakyReLU(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, slope: Any) -> Any:
-        positive = x.data > 0
+        positive = x.array > 0
         ctx.positive, ctx.slope = positive, slope
         if isinstance(slope, Tensor):
             ctx.save_for_backward(x, slope)  # dz/dslope needs x
-            slope = slope.data
-        return np.where(positive, x.data, x.data * slope)
+            slope = slope.array
+        return np.where(positive, x.array, x.array * slope)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
@@ -161,8 +161,8 @@ class ELU(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, alpha: float) -> Any:
-        negative = x.data <= 0
-        z = np.where(negative, alpha * np.expm1(np.minimum(x.data, 0)), x.data)
+        negative = x.array <= 0
+        z = np.where(negative, alpha * np.expm1(np.minimum(x.array, 0)), x.array)
         ctx.negative, ctx.alpha = negative, alpha
         ctx.save_for_backward(z)
         return z
@@ -183,14 +183,14 @@ class Softplus(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, beta: float, threshold: float) -> Any:
-        scaled = x.data * beta
+        scaled = x.array * beta
         with np.errstate(under="ignore"):
             z = np.maximum(scaled, 0) + np.log1p(np.exp(-np.abs(scaled)))
         if beta != 1:
             z /= beta
         ctx.linear, ctx.beta = scaled > threshold, beta
         ctx.save_for_backward(x)
-        return np.where(ctx.linear, x.data, z)
+        return np.where(ctx.linear, x.array, z)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
@@ -216,7 +216,7 @@ class Softmax(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, dim: tuple[int, ...]) -> Any:
         with np.errstate(under="ignore"):
-            e = np.exp(x.data - x.data.max(axis=dim, keepdims=True))
+            e = np.exp(x.array - x.array.max(axis=dim, keepdims=True))
             z = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(z)
@@ -238,7 +238,7 @@ class LogSoftmax(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, dim: tuple[int, ...]) -> Any:
-        shifted = x.data - x.data.max(axis=dim, keepdims=True)
+        shifted = x.array - x.array.max(axis=dim, keepdims=True)
         with np.errstate(under="ignore"):
             z = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
@@ -262,7 +262,7 @@ class NormalCDF(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return 0.5 * (1 + _erf(x.data * math.sqrt(0.5)))
+        return 0.5 * (1 + _erf(x.array * math.sqrt(0.5)))
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:

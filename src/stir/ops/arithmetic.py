@@ -26,7 +26,7 @@ class Add(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
-        return x.data + y.data
+        return x.array + y.array
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -38,7 +38,7 @@ class Sub(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
-        return x.data - y.data
+        return x.array - y.array
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -51,7 +51,7 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
         ctx.save_for_backward(x, y)
-        return x.data * y.data
+        return x.array * y.array
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -66,7 +66,7 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
         ctx.save_for_backward(x, y)
-        return x.data / y.data
+        return x.array / y.array
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -82,7 +82,7 @@ class Pow(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
-        z = np.power(x.data, y.data)
+        z = np.power(x.array, y.array)
         ctx.save_for_backward(x, y, z)
         return z
 
@@ -108,7 +108,7 @@ class Neg(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        return -x.data
+        return -x.array
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -120,7 +120,7 @@ class Exp(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.exp(x.data)
+        z = np.exp(x.array)
         ctx.save_for_backward(z)
         return z
 
@@ -136,7 +136,7 @@ class Log(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.log(x.data)
+        return np.log(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -149,7 +149,7 @@ class Sqrt(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.sqrt(x.data)
+        z = np.sqrt(x.array)
         ctx.save_for_backward(z)
         return z
 
@@ -165,7 +165,7 @@ class Abs(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.abs(x.data)
+        return np.abs(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -181,7 +181,7 @@ class Sin(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.sin(x.data)
+        return np.sin(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -195,7 +195,7 @@ class Cos(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.cos(x.data)
+        return np.cos(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -210,7 +210,7 @@ class Maximum(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
         ctx.save_for_backward(x, y)
-        return np.maximum(x.data, y.data)
+        return np.maximum(x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -225,7 +225,7 @@ class Minimum(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
         ctx.save_for_backward(x, y)
-        return np.minimum(x.data, y.data)
+        return np.minimum(x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -263,7 +263,7 @@ class Clip(Primitive):
             raise ValueError("clip needs at least one of min and max")
         ctx.save_for_backward(x)
         ctx.low, ctx.high = low, high
-        return np.clip(x.data, low, high)
+        return np.clip(x.array, low, high)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -282,7 +282,7 @@ class Where(Primitive):
     @staticmethod
     def forward(ctx: Context, condition: Any, x: Tensor, y: Tensor) -> Any:
         ctx.condition = condition
-        return np.where(condition, x.data, y.data)
+        return np.where(condition, x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -299,7 +299,7 @@ class Cast(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, dtype: Any) -> Any:
         ctx.dtype = x.dtype
-        return x.data.astype(dtype)
+        return x.array.astype(dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -314,7 +314,7 @@ def _cast(x: Any, dtype: Any) -> Any:
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where `condition` holds, else y (broadcasting all three)."""
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got {condition.dtype}")
     like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(np.asarray(x))

@@ -24,7 +24,7 @@ from ..tensor import Tensor
 
 def array(x: Any) -> np.ndarray:
     """The NumPy values of an array or a tensor (for masks, which are constants)."""
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    return np.asarray(x.array if isinstance(x, Tensor) else x)
 
 
 def exp(x: Any) -> Any:

@@ -23,7 +23,7 @@ class MatMul(Primitive):
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError("matmul needs operands with at least one dimension")
         ctx.save_for_backward(x, y)
-        return dual.matmul(x.data, y.data)
+        return dual.matmul(x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -63,7 +63,7 @@ class Linear(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, weight: Tensor, bias: Tensor | None) -> Any:
-        x_data, w_data = x.data, weight.data
+        x_data, w_data = x.array, weight.array
         x_shape, w_shape = x_data.shape, w_data.shape
         if len(w_shape) != 2:
             raise ValueError(f"linear: the weight must be a matrix, got shape {w_shape}")
@@ -75,7 +75,7 @@ class Linear(Primitive):
         ctx.save_for_backward(x, weight)
         z = dual.matmul(x_data, w_data.T)  # x @ Wᵀ, sooner for matrices
         if bias is not None:
-            b_data = bias.data
+            b_data = bias.array
             if b_data.shape != w_shape[:1]:
                 raise ValueError(
                     f"linear: bias of shape {b_data.shape} does not fit a weight of shape "

@@ -39,7 +39,7 @@ class MSELoss(Primitive):
     def forward(ctx: Context, x: Tensor, target: Tensor, reduction: str) -> Any:
         if reduction not in REDUCTIONS:
             raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        x_data, target_data = x.data, target.data
+        x_data, target_data = x.array, target.array
         if x_data.shape != target_data.shape:
             raise ValueError(
                 f"mse_loss: input of shape {x.shape} and target of shape {target.shape} differ; "
@@ -83,7 +83,7 @@ class HuberLoss(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, target: Tensor, reduction: str, delta: float) -> Any:
-        difference = x.data - target.data
+        difference = x.array - target.array
         size = np.abs(difference)
         with np.errstate(invalid="ignore"):  # NaN compares false: the linear branch, NaN
             losses = np.where(size < delta, 0.5 * difference * difference,
@@ -209,7 +209,7 @@ class SoftmaxCrossEntropy(Primitive):
     @staticmethod
     def forward(ctx: Context, logits: Tensor, target: np.ndarray, weight: np.ndarray | None,
                 label_smoothing: float, ignore_index: int | None, reduction: str) -> Any:
-        x = np.ascontiguousarray(logits.data)  # flat indices below assume C order
+        x = np.ascontiguousarray(logits.array)  # flat indices below assume C order
         n, c = x.shape
         ignored = check_class_indices("cross_entropy", target, c, ignore_index)
         flat, starts = x.reshape(-1), _row_starts(n, c)
@@ -282,12 +282,12 @@ class SoftmaxCrossEntropyProbabilities(Primitive):
     @staticmethod
     def forward(ctx: Context, logits: Tensor, target: Tensor, weight: np.ndarray | None,
                 label_smoothing: float, reduction: str) -> Any:
-        x = np.ascontiguousarray(logits.data)
+        x = np.ascontiguousarray(logits.array)
         n, c = x.shape
         top, exps, totals = _softmax_parts(x, x.reshape(-1), _row_starts(n, c))
         log_probabilities = x - top[:, None]
         log_probabilities -= np.log(totals)[:, None]
-        mixture = target.data * (1 - label_smoothing) + label_smoothing / c
+        mixture = target.array * (1 - label_smoothing) + label_smoothing / c
         if weight is not None:
             mixture = mixture * weight
         ctx.save_for_backward(logits, target)
@@ -348,7 +348,7 @@ class BinaryCrossEntropyWithLogits(Primitive):
     @staticmethod
     def forward(ctx: Context, logits: Tensor, target: Tensor, weight: np.ndarray | None,
                 pos_weight: np.ndarray | None, reduction: str) -> Any:
-        x, y = logits.data, target.data
+        x, y = logits.array, target.array
         with np.errstate(under="ignore"):
             exps = np.exp(-np.abs(x))
             softplus = np.log1p(exps)

@@ -53,7 +53,7 @@ class Sum(Primitive):
         # sum was total (a 0-d gradient broadcasts to anything).
         partial = not keepdims and len(axes) < x.ndim
         ctx.kept = kept_shape(x.shape, axes) if partial else None
-        return x.data.sum(axis=axes, keepdims=keepdims)
+        return x.array.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -89,7 +89,7 @@ class Max(_Extreme):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        z = np.max(x.data, axis=axes, keepdims=keepdims)
+        z = np.max(x.array, axis=axes, keepdims=keepdims)
         ctx.save_for_backward(x, z)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         return z
@@ -100,7 +100,7 @@ class Min(_Extreme):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        z = np.min(x.data, axis=axes, keepdims=keepdims)
+        z = np.min(x.array, axis=axes, keepdims=keepdims)
         ctx.save_for_backward(x, z)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         return z
@@ -115,9 +115,9 @@ class LogSumExp(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        m = np.max(x.data, axis=axes, keepdims=True)
+        m = np.max(x.array, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # rows of -inf (or inf) must not give inf - inf
-        z = np.log(np.sum(np.exp(x.data - m), axis=axes, keepdims=True)) + m
+        z = np.log(np.sum(np.exp(x.array - m), axis=axes, keepdims=True)) + m
         if not keepdims:
             z = z.reshape([n for i, n in enumerate(x.shape) if i not in axes])
         ctx.kept = kept_shape(x.shape, axes)
@@ -139,7 +139,7 @@ class SumTo(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        return _array.sum_to(x.data, shape)
+        return _array.sum_to(x.array, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -152,7 +152,7 @@ class BroadcastTo(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        return np.broadcast_to(x.data, shape)
+        return np.broadcast_to(x.array, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:

@@ -20,7 +20,7 @@ from .reductions import BroadcastTo, normalize_axes
 
 
 def _share_version_if_view(result: Tensor, source: Tensor) -> Tensor:
-    if np.may_share_memory(result.data, source.data):
+    if np.may_share_memory(result.array, source.array):
         result._version = source._version
     return result
 
@@ -31,7 +31,7 @@ class Reshape(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        return x.data.reshape(shape)
+        return x.array.reshape(shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -47,7 +47,7 @@ class Permute(Primitive):
         for position, axis in enumerate(axes):
             inverse[axis] = position
         ctx.inverse = tuple(inverse)
-        return x.data.transpose(axes)
+        return x.array.transpose(axes)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -70,7 +70,7 @@ class GetItem(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, index: Any) -> Any:
         ctx.shape, ctx.index = x.shape, index
-        return x.data[index]
+        return x.array[index]
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -83,7 +83,7 @@ class ScatterAdd(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, index: Any, shape: tuple[int, ...]) -> Any:
         ctx.index = index
-        return _scatter_add_array(x.data, index, shape)
+        return _scatter_add_array(x.array, index, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -97,7 +97,7 @@ class Concatenate(Primitive):
     def forward(ctx: Context, axis: int, *xs: Tensor) -> Any:
         ctx.axis = axis
         ctx.bounds = np.cumsum([0] + [x.shape[axis] for x in xs])
-        return np.concatenate([x.data for x in xs], axis=axis)
+        return np.concatenate([x.array for x in xs], axis=axis)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -133,9 +133,9 @@ def _scatter_add_array(x: np.ndarray, index: Any, target: tuple[int, ...]) -> np
 def raw_index(index: Any) -> Any:
     """An index with tensors replaced by their arrays, ready for NumPy."""
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, tuple):
-        return tuple(part.data if isinstance(part, Tensor) else part for part in index)
+        return tuple(part.array if isinstance(part, Tensor) else part for part in index)
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -50,7 +50,7 @@ class AveragedParameters:
         if not self.params:
             raise ValueError("AveragedParameters got an empty parameter list")
         for index, param in enumerate(self.params):
-            if not isinstance(param, Tensor) or param.data.dtype.kind != "f":
+            if not isinstance(param, Tensor) or param.array.dtype.kind != "f":
                 raise TypeError(f"AveragedParameters averages floating-point Tensors; "
                                 f"parameter {index} is {_describe(param)}")
         if len({id(param) for param in self.params}) != len(self.params):
@@ -59,7 +59,7 @@ class AveragedParameters:
         self.kind = kind
         self.decay = float(decay)
         self.n_averaged = 0
-        self.averages = [param.data.copy() for param in self.params]
+        self.averages = [param.array.copy() for param in self.params]
         self.swapped = False
 
     def update(self) -> None:
@@ -70,19 +70,19 @@ class AveragedParameters:
         self.n_averaged += 1
         for param, average in zip(self.params, self.averages):
             if self.n_averaged == 1:
-                np.copyto(average, param.data)
+                np.copyto(average, param.array)
             elif self.kind == "polyak":
-                average += (param.data - average) / self.n_averaged
+                average += (param.array - average) / self.n_averaged
             else:
-                average += (1 - self.decay) * (param.data - average)
+                average += (1 - self.decay) * (param.array - average)
 
     def swap(self) -> None:
         """Exchange the parameter values and the averages, in place (call again to undo)."""
         if self.n_averaged == 0:
             raise RuntimeError("nothing to swap in yet: call update() after an optimizer step")
         for param, average in zip(self.params, self.averages):
-            live = param.data.copy()
-            np.copyto(param.data, average)
+            live = param.array.copy()
+            np.copyto(param.array, average)
             np.copyto(average, live)
             param._version[0] += 1
         self.swapped = not self.swapped
@@ -101,7 +101,7 @@ class AveragedParameters:
     def averaged_parameters(self) -> list[Tensor]:
         """Copies of the averages as tensors, in the order of `params`."""
         if self.swapped:
-            return [Tensor(param.data.copy()) for param in self.params]
+            return [Tensor(param.array.copy()) for param in self.params]
         return [Tensor(average.copy()) for average in self.averages]
 
     def state_dict(self) -> dict[str, Any]:
@@ -120,7 +120,7 @@ class AveragedParameters:
         self.check_state_dict(state_dict)
         self.kind, self.decay = state_dict["kind"], float(state_dict["decay"])
         self.n_averaged = int(state_dict["n_averaged"])
-        self.averages = [np.array(a, dtype=p.data.dtype)
+        self.averages = [np.array(a, dtype=p.array.dtype)
                          for p, a in zip(self.params, state_dict["averages"])]
 
     def check_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -143,7 +143,7 @@ class AveragedParameters:
                              else "loaded averages must be a list of arrays")
         for index, (param, average) in enumerate(zip(self.params, averages)):
             if not isinstance(average, np.ndarray) or average.shape != param.shape \
-                    or not np.can_cast(average.dtype, param.data.dtype, "same_kind"):
+                    or not np.can_cast(average.dtype, param.array.dtype, "same_kind"):
                 raise ValueError(f"loaded average {index} must be an array of shape "
                                  f"{param.shape} and a floating dtype, got "
                                  f"{_describe(average)} of shape {np.shape(average)}")
@@ -165,5 +165,5 @@ def _check_kind_and_decay(kind: Any, decay: Any) -> None:
 
 def _describe(value: Any) -> str:
     if isinstance(value, Tensor):
-        return f"a {value.data.dtype} tensor"
+        return f"a {value.array.dtype} tensor"
     return f"a {type(value).__name__}"

@@ -139,9 +139,9 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 elif grad.grad_fn is not None:  # a recorded gradient: keep its graph intact
-                    param.grad = Tensor(np.zeros_like(grad.data))
+                    param.grad = Tensor(np.zeros_like(grad.array))
                 else:
-                    grad.data.fill(0)
+                    grad.array.fill(0)
                     grad._version[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -159,12 +159,12 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
-                if grad.data.shape != param.data.shape or grad.data.dtype != param.data.dtype:
+                if grad.array.shape != param.array.shape or grad.array.dtype != param.array.dtype:
                     _refuse_grad(param, grad)  # broadcasting would silently go wrong
                 param_state = state[param]
                 if not param_state:
-                    param_state.update(self.init_state(param.data, group))
-                self.update(param.data, grad.data, param_state, group)
+                    param_state.update(self.init_state(param.array, group))
+                self.update(param.array, grad.array, param_state, group)
                 param._version[0] += 1  # graphs that saved this parameter are now stale
         return loss
 
@@ -285,13 +285,13 @@ class Optimizer:
         where = f"loaded state of parameter {index}"
         if not isinstance(saved, dict):
             raise ValueError(f"{where} must be a dict, got {type(saved).__name__}")
-        fresh = self.init_state(param.data, group)
+        fresh = self.init_state(param.array, group)
         missing = sorted(set(fresh) - set(saved))
         if missing:
             raise ValueError(f"{where} lacks {missing}")
         loaded = {}
         for name, value in saved.items():
-            like = fresh.get(name, param.data)  # a buffer made at the first step (momentum)
+            like = fresh.get(name, param.array)  # a buffer made at the first step (momentum)
             if isinstance(like, np.ndarray):
                 loaded[name] = _cast_like(value, param, f"{where}, {name}", copy)
             elif isinstance(value, bool) or not isinstance(value, type(like)) \
@@ -305,7 +305,7 @@ class Optimizer:
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for index, group in enumerate(self.param_groups):
-            count = sum(p.data.size for p in group["params"])
+            count = sum(p.array.size for p in group["params"])
             lines.append(f"Parameter Group {index}  # {len(group['params'])} tensors, "
                          f"{count} parameters")
             lines += [f"    {key}: {group[key]}" for key in sorted(group)
@@ -378,8 +378,8 @@ def _check_param(param: Any, where: str) -> None:
     if not isinstance(param, Tensor):
         raise TypeError(f"optimizer can only optimize Tensors, but {where} is a "
                         f"{type(param).__name__}")
-    if param.data.dtype.kind != "f":
-        raise TypeError(f"{where} is {param.data.dtype}; only floating-point tensors can be "
+    if param.array.dtype.kind != "f":
+        raise TypeError(f"{where} is {param.array.dtype}; only floating-point tensors can be "
                         "optimized")
     if not param.requires_grad:
         raise ValueError(f"{where} (shape {param.shape}) does not require grad; create it "
@@ -426,7 +426,7 @@ def _cast_like(value: Any, param: Tensor, where: str, copy: bool = True) -> Any:
     if value.shape != param.shape:
         raise ValueError(f"{where} has shape {value.shape}, the parameter has shape "
                          f"{param.shape}")
-    if not np.can_cast(value.dtype, param.data.dtype, casting="same_kind"):
+    if not np.can_cast(value.dtype, param.array.dtype, casting="same_kind"):
         raise ValueError(f"{where} holds {value.dtype}, which does not cast to the "
-                         f"parameter's {param.data.dtype}")
-    return value.astype(param.data.dtype, copy=True) if copy else value
+                         f"parameter's {param.array.dtype}")
+    return value.astype(param.array.dtype, copy=True) if copy else value

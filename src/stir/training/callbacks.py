@@ -119,7 +119,7 @@ class EarlyStopping(Callback):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights and self.model is not None:
                 # A copy: the live parameters keep changing in place.
-                self.best_state = {name: tensor.data.copy()
+                self.best_state = {name: tensor.array.copy()
                                    for name, tensor in self.model.state_dict().items()}
             return False
         self.wait += 1

@@ -148,7 +148,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                 step = progress.step + 1
                 output = model(Tensor(x_batch))
                 loss = _scalar_loss(loss_fn(output, Tensor(y_batch)))
-                loss_value = float(loss.data)
+                loss_value = float(loss.array)
                 if not math.isfinite(loss_value):
                     raise _non_finite("loss", epoch, step, loss_value)
                 optimizer.zero_grad()
@@ -158,7 +158,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                 progress.step, progress.position = step, start + len(x_batch)
                 progress.loss_sum += loss_value * len(x_batch)
                 if metric_fns:
-                    progress.outputs.append(output.data)
+                    progress.outputs.append(output.array)
                     progress.targets.append(y_batch)
                 if show_bar:
                     bar.update(1)
@@ -313,7 +313,7 @@ def _evaluate(model: Any, loss_fn: LossFn, x_data: np.ndarray, y_data: np.ndarra
         for index in _batches(len(x_data), batch_size):
             y_batch = y_data[index]
             output = model(Tensor(x_data[index]))
-            loss_sum += float(_scalar_loss(loss_fn(output, Tensor(y_batch))).data) * len(y_batch)
+            loss_sum += float(_scalar_loss(loss_fn(output, Tensor(y_batch))).array) * len(y_batch)
             if metric_fns:
                 outputs.append(_output_array(output))
     results = {"loss": loss_sum / len(x_data)}
@@ -362,13 +362,13 @@ def _check_batch_size(owner: str, batch_size: Any) -> None:
 
 def _float_dtype(model: Any) -> np.dtype:
     for parameter in getattr(model, "parameters", lambda: ())():
-        if parameter.data.dtype.kind == "f":
-            return parameter.data.dtype
+        if parameter.array.dtype.kind == "f":
+            return parameter.array.dtype
     return np.dtype(np.float32)
 
 
 def _array(owner: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray:
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = value.array if isinstance(value, Tensor) else np.asarray(value)
     if array.ndim == 0:
         raise ValueError(f"{owner}: {name} must have a first (sample) dimension, got a scalar")
     if len(array) == 0:
@@ -393,16 +393,16 @@ def _arrays(owner: str, x: Any, y: Any, dtype: np.dtype) -> tuple[np.ndarray, np
 def _scalar_loss(loss: Any) -> Tensor:
     if not isinstance(loss, Tensor):
         raise TypeError(f"loss_fn must return a scalar stir Tensor, got {type(loss).__name__}")
-    if loss.data.size != 1:
+    if loss.array.size != 1:
         raise ValueError(f"loss_fn must return a scalar (one element), got shape "
-                         f"{loss.data.shape}; use reduction='mean' or call .mean()")
+                         f"{loss.array.shape}; use reduction='mean' or call .mean()")
     return loss
 
 
 def _output_array(output: Any) -> np.ndarray:
     if not isinstance(output, Tensor):
         raise TypeError(f"the model must return a stir Tensor, got {type(output).__name__}")
-    return output.data
+    return output.array
 
 
 def _named_optimizer_parameters(model: Any, optimizer: Any) -> list[tuple[str, Tensor]]:
@@ -415,7 +415,7 @@ def _named_optimizer_parameters(model: Any, optimizer: Any) -> list[tuple[str, T
 def _check_gradients(named: list[tuple[str, Tensor]], epoch: int, step: int) -> None:
     for name, parameter in named:
         grad = parameter.grad
-        if grad is not None and not np.isfinite(grad.data).all():
+        if grad is not None and not np.isfinite(grad.array).all():
             raise _non_finite("gradient", epoch, step, None, name)
 
 

@@ -30,7 +30,7 @@ def pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     if x.dtype.kind != "f":
         raise ValueError(f"{name}: input must be floating point, got {x.dtype}")
     if not isinstance(target, Tensor) or target.dtype.kind != "f":
-        target = Tensor(np.asarray(target.data if isinstance(target, Tensor) else target,
+        target = Tensor(np.asarray(target.array if isinstance(target, Tensor) else target,
                                    dtype=x.dtype))
     elif target.dtype != x.dtype:
         target = target.to(x.dtype)
@@ -51,7 +51,7 @@ def constant(name: str, what: str, value: Any, dtype: Any) -> np.ndarray | None:
     """A weight as a finite constant array of the input's dtype (None stays None)."""
     if value is None:
         return None
-    array = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=dtype)
+    array = np.asarray(value.array if isinstance(value, Tensor) else value, dtype=dtype)
     check_finite(name, what, array)
     return array
 
@@ -67,7 +67,7 @@ def class_weight(name: str, weight: Any, classes: int, dtype: Any) -> np.ndarray
 
 
 def index_target(name: str, target: Any) -> np.ndarray:
-    values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    values = target.array if isinstance(target, Tensor) else np.asarray(target)
     if values.dtype.kind not in "iu":
         raise ValueError(
             f"{name}: target must be an integer tensor of class indices, got {values.dtype}"

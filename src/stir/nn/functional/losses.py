@@ -34,8 +34,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         input = Tensor(input)
     if not isinstance(target, Tensor):
         target = Tensor(target)
-    dtype = input.data.dtype
-    if target.data.dtype != dtype and dtype.kind == "f":
+    dtype = input.array.dtype
+    if target.array.dtype != dtype and dtype.kind == "f":
         target = target.to(dtype)  # as the other losses: float32 stays float32
     return MSELoss.apply(input, target, reduction)
 
@@ -99,7 +99,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if weight is not None:
         weight = inputs.class_weight("cross_entropy", weight, classes, logits.dtype)
-    values = target.data if type(target) is Tensor else np.asarray(target)
+    values = target.array if type(target) is Tensor else np.asarray(target)
     if values.dtype.kind == "f":
         return _cross_entropy_probabilities(logits, target, weight, reduction, label_smoothing)
     indices = inputs.index_target("cross_entropy", values)
@@ -122,7 +122,7 @@ def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: np.ndarray
             f"logits' shape {logits.shape}; got {target.shape} (pass class indices as an "
             "integer tensor)"
         )
-    inputs.check_finite("cross_entropy", "the target (class probabilities)", target.data)
+    inputs.check_finite("cross_entropy", "the target (class probabilities)", target.array)
     loss = SoftmaxCrossEntropyProbabilities.apply(
         inputs.rows(logits), inputs.rows(target), weight, float(label_smoothing), reduction)
     shape = logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else ()
@@ -180,7 +180,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any 
     name = "binary_cross_entropy_with_logits"
     inputs.check_reduction(name, reduction)
     x, target = inputs.pair(name, input, target)
-    inputs.check_finite(name, "the target", target.data)
+    inputs.check_finite(name, "the target", target.array)
     constants = []
     for what, value in (("weight", weight), ("pos_weight", pos_weight)):
         array = inputs.constant(name, what, value, x.dtype)
@@ -267,8 +267,8 @@ def perceptron_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tens
     """
     inputs.check_reduction("perceptron_loss", reduction)
     scores, labels = inputs.pair("perceptron_loss", input, target)
-    if not ((labels.data == 1) | (labels.data == -1)).all():
-        wrong = labels.data[(labels.data != 1) & (labels.data != -1)][0]
+    if not ((labels.array == 1) | (labels.array == -1)).all():
+        wrong = labels.array[(labels.array != 1) & (labels.array != -1)][0]
         raise ValueError(f"perceptron_loss: labels must be -1 or +1, got {wrong}")
     return inputs.reduce((-(labels * scores)).relu(), reduction)
 
@@ -332,7 +332,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     name = "cosine_embedding_loss"
     inputs.check_reduction(name, reduction)
     x1, x2 = inputs.pair(name, input1, input2)
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = np.asarray(target.array if isinstance(target, Tensor) else target)
     if x1.ndim not in (1, 2) or labels.shape != x1.shape[:-1]:
         raise ValueError(f"{name}: inputs must have shape (N, D) or (D,) with a target of "
                          f"shape (N,) or (); got {x1.shape} and target {labels.shape}")
@@ -356,7 +356,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     tensor([[1, 0, 0],
             [0, 0, 1]])
     """
-    indices = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    indices = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if indices.dtype.kind not in "iu":
         raise ValueError(f"one_hot: needs an integer tensor of class indices, got {indices.dtype}")
     if num_classes == -1:
