@@ -46,7 +46,7 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error: reduce((input - target)²), the seeds' |y - ŷ|² cost.
+    """The mean squared error, the seeds' |y - ŷ|² cost: wraps `F.mse_loss` (its formula).
 
     >>> import stir
     >>> stir.nn.MSELoss()(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
@@ -61,7 +61,7 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error: reduce(|input - target|).
+    """The mean absolute error: wraps `F.l1_loss`.
 
     >>> import stir
     >>> stir.nn.L1Loss()(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
@@ -76,7 +76,7 @@ class L1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Huber loss: ½d² for |d| < delta, else delta·(|d| - ½delta), with d = input - target.
+    """The Huber loss, quadratic near 0 and linear beyond `delta`: wraps `F.huber_loss`.
 
     >>> import stir
     >>> stir.nn.HuberLoss(delta=0.5)
@@ -94,8 +94,8 @@ class HuberLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Cross-entropy of logits against class indices or probabilities, computed through a
-    stable log-softmax; see `F.cross_entropy` for weights, label smoothing and ignore_index.
+    """Cross-entropy of logits against class indices or probabilities: wraps
+    `F.cross_entropy` (its formula, weights, label smoothing and ignore_index).
 
     >>> import stir
     >>> loss = stir.nn.CrossEntropyLoss(label_smoothing=0.1)
@@ -118,7 +118,8 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of log-probabilities at the target classes.
+    """Negative log-likelihood of log-probabilities at the target classes: wraps
+    `F.nll_loss`.
 
     >>> import stir
     >>> stir.nn.NLLLoss()(stir.tensor([[-0.5, -1.0]]), stir.tensor([1]))
@@ -137,8 +138,8 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
-    """Binary cross-entropy of logits, stable for any logit size; `pos_weight` weighs the
-    positive class (a buffer, like `weight`).
+    """Binary cross-entropy of logits: wraps `F.binary_cross_entropy_with_logits`;
+    `pos_weight` weighs the positive class (a buffer, like `weight`).
 
     >>> import stir
     >>> stir.nn.BCEWithLogitsLoss()(stir.tensor([-1e4, 1e4]), stir.tensor([0.0, 1.0]))
@@ -156,7 +157,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
 
 class MultiMarginLoss(_WeightedLoss):
-    """PyTorch's multiclass hinge loss, (1/C) Σ_{j ≠ t} max(0, margin - s_t + s_j)^p.
+    """PyTorch's multiclass hinge loss: wraps `F.multi_margin_loss`.
 
     >>> import stir
     >>> stir.nn.MultiMarginLoss(p=2)
@@ -178,8 +179,8 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class MultiClassHingeLoss(_Loss):
-    """The multiclass SVM loss of seed 003, Σ_{j ≠ t} max(0, s_j - s_t + margin), not divided
-    by the number of classes (see `F.multiclass_hinge_loss`).
+    """The multiclass SVM loss of seed 003 (not divided by the number of classes): wraps
+    `F.multiclass_hinge_loss`.
 
     >>> import stir
     >>> stir.nn.MultiClassHingeLoss()(stir.tensor([[3.0, 5.0, -2.0]]), stir.tensor([0]))
@@ -200,7 +201,7 @@ SVMLoss = MultiClassHingeLoss  # the seed's name
 
 
 class PerceptronLoss(_Loss):
-    """The perceptron loss of seed 002, max(0, -y·s), for labels y in {-1, +1}.
+    """The perceptron loss of seed 002, for labels in {-1, +1}: wraps `F.perceptron_loss`.
 
     >>> import stir
     >>> stir.nn.PerceptronLoss()(stir.tensor([2.0, -1.0]), stir.tensor([1.0, 1.0]))
@@ -215,8 +216,8 @@ class PerceptronLoss(_Loss):
 
 
 class CosineSimilarityLoss(_Loss):
-    """1 - cos θ between predictions and targets along `dim` (seed 004's cosine similarity,
-    made a loss to minimize).
+    """Seed 004's cosine similarity made a loss to minimize: wraps
+    `F.cosine_similarity_loss`.
 
     >>> import stir
     >>> stir.nn.CosineSimilarityLoss()(stir.tensor([[1.0, 0.0]]), stir.tensor([[0.0, 2.0]]))
@@ -234,8 +235,8 @@ class CosineSimilarityLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
-    """PyTorch's cosine embedding loss: 1 - cos θ for pairs labelled 1, max(0, cos θ - margin)
-    for pairs labelled -1.
+    """PyTorch's cosine embedding loss, for pairs labelled 1 or -1: wraps
+    `F.cosine_embedding_loss`.
 
     >>> import stir
     >>> stir.nn.CosineEmbeddingLoss(margin=0.5)
