@@ -4,6 +4,9 @@ Each demo is a function `demo(out=DEFAULT_OUT, quick=False) -> dict[str, float]`
 its numbers, writes its figures as PNGs under `out` (when matplotlib is installed) and
 returns the numbers by name; `quick=True` runs a reduced size in a second or two.
 
+Each experiment is written once, here: `stir demo NAME` and the script examples/NAME.py both
+call DEMOS[NAME] (the scripts through `run_script`, which reads --quick and --out).
+
 >>> sorted(DEMOS)[:3]
 ['activations', 'bumps', 'capacity']
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ._common import DEFAULT_OUT, PLOT_HINT, DemoError, matplotlib_available
+from ._common import DEFAULT_OUT, PLOT_HINT, DemoError, matplotlib_available, run_script
 from .activations import activations
 from .bumps import bumps
 from .capacity import capacity
@@ -49,5 +52,5 @@ def summary(name: str) -> str:
 __all__ = [
     "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "DemoError", "PLOT_HINT", "activations", "bumps",
     "capacity", "curious", "digits", "landscape", "matplotlib_available", "paraboloid",
-    "perceptron", "summary", "warp",
+    "perceptron", "run_script", "summary", "warp",
 ]

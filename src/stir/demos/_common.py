@@ -1,11 +1,14 @@
-"""What every demo shares: where figures go, saving them, and the demo error."""
+"""What every demo shares: where figures go, saving them, the demo error, and the command line
+of the scripts in examples/."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 DEFAULT_OUT = "stir-demo-output"
 PLOT_HINT = 'install the plot extra with pip install "stir[plot]" to get the figures'
@@ -70,3 +73,25 @@ class Figures:
 def heading(text: str) -> None:
     """Print a demo's title line."""
     print(f"== {text} ==")
+
+
+def run_script(main: Callable[..., Any], description: str | None = None,
+               argv: Sequence[str] | None = None) -> None:
+    """What `python3 examples/NAME.py [--quick] [--out DIR]` does: main(out=DIR, quick=...).
+
+    Without --out, main's own default folder is used. `description` (the script's docstring)
+    is what --help prints. A DemoError, such as missing data, ends the script with one line
+    and exit status 1, as `stir demo` does; any other error is a bug and keeps its traceback.
+    """
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="a reduced size, which runs in a second or two")
+    default = inspect.signature(main).parameters["out"].default
+    parser.add_argument("--out", default=default, metavar="DIR",
+                        help="the folder for the figures (default: ./%(default)s)")
+    arguments = parser.parse_args(argv)
+    try:
+        main(out=arguments.out, quick=arguments.quick)
+    except DemoError as error:
+        raise SystemExit(f"{parser.prog}: error: {error}") from None
