@@ -6,13 +6,16 @@ e.g. {"type": "Linear", "in_features": 2, "out_features": 5, "bias": true, "dtyp
 a fresh model of that architecture (its weights are then loaded from the file). Only the
 layers in `RECIPES` can be named, so a file can never make stir construct anything else,
 and the parameter count a spec implies is checked against the file before anything is
-allocated.
+allocated. `RECIPES` is read from the modules themselves, the constructors of stir.nn's
+public classes, so it cannot drift from them; a few tables add what a signature cannot say.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -99,52 +102,148 @@ def choice(*allowed: str) -> Check:
 @dataclass(frozen=True)
 class Recipe:
     """How to save and remake one layer class: `arguments` maps each constructor argument
-    saved to its check; `read(layer)` gives their values (by default the attributes of the
-    same names); `numel(arguments)` the parameter count they imply, from checked values."""
+    saved to its check; `values(layer)` gives their values (the attributes of the same names
+    unless `read` says otherwise); `numel(arguments)` the parameter count they imply."""
 
     cls: type
-    arguments: dict[str, Check] = field(default_factory=dict)
-    numel: Callable[[dict[str, Any]], int] = lambda arguments: 0
-    read: Callable[[Any], dict[str, Any]] | None = None
-    has_dtype: bool = False  # whether the constructor takes dtype= for its parameters
-    initialises_randomly: bool = False  # whether it takes generator= for its initial values
+    arguments: dict[str, Check]
+    numel: Callable[[dict[str, Any]], int]
+    read: dict[str, Callable[[Any], Any]]
+    has_dtype: bool  # whether the constructor takes dtype= for its parameters
+    initialises_randomly: bool  # whether it takes generator= for its initial values
 
     def values(self, layer: Any) -> dict[str, Any]:
-        """The saved arguments of `layer`."""
-        if self.read is not None:
-            return self.read(layer)
-        return {name: getattr(layer, name) for name in self.arguments}
+        """The saved arguments of `layer`, in the constructor's order."""
+        return {name: self.read[name](layer) if name in self.read else getattr(layer, name)
+                for name in self.arguments}
 
 
-RECIPES: dict[str, Recipe] = {
-    "Linear": Recipe(nn.Linear, {"in_features": count, "out_features": count, "bias": flag},
-                     lambda a: a["out_features"] * (a["in_features"] + a["bias"]),
-                     read=lambda m: {"in_features": m.in_features,
-                                     "out_features": m.out_features,
-                                     "bias": m.bias is not None},
-                     has_dtype=True, initialises_randomly=True),
-    "Maxout": Recipe(nn.Maxout, {"in_features": count, "out_features": count,
-                                 "pieces": count},
-                     lambda a: a["out_features"] * a["pieces"] * (a["in_features"] + 1),
-                     has_dtype=True, initialises_randomly=True),
-    "Dropout": Recipe(nn.Dropout, {"p": fraction}),
-    "Flatten": Recipe(nn.Flatten, {"start_dim": dim, "end_dim": dim}),
-    "LeakyReLU": Recipe(nn.LeakyReLU, {"negative_slope": real}),
-    "VeryLeakyReLU": Recipe(nn.VeryLeakyReLU, {"negative_slope": real}),
-    "PReLU": Recipe(nn.PReLU, {"num_parameters": count}, lambda a: a["num_parameters"],
-                    has_dtype=True),
-    "RReLU": Recipe(nn.RReLU, {"lower": real, "upper": real}),
-    "ELU": Recipe(nn.ELU, {"alpha": real}),
-    "Softplus": Recipe(nn.Softplus, {"beta": real, "threshold": real}),
-    "APL": Recipe(nn.APL, {"num_hinges": count, "num_features": optional_count},
-                  lambda a: 2 * a["num_hinges"] * (a["num_features"] or 1),
-                  has_dtype=True, initialises_randomly=True),
-    "Softmax": Recipe(nn.Softmax, {"dim": dim}),
-    "LogSoftmax": Recipe(nn.LogSoftmax, {"dim": dim}),
-    "GELU": Recipe(nn.GELU, {"approximate": choice("none", "tanh")}),
-    **{cls.__name__: Recipe(cls) for cls in (nn.Identity, nn.Step, nn.Sign, nn.Sigmoid,
-                                             nn.Tanh, nn.ReLU, nn.CenteredSoftplus, nn.SiLU)},
+# ---------------------------------------------------------------- what a signature cannot say
+# Each table is keyed by class and holds for its subclasses too (LogSoftmax is a Softmax);
+# `derive` refuses an entry naming no argument, so a renamed one fails the registry test.
+
+#: The public Module classes that cannot be saved, and why.
+UNSAVEABLE: dict[str, str] = {
+    "Module": "the base class: a model of your own has no recipe; load it with model=",
+    **dict.fromkeys(("BCEWithLogitsLoss", "CosineEmbeddingLoss", "CosineSimilarityLoss",
+                     "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss",
+                     "MultiClassHingeLoss", "MultiMarginLoss", "NLLLoss", "PerceptronLoss"),
+                    "a loss scores a model's output; it is not part of a model's forward"),
 }
+#: Ranges an annotation (int, float) is too loose to give.
+RANGES: dict[type, dict[str, Check]] = {
+    nn.Dropout: {"p": fraction},  # a probability; p = 1 would scale by 1/0
+    nn.Flatten: {"start_dim": dim, "end_dim": dim},  # indices, negative from the end
+    nn.Softmax: {"dim": dim},
+}
+#: Arguments not saved, and why: they set only initial values, which the file replaces.
+NOT_SAVED: dict[type, dict[str, str]] = {nn.PReLU: {"init": "the saved weight replaces it"}}
+#: How to read back an argument a layer does not keep as the attribute of its name.
+READ: dict[type, dict[str, Callable[[Any], Any]]] = {
+    nn.Linear: {"bias": lambda layer: layer.bias is not None},  # the attribute is a tensor
+}
+#: The parameter count of each layer with parameters (those taking dtype=), from checked
+#: arguments, before anything is allocated (a file may say out_features=2**40). A test
+#: compares each with a built layer's.
+NUMEL: dict[type, Callable[[dict[str, Any]], int]] = {
+    nn.Linear: lambda a: a["out_features"] * (a["in_features"] + a["bias"]),
+    nn.Maxout: lambda a: a["out_features"] * a["pieces"] * (a["in_features"] + 1),
+    nn.PReLU: lambda a: a["num_parameters"],
+    nn.APL: lambda a: 2 * a["num_hinges"] * (a["num_features"] or 1),
+}
+#: The check an annotation names (besides a Literal of strings: `choice`), as written.
+BY_ANNOTATION: dict[str, Check] = {"int": count, "bool": flag, "float": real,
+                                   "int | None": optional_count, "Optional[int]": optional_count}
+
+
+# ---------------------------------------------------------------- the recipes, derived
+class _NoRecipe(Exception):
+    """Why no recipe can be read from a class's constructor."""
+
+
+def _inherited(table: dict[type, dict[str, Any]], cls: type) -> dict[str, Any]:
+    """The entries of `table` for `cls` and its bases, the nearest class's winning."""
+    return {key: value for klass in reversed(cls.__mro__)
+            for key, value in table.get(klass, {}).items()}
+
+
+def _annotation_check(annotation: Any, name: str) -> Check:
+    """The check `annotation` names. The modules postpone their annotations (they are the
+    strings written), which are parsed, never evaluated: stir evaluates no text."""
+    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    try:
+        node = ast.parse(text, mode="eval").body
+        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal":
+            allowed = ast.literal_eval(node.slice)
+            allowed = allowed if isinstance(allowed, tuple) else (allowed,)
+            if allowed and all(isinstance(value, str) for value in allowed):
+                return choice(*allowed)
+        return BY_ANNOTATION[ast.unparse(node)]
+    except (SyntaxError, ValueError, KeyError):
+        shown = "no annotation" if annotation is inspect.Parameter.empty else repr(text)
+        raise _NoRecipe(f"{name!r} has {shown}, which names no check (int, bool, float, "
+                        "int | None, a Literal of strings)") from None
+
+
+def _recipe(cls: type) -> Recipe:
+    """The recipe read from the constructor of `cls`: its parameters but dtype= and
+    generator= (which say has_dtype and initialises_randomly) and the NOT_SAVED ones."""
+    parameters = dict(inspect.signature(cls).parameters)
+    has_dtype = parameters.pop("dtype", None) is not None
+    # Only a layer with parameters (dtype=) draws its initial values, which the file
+    # replaces, from generator=; Dropout and RReLU draw while running, so a rebuilt one gets
+    # none (the global generator), not the placeholder, which can only give zeros.
+    initialises_randomly = parameters.pop("generator", None) is not None and has_dtype
+    ranges, not_saved, read = (_inherited(table, cls) for table in (RANGES, NOT_SAVED, READ))
+    for table, entries in (("RANGES", ranges), ("NOT_SAVED", not_saved), ("READ", read)):
+        if stale := sorted(set(entries) - set(parameters)):
+            raise _NoRecipe(f"{table} names {stale}, not arguments of its constructor")
+    arguments = {}
+    for name, parameter in parameters.items():
+        if name == "type" or parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD,
+                                                    parameter.KEYWORD_ONLY):
+            raise _NoRecipe(f"its constructor takes {parameter}, which a file cannot name")
+        if name in not_saved and parameter.default is parameter.empty:
+            raise _NoRecipe(f"NOT_SAVED names {name!r}, which has no default")
+        if name not in not_saved:
+            arguments[name] = ranges.get(name) or _annotation_check(parameter.annotation, name)
+    numel = next((NUMEL[klass] for klass in cls.__mro__ if klass in NUMEL), None)
+    if numel is None and has_dtype:
+        raise _NoRecipe("it takes dtype=, so it has parameters, but NUMEL has no formula "
+                        "for their count")
+    return Recipe(cls, arguments, numel or (lambda arguments: 0), read, has_dtype,
+                  initialises_randomly)
+
+
+def derive(namespace: Any = nn) -> tuple[dict[str, Recipe], dict[str, str]]:
+    """The recipes of the public Module classes of `namespace` (stir.nn) by class name, and
+    the classes with no recipe and no decision: neither a container nor UNSAVEABLE, and a
+    constructor no recipe can be read from, each with why (a test requires there be none).
+
+    >>> recipes, undecided = derive()
+    >>> list(recipes["Linear"].arguments), recipes["Linear"].has_dtype, undecided
+    (['in_features', 'out_features', 'bias'], True, {})
+    """
+    recipes: dict[str, Recipe] = {}
+    undecided: dict[str, str] = {}
+    seen: dict[str, type] = {}  # by the name a file gives; an alias (SVMLoss) is seen again
+    for public in sorted(name for name in dir(namespace) if not name.startswith("_")):
+        cls = getattr(namespace, public)
+        if not (isinstance(cls, type) and issubclass(cls, Module)):
+            continue
+        kind = cls.__name__
+        if seen.setdefault(kind, cls) is not cls:  # a file could not tell the two apart
+            recipes.pop(kind, None)
+            undecided[kind] = "two public classes have this name"
+        elif CONTAINERS.get(kind) is not cls and kind not in UNSAVEABLE:
+            try:
+                recipes[kind] = _recipe(cls)
+            except _NoRecipe as why:
+                undecided[kind] = str(why)
+    return recipes, undecided
+
+
+RECIPES, UNDECIDED = derive()
 
 
 def describe(model: Module) -> dict[str, Any]:
@@ -171,8 +270,10 @@ def _describe(model: Module) -> dict[str, Any]:
         return spec
     recipe = RECIPES.get(kind)
     if recipe is None or type(model) is not recipe.cls:  # a subclass may differ: refuse it
+        why = UNSAVEABLE.get(kind) or UNDECIDED.get(kind)
+        why = f" ({why})" if why and getattr(nn, kind, None) is type(model) else ""
         raise UnsupportedArchitecture(
-            f"stir cannot describe a {type(model).__module__}.{type(model).__qualname__}; "
+            f"stir cannot describe a {type(model).__module__}.{type(model).__qualname__}{why}; "
             f"it can rebuild {', '.join(sorted({*CONTAINERS, *RECIPES}))}")
     spec = {"type": kind, **recipe.values(model)}
     if recipe.has_dtype:
