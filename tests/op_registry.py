@@ -367,6 +367,9 @@ def build_registry() -> list[OpSpec]:
         unary("logsumexp-axis", lambda x: x.logsumexp(axis=-1),
               lambda x: _logsumexp(x, axis=-1), lambda x: x.logsumexp(dim=-1),
               min_dims=1),
+        # a move between devices; on NumPy alone, to the host it is already on (a copy)
+        unary("transfer", lambda x: stir.ops.Transfer.apply(x, "cpu"), lambda x: x,
+              lambda x: x.to("cpu") * 1),
         unary("sum-to", lambda x: stir.ops.SumTo.apply(x, _summed_to(x.shape)),
               _sum_to_reference, _torch_sum_to, min_dims=1),
         unary("broadcast-to", lambda x: x.broadcast_to(_expanded(x.shape)) * 1,

@@ -11,9 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Sequence
 
-import numpy as np
-
-from . import anomaly, grad_mode
+from . import _array, anomaly, grad_mode
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -26,7 +24,7 @@ _tracer: list[tuple[Any, ...]] | None = None
 # Read on every call: bound once here rather than looked up through their modules.
 _grad_state = grad_mode.state
 _anomaly_state = anomaly.state
-_ndarray = np.ndarray
+_ndarray = _array.NDARRAY
 
 
 class SavedTensors(tuple):  # type: ignore[type-arg]
@@ -109,7 +107,7 @@ class Context:
     _saved: tuple[Any, ...] | None = ()
     _parents: Sequence[Any] = ()  # per input: its node, the leaf tensor itself, or None
     # per input that needs a gradient: (its position, its parent, its shape, its dtype)
-    _inputs: Sequence[tuple[int, Any, tuple[int, ...], np.dtype[Any]]] = ()
+    _inputs: Sequence[tuple[int, Any, tuple[int, ...], Any]] = ()
     _retained: Any = None
     _stack: traceback.StackSummary | None = None
     _arrays = False  # set by the engine while backward runs on NumPy arrays
@@ -242,8 +240,8 @@ class Context:
             return ("output", result.array, result._version, result._version[0])
         if isinstance(value, Tensor):
             return ("tensor", value, value._version, value._version[0])
-        if isinstance(value, (np.ndarray, np.generic)):
-            return ("constant", np.asarray(value), None, 0)
+        if _array.is_array(value):
+            return ("constant", _array.values(value), None, 0)
         raise TypeError(
             f"save_for_backward takes tensors or arrays, got {type(value).__name__}; "
             "store other values as attributes of ctx (ctx.value = ...)"
@@ -281,10 +279,25 @@ class Function:
 
     Call it as `MyFunction.apply(*inputs)`; check a new one with `stir.gradcheck`.
 
-    Set `backward_on_arrays = True` on a Function whose backward works on NumPy arrays as
-    well as on tensors (operators, `.reshape`, `.sum`, `.T`, `stir.ops.dual`): the engine then
-    passes arrays for ordinary gradients, which is faster, and tensors only when recording the
-    backward pass. stir's own operations do this.
+    Set `backward_on_arrays = True` on a Function whose backward works on raw arrays as well
+    as on tensors; stir's own operations all do. The contract of such a backward, in full:
+
+    - An ordinary backward (`loss.backward()`, `stir.grad` without create_graph) passes
+      `grad_output` as a raw array (NumPy's, or of the namespace the tensors hold), and
+      `ctx.saved_tensors` returns the saved values as raw arrays too; what it returns may be
+      arrays. Recorded (create_graph=True), both are tensors, and so must be what it returns,
+      so that the backward itself is differentiable.
+    - So it is written with what both share: Python's operators, `.T`, `.mT`, `.shape`,
+      `.ndim`, basic indexing, and the functions of `stir.ops.dual` (`reshape`, `sum`,
+      `where`, `exp`, `matmul`, ...), which dispatch on tensors and arrays alike. Arrays of
+      other namespaces (CuPy, array-api-strict) have no `.reshape` or `.sum` methods: dual's
+      functions take each array's own namespace.
+    - Constants (masks, saved attributes of ctx) stay raw arrays in both modes; multiplying
+      by one is the same either way. `stir._array.mask(condition, like)` makes a bool mask a
+      factor the array standard accepts.
+    - A returned gradient may have the input's shape broadcast (the engine sums it back) and
+      another floating dtype (the engine converts it). A fresh array returned for one input
+      alone may become a leaf's `.grad` as it is, so never return an array you keep.
 
     >>> import stir
     >>> class Cube(stir.Function):
@@ -338,7 +351,7 @@ class Function:
                 ctx._record(result, out)
         else:
             result = output_tensor(out, args, cls)
-            if recording and result.array.dtype.kind == "f":
+            if recording and _array.is_floating(result.array):
                 ctx._record(result, out)
         if _anomaly_state.enabled:
             anomaly.check_forward(cls.__name__, result, args)

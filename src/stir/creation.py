@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import _array, devices
 from . import random as _random
 from ._types import DTypeLike
 from .tensor import Tensor
@@ -41,10 +42,13 @@ def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor(data, requires_grad=requires_grad)
 
 
-def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of `data` (nested lists, numbers, arrays or tensors).
+def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+           device: str | None = None) -> Tensor:
+    """A new tensor holding a copy of `data` (nested lists, numbers, arrays or tensors),
+    on `device` ("cpu", the default: NumPy; "cuda" with CuPy and a GPU).
 
-    Python floats give float32, ints int64 and bools bool; a NumPy array keeps its dtype.
+    Python floats give float32, ints int64 and bools bool; a NumPy array keeps its dtype,
+    and an array of another array-API library stays one (a copy, on its own device).
 
     >>> import stir
     >>> stir.tensor([[1, 2], [3, 4]]).dtype, stir.tensor([0.5]).dtype
@@ -52,6 +56,14 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
     """
     if isinstance(data, Tensor):
         data = data.array
+    if device is not None and not devices.is_device_name(device):
+        raise ValueError(f"tensor: unknown device {device!r}; stir knows 'cpu' and 'cuda'")
+    if not _array.is_numpy(data) and hasattr(data, "__array_namespace__"):
+        xp = _array.namespace(data)
+        copied = xp.asarray(data, dtype=None if dtype is None else _array.dtype_in(data, dtype),
+                            copy=True)
+        made = _made(copied, requires_grad)
+        return made if device is None or devices.is_on(copied, device) else _on(made, device)
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype, copy=True)
     else:
@@ -61,7 +73,16 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
         elif dtype is None and array.dtype.kind in "iu":
             array = array.astype(np.int64)
     _dtype(array.dtype)
+    if device is not None and device != "cpu":
+        return _on(Tensor(array), device, requires_grad)
     return _made(array, requires_grad)
+
+
+def _on(made: Tensor, device: str, requires_grad: bool | None = None) -> Tensor:
+    """`made` moved to `device`, a leaf there (the move is not part of any graph)."""
+    moved = Tensor(devices.to_device(made.array, devices.device_name(device)))
+    moved.requires_grad = made.requires_grad if requires_grad is None else requires_grad
+    return moved
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

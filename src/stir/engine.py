@@ -6,15 +6,18 @@ node's consumers have larger numbers than it; the walk takes waiting nodes large
 first (a heap, as PyTorch does), so every node's `backward` runs once, after all gradients
 for its output have arrived, and a chain of any length is fine. The gradients a `backward`
 returns are checked here, in one place: count, shape (a broadcast gradient is summed back to
-the input's shape) and dtype.
+the input's shape) and dtype; and `deliver` is the one routine that hands a gradient to a
+leaf's `.grad`.
+
+`stir.compile`'s replay walks the same nodes without the heap, and uses the engine's own
+rules through this small interface: `seed_gradient` (d loss / d loss), `padded_gradients`
+(a backward's count checked), `conformed_gradient` (its shape and dtype) and `deliver`.
 """
 
 from __future__ import annotations
 
 import heapq
 from typing import Any, Sequence
-
-import numpy as np
 
 from . import _array, anomaly, grad_mode
 from .autograd import Context
@@ -23,7 +26,7 @@ from .tensor import Tensor
 # Read for every node: bound once here rather than looked up through their modules.
 _anomaly_state = anomaly.state
 _grad_state = grad_mode.state
-_ndarray = np.ndarray
+_ndarray = _array.NDARRAY
 
 
 def backward(
@@ -40,7 +43,7 @@ def backward(
             "had requires_grad=True (or it ran inside stir.no_grad())"
         )
     if gradient is None and output.array.size == 1:  # a loss: d(loss)/d(loss) = 1
-        root_grad: Any = seed_gradient(output.array.shape, output.array.dtype)
+        root_grad: Any = seed_gradient(output.array)
     else:
         root_grad = _root_gradient(output, gradient, "backward()")
     if create_graph:
@@ -117,9 +120,11 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
                 "first, e.g. y.sum().backward()"
             )
         # A plain array: the engine takes arrays or tensors alike as gradients.
-        return seed_gradient(output.array.shape, output.array.dtype)
+        return seed_gradient(output.array)
     if not isinstance(gradient, Tensor):
-        gradient = Tensor(np.asarray(gradient, dtype=output.array.dtype))
+        like = output.array
+        gradient = Tensor(_array.namespace(like).asarray(gradient, dtype=like.dtype,
+                                                         device=_array.device(like)))
     if gradient.shape != output.shape:
         raise ValueError(
             f"{caller}: gradient has shape {gradient.shape} but the output has shape "
@@ -128,16 +133,13 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
     return gradient
 
 
-def seed_gradient(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
-    """d(output)/d(output) for a one-element output: read-only, so it can be shared."""
-    one = _ONES.get((shape, dtype))
-    if one is None:
-        one = _ONES[shape, dtype] = np.ones(shape, dtype=dtype)
-        one.flags.writeable = False
-    return one
-
-
-_ONES: dict[tuple[tuple[int, ...], np.dtype[Any]], np.ndarray] = {}
+def seed_gradient(output: Any) -> Any:
+    """d(output)/d(output) for the one-element array `output`: ones of its shape and dtype
+    (on NumPy read-only, so that it can be shared)."""
+    shape, dtype = output.shape, output.dtype
+    if type(output) is not _ndarray:
+        return _array.namespace(output).ones(shape, dtype=dtype, device=_array.device(output))
+    return _array.read_only_ones(shape, dtype)
 
 
 def _run(
@@ -312,12 +314,14 @@ def deliver(leaf: Tensor, gradient: Any, grad_output: Any = None,
         gradient.array if isinstance(gradient, Tensor) else gradient)
     if cleared or leaf.grad is None:
         # (The dtype is already the leaf's: the walk conformed it.)
-        if grads is None or not (values.base is None and values is not grad_output
-                                 and _once(values, grads)):
+        if type(values) is not _ndarray:  # off NumPy a view cannot be told: always a copy
+            values = _array.namespace(values).asarray(values, copy=True)
+        elif grads is None or not (values.base is None and values is not grad_output
+                                   and _once(values, grads)):
             values = values.copy()
         leaf.grad = Tensor(values)
     else:
-        np.add(leaf.grad.array, values, out=leaf.grad.array, casting="same_kind")
+        _array.update("add", leaf.grad.array, values)
         leaf.grad._version[0] += 1
 
 
@@ -426,8 +430,10 @@ def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -
     shape, dtype = next((shape, dtype) for at, _, shape, dtype in node._inputs if at == index)
     if isinstance(gradient, Tensor):
         values = gradient.array
-    elif isinstance(gradient, (np.ndarray, np.generic, int, float)):
-        values = np.asarray(gradient)
+    elif type(gradient) in _array.ARRAY_TYPES:
+        values = gradient
+    elif isinstance(gradient, _array.SCALARS) or type(gradient) is _ndarray:
+        values = _array.values(gradient)
     else:
         raise TypeError(
             f"{node.name}.backward returned a {type(gradient).__name__} for input "
@@ -441,7 +447,7 @@ def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -
     if arrays:
         if values.shape != shape:
             values = _array.sum_to(values, shape)
-        return values.astype(dtype, copy=False)
+        return _array.namespace(values).astype(values, dtype, copy=False)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(values)
     if gradient.shape != shape:

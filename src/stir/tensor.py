@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import numpy as np
-
-from . import grad_mode
+from . import _array, devices, grad_mode
 from ._types import Array, DTypeLike, Shape
 
 _FLOAT_KINDS = "f"
-_ndarray = np.ndarray
+_ndarray = _array.NDARRAY
 
 
 class Tensor:
@@ -41,7 +39,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if type(data) is not _ndarray:
-            data = np.asarray(data)
+            data = _array.as_array(data)
         self.array: Array = data
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
@@ -70,7 +68,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and self.array.dtype.kind not in _FLOAT_KINDS:
+        if value and _array.kind(self.array.dtype) not in _FLOAT_KINDS:
             raise TypeError(
                 f"only floating-point tensors can require gradients; this one is "
                 f"{self.array.dtype} (convert it with .float() or .double() first)"
@@ -97,7 +95,7 @@ class Tensor:
         return self.array.shape
 
     @property
-    def dtype(self) -> np.dtype[Any]:
+    def dtype(self) -> Any:
         return self.array.dtype
 
     @property
@@ -141,16 +139,17 @@ class Tensor:
         return self.array.item()
 
     def numpy(self) -> Array:
-        """The underlying NumPy array (shared, not copied)."""
+        """The underlying NumPy array (shared, not copied); a copy on the host for a tensor on
+        another device."""
         if self._requires_grad:
             raise RuntimeError(
                 "numpy() on a tensor that requires grad would lose its history; "
                 "call .detach().numpy() instead"
             )
-        return self.array
+        return self.array if type(self.array) is _ndarray else _array.to_numpy(self.array)
 
     def tolist(self) -> Any:
-        return self.array.tolist()
+        return _array.to_numpy(self.array).tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> Array:
         data = self.numpy()
@@ -163,7 +162,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+        if _array.kind(self.array.dtype) not in "iub" or self.array.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
         return int(self.array.item())
 
@@ -178,20 +177,22 @@ class Tensor:
     def __len__(self) -> int:
         if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.array)
+        return self.array.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.array)))
+        return (self[i] for i in range(self.array.shape[0]))
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.array, separator=", ", prefix="tensor(")
+        body, dtype = _array.to_text(self.array, "tensor(")
         extras = []
-        if self.array.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self.array.dtype}")
+        if dtype not in ("float32", "int64", "bool"):
+            extras.append(f"dtype={dtype}")
+        if type(self.array) is not _ndarray:
+            extras.append(f"device={_array.device(self.array)}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn.name}")
         elif self._requires_grad:
@@ -311,13 +312,15 @@ class Tensor:
                keepdim: bool | None = None) -> Tensor:
         """Indices of the largest values (no gradient)."""
         axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
-        return Tensor(np.argmax(self.array, axis=axis, keepdims=keepdims))
+        xp = _array.namespace(self.array)
+        return Tensor(xp.argmax(self.array, axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:
         """Indices of the smallest values (no gradient)."""
         axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
-        return Tensor(np.argmin(self.array, axis=axis, keepdims=keepdims))
+        xp = _array.namespace(self.array)
+        return Tensor(xp.argmin(self.array, axis=axis, keepdims=keepdims))
 
     # ----------------------------------------------------------------- in place
     def _check_inplace(self, name: str) -> None:
@@ -327,25 +330,29 @@ class Tensor:
                 "write x = x + y instead, or do it inside `with stir.no_grad():`"
             )
 
-    def _inplace(self, name: str, ufunc: Any, other: Any) -> Tensor:
+    def _inplace(self, name: str, operation: str, other: Any) -> Tensor:
         self._check_inplace(name)
-        ufunc(self.array, _raw(other), out=self.array, casting="same_kind")
+        array = self.array
+        if type(array) is _ndarray:  # _array.update's NumPy case, inline: every SGD step
+            _NUMPY_IN_PLACE[operation](array, _raw(other), out=array, casting="same_kind")
+        else:
+            _array.update(operation, array, _raw(other))
         self._version[0] += 1
         return self
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return self._inplace("add_", np.add, _raw(other) * alpha if alpha != 1 else other)
+        return self._inplace("add_", "add", _raw(other) * alpha if alpha != 1 else other)
 
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self._inplace("sub_", np.subtract, _raw(other) * alpha if alpha != 1 else other)
+        return self._inplace("sub_", "sub", _raw(other) * alpha if alpha != 1 else other)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._inplace("mul_", np.multiply, other)
+        return self._inplace("mul_", "mul", other)
 
     def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", np.divide, other)
+        return self._inplace("div_", "div", other)
 
     __iadd__ = add_
     __isub__ = sub_
@@ -363,13 +370,13 @@ class Tensor:
 
     def copy_(self, source: Any) -> Tensor:
         self._check_inplace("copy_")
-        np.copyto(self.array, _raw(source), casting="same_kind")
+        _array.copy_into(self.array, _raw(source))
         self._version[0] += 1
         return self
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         self._check_inplace("clamp_")
-        np.clip(self.array, min, max, out=self.array)
+        _array.clip_into(self.array, min, max)
         self._version[0] += 1
         return self
 
@@ -418,22 +425,47 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return _binary(_ops.Minimum, self, other)
 
-    def to(self, dtype: DTypeLike) -> Tensor:
-        """A copy converted to `dtype` (differentiable between floating types)."""
-        return _ops.Cast.apply(self, np.dtype(dtype))
+    def to(self, *target: Any, dtype: DTypeLike = None, device: Any = None) -> Tensor:
+        """A copy converted to `dtype` and/or moved to `device` ("cpu", or "cuda" with CuPy),
+        as PyTorch's `x.to(dtype)`, `x.to(device)`, `x.to(device, dtype)`; differentiable
+        between floating types and across devices. Always a new tensor (PyTorch returns
+        `self` when nothing changes).
+        """
+        for value in target:
+            if devices.is_device_name(value):
+                device = value
+            else:
+                dtype = value
+        result = self
+        if device is not None and not devices.is_on(self.array, device):
+            result = _ops.Transfer.apply(result, devices.device_name(device))
+        if dtype is not None:
+            dtype = _array.dtype_in(result.array, dtype)
+            if dtype != result.array.dtype or result is self:
+                result = _ops.Cast.apply(result, dtype)
+        return result if result is not self else _ops.Cast.apply(self, self.array.dtype)
+
+    @property
+    def device(self) -> str:
+        """Where the array lives: "cpu" (NumPy) or the device of another backend's array."""
+        return devices.device_name(_array.device(self.array))
+
+    def cpu(self) -> Tensor:
+        """This tensor on the host, as a NumPy array (itself when it already is)."""
+        return self if type(self.array) is _ndarray else self.to("cpu")
 
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back to the original."""
         return _ops.Cast.apply(self, self.array.dtype)
 
     def float(self) -> Tensor:
-        return self.to(np.float32)
+        return self.to("float32")
 
     def double(self) -> Tensor:
-        return self.to(np.float64)
+        return self.to("float64")
 
     def long(self) -> Tensor:
-        return self.to(np.int64)
+        return self.to("int64")
 
     # ----------------------------------------------------------------- reductions
     def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -507,7 +539,9 @@ def _raw(value: Any) -> Any:
     return value.array if isinstance(value, Tensor) else value
 
 
-_NUMBERS = (int, float, bool, np.generic)
+_NUMBERS = _array.SCALARS
+_NUMPY_IN_PLACE = _array.NUMPY_IN_PLACE
+_asarray = _array.NUMPY.asarray
 
 
 def lift(value: Any, like: Tensor) -> Any:
@@ -519,16 +553,14 @@ def lift(value: Any, like: Tensor) -> Any:
     """
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, np.ndarray):
+    if isinstance(value, _array.NDARRAY) or type(value) in _array.ARRAY_TYPES:
         return Tensor(value)
     if not isinstance(value, _NUMBERS):
         return NotImplemented
-    kind = like.array.dtype.kind
-    if kind == "f" or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool)):
-        return Tensor(np.asarray(value, dtype=like.array.dtype))
-    if isinstance(value, float):
-        return Tensor(np.asarray(value, dtype=np.float32))
-    return Tensor(np.asarray(value))
+    array = like.array
+    if type(array) is _ndarray and array.dtype.kind == "f":  # constant_like's first case,
+        return Tensor(_asarray(value, dtype=array.dtype))      # inline: the common one
+    return Tensor(_array.constant_like(value, array))
 
 
 def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any:
@@ -542,14 +574,19 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     if other is NotImplemented:
         return NotImplemented
     x, y = (other, tensor) if reflected else (tensor, other)
-    x_float, y_float = x.array.dtype.kind == "f", y.array.dtype.kind == "f"
+    x_array, y_array = x.array, y.array
+    if type(x_array) is _ndarray and type(y_array) is _ndarray:  # the common case, inline
+        x_float, y_float = x_array.dtype.kind == "f", y_array.dtype.kind == "f"
+    else:
+        x_float, y_float = _array.is_floating(x_array), _array.is_floating(y_array)
     if x_float != y_float:
         if x_float:
-            y = Tensor(y.array.astype(x.array.dtype))
+            y = Tensor(_array.namespace(y.array).astype(y.array, x.array.dtype))
         else:
-            x = Tensor(x.array.astype(y.array.dtype))
+            x = Tensor(_array.namespace(x.array).astype(x.array, y.array.dtype))
     elif not x_float and function is _ops.Div:
-        x, y = Tensor(x.array.astype(np.float32)), Tensor(y.array.astype(np.float32))
+        xp = _array.namespace(x.array)
+        x, y = Tensor(xp.astype(x.array, xp.float32)), Tensor(xp.astype(y.array, xp.float32))
     return function.apply(x, y)
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from .. import grad_mode
-from .. import engine
+from .. import _array, engine
 from ..autograd import Context, output_tensor
 from .trace import Plan
 
-_ndarray = np.ndarray
+_ndarray = _array.NDARRAY
 
 
 def forward(plan: Plan) -> None:
@@ -49,8 +47,7 @@ def backward(plan: Plan) -> None:
     """`loss.backward()` after `zero_grad()` over the plan's nodes: the engine's pass without
     its heap, handing each gradient to its leaf with the engine's own `deliver`."""
     loss = plan.loss.array
-    buffers: dict[Context, Any] = {plan.loss.grad_fn: engine.seed_gradient(loss.shape,
-                                                                           loss.dtype)}
+    buffers: dict[Context, Any] = {plan.loss.grad_fn: engine.seed_gradient(loss)}
     given: set[int] = set()
     deliver, conformed = engine.deliver, engine.conformed_gradient
     for node, route in plan.routes:

@@ -22,7 +22,7 @@ from ..tensor import as_tensor
 from .activations import ReLU, Sigmoid, Tanh
 from .arithmetic import (
     Abs, Add, Cast, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Sin, Sqrt, Sub,
-    Where, where,
+    Transfer, Where, where,
 )
 from .linalg import Linear, MatMul
 from .losses import (
@@ -39,13 +39,13 @@ from .shapes import (
 )
 
 __all__ = [
-    "Abs", "Add", "BinaryCrossEntropyWithLogits", "BroadcastTo", "Cast", "Clip", "Concatenate",
-    "Cos", "Div", "Exp", "GetItem", "HuberLoss", "Linear", "Log", "LogSumExp", "MatMul", "Max",
-    "Maximum", "Min", "Minimum", "MSELoss", "Mul", "Neg", "Permute", "Pow", "ReLU", "Reshape",
-    "ScatterAdd", "Sigmoid", "Sin", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyProbabilities",
-    "Sqrt", "Sub", "Sum", "SumTo", "Tanh", "Where", "amax", "amin", "as_tensor", "backward",
-    "concatenate", "expand",
-    "flatten", "getitem", "logsumexp", "mean", "normalize_axes", "permute", "raw_index",
-    "reshape", "resolve_axis", "squeeze", "stack", "sum", "sum_to_size", "transpose",
-    "transposed", "unsqueeze", "where",
+    "Abs", "Add", "amax", "amin", "as_tensor", "backward", "BinaryCrossEntropyWithLogits",
+    "BroadcastTo", "Cast", "Clip", "Concatenate", "concatenate", "Cos", "Div", "Exp", "expand",
+    "flatten", "GetItem", "getitem", "HuberLoss", "Linear", "Log", "LogSumExp", "logsumexp",
+    "MatMul", "Max", "Maximum", "mean", "Min", "Minimum", "MSELoss", "Mul", "Neg",
+    "normalize_axes", "Permute", "permute", "Pow", "raw_index", "ReLU", "Reshape", "reshape",
+    "resolve_axis", "ScatterAdd", "Sigmoid", "Sin", "SoftmaxCrossEntropy",
+    "SoftmaxCrossEntropyProbabilities", "Sqrt", "squeeze", "stack", "Sub", "Sum", "sum",
+    "sum_to_size", "SumTo", "Tanh", "Transfer", "transpose", "transposed", "unsqueeze", "Where",
+    "where",
 ]

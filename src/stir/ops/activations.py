@@ -10,12 +10,10 @@ the right answer there, not an error, so even `np.errstate(all="raise")` passes.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
-import numpy as np
-
+from .. import _array
 from ..autograd import Context
 from ..tensor import Tensor
 from . import dual
@@ -27,7 +25,7 @@ class Tanh(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.tanh(x.array)
+        z = _array.namespace(x.array).tanh(x.array)
         ctx.save_for_backward(z)
         return z
 
@@ -38,7 +36,6 @@ class Tanh(Primitive):
 
 
 # Beyond these |x|, e^(-|x|) is below the smallest normal number of the dtype.
-_EXP_UNDERFLOW = {np.dtype(np.float32): 87.0, np.dtype(np.float64): 708.0}
 
 
 class Sigmoid(Primitive):
@@ -51,12 +48,9 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        magnitude = np.abs(x.array)
-        limit = _EXP_UNDERFLOW.get(magnitude.dtype, 87.0)
-        # (not >= rather than <, so that a NaN input gives e and z NaN, as in PyTorch)
-        e = np.exp(-magnitude, out=np.zeros_like(magnitude),
-                   where=np.logical_not(magnitude >= limit))
-        z = np.where(x.array >= 0, 1 / (1 + e), e / (1 + e))
+        xp = _array.namespace(x.array)
+        e = _array.exp_of_negative(xp.abs(x.array))
+        z = xp.where(x.array >= 0, 1 / (1 + e), e / (1 + e))
         ctx.save_for_backward(z)
         return z
 
@@ -72,7 +66,7 @@ class ReLU(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         data = x.array
-        z = np.maximum(data, _zero(data.dtype))
+        z = _array.namespace(data).maximum(data, _array.zero(data))
         ctx.save_for_backward(z)
         return z
 
@@ -81,32 +75,25 @@ class ReLU(Primitive):
         z, = ctx.saved_tensors
         z = z.array if isinstance(z, Tensor) else z
         # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
-        # (A product with the mask: np.where is 15x slower on a large random mask.)
-        return grad_output * np.logical_not(z <= _zero(z.dtype))
-
-
-def _zero(dtype: np.dtype[Any]) -> Any:
-    """0 of a floating dtype as a 0-d array, which NumPy's ufuncs take about 0.2 µs sooner
-    than the Python 0 (much of a small layer's ReLU); the Python 0 for other dtypes, where it
-    decides the result's dtype (a bool array's maximum with it is an integer array)."""
-    zero = _ZEROS.get(dtype)
-    if zero is None:
-        zero = np.zeros((), dtype) if dtype.kind == "f" else 0
-        _ZEROS[dtype] = zero
-    return zero
-
-
-_ZEROS: dict[np.dtype[Any], Any] = {}
+        # (A product with the mask: where() is 15x slower on a large random mask.)
+        kept = _array.namespace(z).logical_not(z <= _array.zero(z))
+        return grad_output * _array.mask(kept, z)
 
 
 # ----------------------------------------------------------------------------- primitives
+def _keep_layout(ctx: Context, x: Any) -> None:
+    """Note what a zero gradient of x is made of: its namespace, shape, dtype and device."""
+    ctx.xp, ctx.shape, ctx.dtype, ctx.device = (
+        _array.namespace(x), x.shape, x.dtype, _array.device(x))
+
+
 class _PiecewiseConstant(Primitive):
     """Shared backward of step and sign: flat on both sides of the jump, so dz/dx = 0
     everywhere (0 is also taken at the jump, where there is no derivative)."""
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
-        return np.zeros(ctx.shape, ctx.dtype)
+        return ctx.xp.zeros(ctx.shape, dtype=ctx.dtype, device=ctx.device)
 
 
 class Step(_PiecewiseConstant):
@@ -114,8 +101,10 @@ class Step(_PiecewiseConstant):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        ctx.shape, ctx.dtype = x.shape, x.dtype
-        return np.heaviside(x.array, 1).astype(x.dtype, copy=False)
+        _keep_layout(ctx, x.array)
+        xp = ctx.xp
+        jump = xp.astype(x.array >= 0, x.dtype)
+        return xp.where(xp.isnan(x.array), x.array, jump)  # NaN stays NaN
 
 
 class Sign(_PiecewiseConstant):
@@ -123,8 +112,8 @@ class Sign(_PiecewiseConstant):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        ctx.shape, ctx.dtype = x.shape, x.dtype
-        return np.sign(x.array)
+        _keep_layout(ctx, x.array)
+        return ctx.xp.sign(x.array)
 
 
 class LeakyReLU(Primitive):
@@ -143,7 +132,7 @@ class LeakyReLU(Primitive):
         if isinstance(slope, Tensor):
             ctx.save_for_backward(x, slope)  # dz/dslope needs x
             slope = slope.array
-        return np.where(positive, x.array, x.array * slope)
+        return _array.namespace(x.array).where(positive, x.array, x.array * slope)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
@@ -162,7 +151,8 @@ class ELU(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, alpha: float) -> Any:
         negative = x.array <= 0
-        z = np.where(negative, alpha * np.expm1(np.minimum(x.array, 0)), x.array)
+        xp = _array.namespace(x.array)
+        z = xp.where(negative, alpha * xp.expm1(xp.minimum(x.array, 0)), x.array)
         ctx.negative, ctx.alpha = negative, alpha
         ctx.save_for_backward(z)
         return z
@@ -183,28 +173,30 @@ class Softplus(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, beta: float, threshold: float) -> Any:
+        xp = _array.namespace(x.array)
         scaled = x.array * beta
-        with np.errstate(under="ignore"):
-            z = np.maximum(scaled, 0) + np.log1p(np.exp(-np.abs(scaled)))
+        with _array.errstate(under="ignore"):
+            z = xp.maximum(scaled, 0) + xp.log1p(xp.exp(-xp.abs(scaled)))
         if beta != 1:
             z /= beta
         ctx.linear, ctx.beta = scaled > threshold, beta
         ctx.save_for_backward(x)
-        return np.where(ctx.linear, x.array, z)
+        return xp.where(ctx.linear, x.array, z)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         x, = ctx.saved_tensors
-        with np.errstate(under="ignore"):
+        with _array.errstate(under="ignore"):
             slope = (x * ctx.beta).sigmoid() if isinstance(x, Tensor) else _sigmoid(x * ctx.beta)
         return dual.where(ctx.linear, grad_output, grad_output * slope), None, None
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def _sigmoid(x: Any) -> Any:
     """σ(x) on arrays, from e^(-|x|) ≤ 1 (the caller silences underflow)."""
-    e = np.exp(-np.abs(x))
+    xp = _array.namespace(x)
+    e = xp.exp(-xp.abs(x))
     d = 1 / (1 + e)
-    return np.where(x >= 0, d, e * d)
+    return xp.where(x >= 0, d, e * d)
 
 
 class Softmax(Primitive):
@@ -215,9 +207,10 @@ class Softmax(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, dim: tuple[int, ...]) -> Any:
-        with np.errstate(under="ignore"):
-            e = np.exp(x.array - x.array.max(axis=dim, keepdims=True))
-            z = e / e.sum(axis=dim, keepdims=True)
+        xp = _array.namespace(x.array)
+        with _array.errstate(under="ignore"):
+            e = xp.exp(x.array - xp.max(x.array, axis=dim, keepdims=True))
+            z = e / xp.sum(e, axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(z)
         return z
@@ -225,7 +218,7 @@ class Softmax(Primitive):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         z, = ctx.saved_tensors
-        return z * (grad_output - (grad_output * z).sum(axis=ctx.dim, keepdims=True)), None
+        return z * (grad_output - dual.sum(grad_output * z, axis=ctx.dim, keepdims=True)), None
 
 
 class LogSoftmax(Primitive):
@@ -238,9 +231,10 @@ class LogSoftmax(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, dim: tuple[int, ...]) -> Any:
-        shifted = x.array - x.array.max(axis=dim, keepdims=True)
-        with np.errstate(under="ignore"):
-            z = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        xp = _array.namespace(x.array)
+        shifted = x.array - xp.max(x.array, axis=dim, keepdims=True)
+        with _array.errstate(under="ignore"):
+            z = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(z)
         return z
@@ -248,64 +242,29 @@ class LogSoftmax(Primitive):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         z, = ctx.saved_tensors
-        with np.errstate(under="ignore"):
-            return grad_output - dual.exp(z) * grad_output.sum(axis=ctx.dim, keepdims=True), None
+        with _array.errstate(under="ignore"):
+            total = dual.sum(grad_output, axis=ctx.dim, keepdims=True)
+            return grad_output - dual.exp(z) * total, None
 
 
 class NormalCDF(Primitive):
     """z = Φ(x) = ½(1 + erf(x/√2)), the standard normal distribution function;
     dz/dx = φ(x) = e^(-x²/2)/√(2π).
 
-    A primitive because NumPy has no erf (see `_erf`); GELU is x·Φ(x).
+    A primitive because neither NumPy nor the array standard has erf (see `_array.erf`);
+    GELU is x·Φ(x).
     """
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return 0.5 * (1 + _erf(x.array * math.sqrt(0.5)))
+        return 0.5 * (1 + _array.erf(x.array * math.sqrt(0.5)))
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         x, = ctx.saved_tensors
         if not isinstance(x, Tensor):  # |x| ≤ 40 keeps x² finite; φ(40) is 0 anyway
-            x = np.minimum(np.abs(x), 40)
-        with np.errstate(under="ignore"):
+            xp = _array.namespace(x)
+            x = xp.minimum(xp.abs(x), 40)
+        with _array.errstate(under="ignore"):
             return grad_output * (dual.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)))
-
-
-# erf on pieces [k/4, (k+1)/4) of [0, 6] as Taylor polynomials about each piece's centre, exact
-# to an ulp; beyond 6, erf rounds to 1 even in float64.
-_ERF_PIECE, _ERF_PIECES = 0.25, 24
-
-
-@functools.lru_cache(maxsize=8)
-def _erf_taylor(dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The centres c and the Taylor coefficients erf⁽ⁿ⁾(c)/n!, n = 0 … degree (row n), from
-    erf' = g = (2/√π)e^(-x²), whose own coefficients follow from g' = -2xg:
-    (n+1)·g_(n+1) = -2c·g_n - 2·g_(n-1)."""
-    degree = 12 if np.dtype(dtype).itemsize >= 8 else 7
-    c = _ERF_PIECE * (np.arange(_ERF_PIECES) + 0.5)
-    g = np.zeros((degree, _ERF_PIECES))
-    g[0] = 2 / math.sqrt(math.pi) * np.exp(-c * c)
-    g[1] = -2 * c * g[0]
-    for n in range(1, degree - 1):
-        g[n + 1] = (-2 * c * g[n] - 2 * g[n - 1]) / (n + 1)
-    coefficients = np.empty((degree + 1, _ERF_PIECES))
-    coefficients[0] = [math.erf(v) for v in c]
-    coefficients[1:] = g / np.arange(1, degree + 1)[:, None]
-    return c.astype(dtype), coefficients.astype(dtype)
-
-
-def _erf(v: np.ndarray) -> np.ndarray:
-    """erf on an array, keeping its dtype (float64 to an ulp of math.erf)."""
-    centres, coefficients = _erf_taylor(v.dtype)
-    end = _ERF_PIECE * _ERF_PIECES
-    u = np.fmin(np.abs(v), end)  # fmin turns NaN into `end`; it is put back at the end
-    piece = np.minimum(u * (1 / _ERF_PIECE), _ERF_PIECES - 1).astype(np.intp)
-    s = u - centres.take(piece)
-    result = coefficients[-1].take(piece)
-    for row in coefficients[-2::-1]:  # Horner
-        result *= s
-        result += row.take(piece)
-    result = np.copysign(np.where(u < end, result, 1), v)
-    return np.where(np.isnan(v), v, result)

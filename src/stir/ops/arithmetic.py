@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .. import _array, devices
 from ..autograd import Context
 from ..tensor import Tensor, lift
 from . import dual
@@ -82,7 +81,7 @@ class Pow(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
-        z = np.power(x.array, y.array)
+        z = _array.namespace(x.array).pow(x.array, y.array)
         ctx.save_for_backward(x, y, z)
         return z
 
@@ -94,7 +93,7 @@ class Pow(Primitive):
         if need_x:
             grad_x = grad_output * y * x ** (y - 1)
             exponent = dual.array(y)
-            if (exponent == 0).any():  # avoid 0 * inf at x = 0 when the exponent is 0
+            if _array.namespace(exponent).any(exponent == 0):  # no 0 * inf at x = 0, y = 0
                 grad_x = dual.where(exponent != 0, grad_x, 0)
         if need_y:
             base = dual.array(x)
@@ -120,7 +119,7 @@ class Exp(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.exp(x.array)
+        z = _array.namespace(x.array).exp(x.array)
         ctx.save_for_backward(z)
         return z
 
@@ -136,7 +135,7 @@ class Log(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.log(x.array)
+        return _array.namespace(x.array).log(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -149,7 +148,7 @@ class Sqrt(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        z = np.sqrt(x.array)
+        z = _array.namespace(x.array).sqrt(x.array)
         ctx.save_for_backward(z)
         return z
 
@@ -165,13 +164,15 @@ class Abs(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.abs(x.array)
+        return _array.namespace(x.array).abs(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, = ctx.saved_tensors
         values = dual.array(x)
-        sign = (values > 0).astype(values.dtype) - (values < 0)  # 0 at NaN, unlike np.sign
+        xp = _array.namespace(values)
+        # 0 at NaN, unlike the standard's sign
+        sign = xp.astype(values > 0, values.dtype) - xp.astype(values < 0, values.dtype)
         return grad_output * sign
 
 
@@ -181,7 +182,7 @@ class Sin(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.sin(x.array)
+        return _array.namespace(x.array).sin(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -195,7 +196,7 @@ class Cos(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         ctx.save_for_backward(x)
-        return np.cos(x.array)
+        return _array.namespace(x.array).cos(x.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -210,12 +211,12 @@ class Maximum(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
         ctx.save_for_backward(x, y)
-        return np.maximum(x.array, y.array)
+        return _array.namespace(x.array).maximum(x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, y = (dual.array(v) for v in ctx.saved_tensors)
-        return _split(ctx, grad_output, x, y, np.less)
+        return _split(ctx, grad_output, x, y, _array.namespace(x).less)
 
 
 class Minimum(Primitive):
@@ -225,29 +226,32 @@ class Minimum(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
         ctx.save_for_backward(x, y)
-        return np.minimum(x.array, y.array)
+        return _array.namespace(x.array).minimum(x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, y = (dual.array(v) for v in ctx.saved_tensors)
-        return _split(ctx, grad_output, x, y, np.greater)
+        return _split(ctx, grad_output, x, y, _array.namespace(x).greater)
 
 
-def _split(ctx: Context, grad_output: Tensor, x: np.ndarray, y: np.ndarray,
+def _split(ctx: Context, grad_output: Tensor, x: Any, y: Any,
            loses: Any) -> tuple[Any, Any]:
     """Gradients of a two-way selection: x gets the gradient except where `loses(x, y)`,
     y except where `loses(y, x)`, each half of it on a tie. Counted from what a side lost
     rather than what it won, so that where a NaN makes every comparison false both get all
     of it, as in PyTorch, with no isnan."""
     need_x, need_y = ctx.needs_input_grad
+    xp = _array.namespace(x)
     tie = x == y
-    # Without ties (the usual case) each share is a bool mask, which multiplies a float array
-    # without an intermediate float array: several times faster on large arrays.
-    halves = tie.any()
+    # Without ties (the usual case) each share is a mask (on NumPy a bool one, which
+    # multiplies a float array without an intermediate float array: several times faster).
+    halves = xp.any(tie)
 
-    def share(lost: np.ndarray) -> np.ndarray:
-        kept = np.logical_not(lost)
-        return (kept - tie * 0.5).astype(grad_output.dtype) if halves else kept
+    def share(lost: Any) -> Any:
+        kept = xp.logical_not(lost)
+        if halves:
+            return xp.astype(_array.mask(kept, x) - _array.mask(tie, x) * 0.5, x.dtype)
+        return _array.mask(kept, x)
 
     grad_x = grad_output * share(loses(x, y)) if need_x else None
     grad_y = grad_output * share(loses(y, x)) if need_y else None
@@ -263,17 +267,18 @@ class Clip(Primitive):
             raise ValueError("clip needs at least one of min and max")
         ctx.save_for_backward(x)
         ctx.low, ctx.high = low, high
-        return np.clip(x.array, low, high)
+        return _array.namespace(x.array).clip(x.array, low, high)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x = dual.array(ctx.saved_tensors[0])
-        inside = np.ones(x.shape, dtype=bool)
+        xp = _array.namespace(x)
+        inside = xp.ones(x.shape, dtype=xp.bool, device=_array.device(x))
         if ctx.low is not None:
             inside &= x >= ctx.low
         if ctx.high is not None:
             inside &= x <= ctx.high
-        return grad_output * inside, None, None
+        return grad_output * _array.mask(inside, x), None, None
 
 
 class Where(Primitive):
@@ -282,7 +287,7 @@ class Where(Primitive):
     @staticmethod
     def forward(ctx: Context, condition: Any, x: Tensor, y: Tensor) -> Any:
         ctx.condition = condition
-        return np.where(condition, x.array, y.array)
+        return _array.namespace(x.array).where(condition, x.array, y.array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -299,23 +304,40 @@ class Cast(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, dtype: Any) -> Any:
         ctx.dtype = x.dtype
-        return x.array.astype(dtype)
+        return _array.namespace(x.array).astype(x.array, dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         return _cast(grad_output, ctx.dtype), None
 
 
+class Transfer(Primitive):
+    """z = x on another device (a copy);  dz/dx = 1, moved back to x's device."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, device: Any, xp: Any = None) -> Any:
+        ctx.xp, ctx.home = _array.namespace(x.array), _array.device(x.array)
+        return devices.to_device(x.array, device, xp)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        if isinstance(grad_output, Tensor):
+            return Transfer.apply(grad_output, ctx.home, ctx.xp), None, None
+        return devices.to_device(grad_output, ctx.home, ctx.xp), None, None
+
+
 def _cast(x: Any, dtype: Any) -> Any:
     if isinstance(x, Tensor):
         return Cast.apply(x, dtype)
-    return np.asarray(x).astype(dtype)
+    x = _array.as_array(x)
+    return _array.namespace(x).astype(x, dtype)
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where `condition` holds, else y (broadcasting all three)."""
-    condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
-    if condition.dtype != np.bool_:
+    condition = condition.array if isinstance(condition, Tensor) else _array.as_array(condition)
+    if _array.kind(condition.dtype) != "b":
         raise TypeError(f"where: the condition must be a bool tensor, got {condition.dtype}")
-    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(np.asarray(x))
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
+    condition = _array.from_host(condition, like.array, keep_dtype=True)
     return Where.apply(condition, lift(x, like), lift(y, like))

@@ -29,12 +29,12 @@ class MatMul(Primitive):
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        x2 = x.reshape(1, -1) if x.ndim == 1 else x
-        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+        x2 = dual.reshape(x, (1, -1)) if x.ndim == 1 else x
+        y2 = dual.reshape(y, (-1, 1)) if y.ndim == 1 else y
         # The gradient as if both operands were matrices: put back the dimensions that the
         # product of a vector removed.
         if x.ndim == 1 and y.ndim == 1:
-            g = grad_output.reshape(1, 1)
+            g = dual.reshape(grad_output, (1, 1))
         elif x.ndim == 1:
             g = grad_output[..., None, :]
         elif y.ndim == 1:
@@ -45,11 +45,11 @@ class MatMul(Primitive):
         if need_x:
             grad_x = dual.matmul(g, y2.mT)
             if x.ndim == 1:
-                grad_x = grad_x.squeeze(-2)
+                grad_x = dual.squeeze(grad_x, -2)
         if need_y:
             grad_y = dual.matmul(x2.mT, g)
             if y.ndim == 1:
-                grad_y = grad_y.squeeze(-1)
+                grad_y = dual.squeeze(grad_y, -1)
         return grad_x, grad_y
 
 
@@ -90,10 +90,10 @@ class Linear(Primitive):
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = weight.shape
         # The batch dimensions flattened (a matrix already, in the common case).
-        rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, n_out)
+        rows = grad_output if grad_output.ndim == 2 else dual.reshape(grad_output, (-1, n_out))
         grad_x = dual.matmul(grad_output, weight) if need_x else None
         if need_w:
-            grad_w = dual.matmul(rows.T, x if x.ndim == 2 else x.reshape(-1, n_in))
+            grad_w = dual.matmul(rows.T, x if x.ndim == 2 else dual.reshape(x, (-1, n_in)))
         else:
             grad_w = None
         grad_b = dual.sum_rows(rows) if need_b else None

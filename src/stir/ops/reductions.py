@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from .. import _array
 from ..autograd import Context
 from ..tensor import Tensor
@@ -24,7 +22,7 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
     """The reduced axes as sorted non-negative ints, with a clear error for a bad one."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, int) or hasattr(axis, "__index__") else tuple(axis)
     normalized = []
     for a in axes:
         # A 0-d tensor accepts axis 0 or -1, as in PyTorch, and reduces nothing.
@@ -53,12 +51,12 @@ class Sum(Primitive):
         # sum was total (a 0-d gradient broadcasts to anything).
         partial = not keepdims and len(axes) < x.ndim
         ctx.kept = kept_shape(x.shape, axes) if partial else None
-        return x.array.sum(axis=axes, keepdims=keepdims)
+        return _array.namespace(x.array).sum(x.array, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         if ctx.kept is not None:
-            grad_output = grad_output.reshape(ctx.kept)
+            grad_output = dual.reshape(grad_output, ctx.kept)
         return _broadcast_to(grad_output, ctx.shape), None, None
 
 
@@ -73,15 +71,17 @@ class _Extreme(Primitive):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, z = (dual.array(v) for v in ctx.saved_tensors)
-        z = z.reshape(ctx.kept)
+        xp = _array.namespace(x)
+        z = xp.reshape(z, ctx.kept)
         hits = x == z
         # NaN == NaN is false, so a NaN slice would have no hits and share 0/0. Checked on the
         # reduced result, so finite inputs pay for one small isnan.
-        nan_slices = np.isnan(z)
-        if nan_slices.any():
-            hits |= nan_slices & np.isnan(x)
-        share = (hits / hits.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype)
-        return grad_output.reshape(ctx.kept) * share, None, None
+        nan_slices = xp.isnan(z)
+        if xp.any(nan_slices):
+            hits |= nan_slices & xp.isnan(x)
+        hits = xp.astype(hits, x.dtype)  # (as a float: hits / count in the input's dtype)
+        share = hits / xp.sum(hits, axis=ctx.axes, keepdims=True)
+        return dual.reshape(grad_output, ctx.kept) * share, None, None
 
 
 class Max(_Extreme):
@@ -89,7 +89,7 @@ class Max(_Extreme):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        z = np.max(x.array, axis=axes, keepdims=keepdims)
+        z = _array.namespace(x.array).max(x.array, axis=axes, keepdims=keepdims)
         ctx.save_for_backward(x, z)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         return z
@@ -100,7 +100,7 @@ class Min(_Extreme):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        z = np.min(x.array, axis=axes, keepdims=keepdims)
+        z = _array.namespace(x.array).min(x.array, axis=axes, keepdims=keepdims)
         ctx.save_for_backward(x, z)
         ctx.axes, ctx.kept = axes, kept_shape(x.shape, axes)
         return z
@@ -115,11 +115,12 @@ class LogSumExp(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        m = np.max(x.array, axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # rows of -inf (or inf) must not give inf - inf
-        z = np.log(np.sum(np.exp(x.array - m), axis=axes, keepdims=True)) + m
+        xp = _array.namespace(x.array)
+        m = xp.max(x.array, axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # rows of -inf (or inf) must not give inf - inf
+        z = xp.log(xp.sum(xp.exp(x.array - m), axis=axes, keepdims=True)) + m
         if not keepdims:
-            z = z.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+            z = xp.reshape(z, tuple(n for i, n in enumerate(x.shape) if i not in axes))
         ctx.kept = kept_shape(x.shape, axes)
         ctx.save_for_backward(x, z)
         return z
@@ -127,7 +128,8 @@ class LogSumExp(Primitive):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
         x, z = ctx.saved_tensors
-        return grad_output.reshape(ctx.kept) * dual.exp(x - z.reshape(ctx.kept)), None, None
+        kept = ctx.kept
+        return dual.reshape(grad_output, kept) * dual.exp(x - dual.reshape(z, kept)), None, None
 
 
 class SumTo(Primitive):
@@ -152,7 +154,7 @@ class BroadcastTo(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        return np.broadcast_to(x.array, shape)
+        return _array.namespace(x.array).broadcast_to(x.array, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -161,14 +163,17 @@ class BroadcastTo(Primitive):
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     """x broadcast to `shape`: a view of an array, or a recorded `BroadcastTo` of a tensor."""
-    return BroadcastTo.apply(x, shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+    if isinstance(x, Tensor):
+        return BroadcastTo.apply(x, shape)
+    x = _array.values(x)
+    return _array.namespace(x).broadcast_to(x, shape)
 
 
 def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
     """x summed down to `shape`, undoing a broadcast (of an array, or recorded of a tensor)."""
     if isinstance(x, Tensor):
         return SumTo.apply(x, shape)
-    return _array.sum_to(np.asarray(x), shape)
+    return _array.sum_to(_array.values(x), shape)
 
 
 def resolve_axis(axis: Any, keepdims: bool, dim: Any, keepdim: bool | None) -> tuple[Any, bool]:
@@ -192,7 +197,7 @@ def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """(1/n) Σ x over `axis`, n being the number of elements summed."""
     axes = normalize_axes(axis, x.ndim)
     count = math.prod([x.shape[a] for a in axes])
-    total = Sum.apply(x if x.dtype.kind == "f" else x.float(), axes, keepdims)
+    total = Sum.apply(x if _array.is_floating(x.array) else x.float(), axes, keepdims)
     return total * (1.0 / count) if count else total * float("nan")
 
 

@@ -8,19 +8,20 @@ if backward still needs the old values.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, Sequence
 
-import numpy as np
-
+from .. import _array
 from ..autograd import Context
 from ..tensor import Tensor, as_tensor
+from . import dual
 from .primitive import Primitive
 from .reductions import BroadcastTo, normalize_axes
 
 
 def _share_version_if_view(result: Tensor, source: Tensor) -> Tensor:
-    if np.may_share_memory(result.array, source.array):
+    if _array.may_share_memory(result.array, source.array):
         result._version = source._version
     return result
 
@@ -31,11 +32,11 @@ class Reshape(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, shape: tuple[int, ...]) -> Any:
         ctx.shape = x.shape
-        return x.array.reshape(shape)
+        return _array.namespace(x.array).reshape(x.array, shape)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
-        return grad_output.reshape(ctx.shape), None
+        return dual.reshape(grad_output, ctx.shape), None
 
 
 class Permute(Primitive):
@@ -47,7 +48,7 @@ class Permute(Primitive):
         for position, axis in enumerate(axes):
             inverse[axis] = position
         ctx.inverse = tuple(inverse)
-        return x.array.transpose(axes)
+        return _array.namespace(x.array).permute_dims(x.array, axes)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -58,7 +59,8 @@ def is_basic_index(index: Any) -> bool:
     """True for indices made of ints, slices, None and Ellipsis (they give views)."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(
-        part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice))
+        part is None or part is Ellipsis or isinstance(part, (int, slice))
+        or (hasattr(part, "__index__") and getattr(part, "ndim", 0) == 0)
         for part in parts
     )
 
@@ -83,7 +85,7 @@ class ScatterAdd(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, index: Any, shape: tuple[int, ...]) -> Any:
         ctx.index = index
-        return _scatter_add_array(x.array, index, shape)
+        return _array.scatter_add(x.array, index, shape, is_basic_index(index))
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -96,8 +98,8 @@ class Concatenate(Primitive):
     @staticmethod
     def forward(ctx: Context, axis: int, *xs: Tensor) -> Any:
         ctx.axis = axis
-        ctx.bounds = np.cumsum([0] + [x.shape[axis] for x in xs])
-        return np.concatenate([x.array for x in xs], axis=axis)
+        ctx.bounds = list(itertools.accumulate([0] + [x.shape[axis] for x in xs]))
+        return _array.namespace(xs[0].array).concat([x.array for x in xs], axis=axis)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -110,7 +112,10 @@ class Concatenate(Primitive):
 
 
 def _permute(x: Any, axes: tuple[int, ...]) -> Any:
-    return Permute.apply(x, axes) if isinstance(x, Tensor) else np.transpose(x, axes)
+    if isinstance(x, Tensor):
+        return Permute.apply(x, axes)
+    x = _array.values(x)
+    return _array.namespace(x).permute_dims(x, axes)
 
 
 def _scatter_add(x: Any, index: Any, target: tuple[int, ...]) -> Any:
@@ -118,16 +123,7 @@ def _scatter_add(x: Any, index: Any, target: tuple[int, ...]) -> Any:
     (recorded) of a tensor."""
     if isinstance(x, Tensor):
         return ScatterAdd.apply(x, index, target)
-    return _scatter_add_array(np.asarray(x), index, target)
-
-
-def _scatter_add_array(x: np.ndarray, index: Any, target: tuple[int, ...]) -> np.ndarray:
-    z = np.zeros(target, dtype=x.dtype)
-    if is_basic_index(index):
-        z[index] = x  # a basic index picks each element at most once
-    else:
-        np.add.at(z, index, x)
-    return z
+    return _array.scatter_add(_array.values(x), index, target, is_basic_index(index))
 
 
 def raw_index(index: Any) -> Any:
@@ -137,7 +133,7 @@ def raw_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(part.array if isinstance(part, Tensor) else part for part in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        return _array.values(index)
     return index
 
 
@@ -215,7 +211,14 @@ def expand(x: Tensor, shape: Sequence[Any]) -> Tensor:
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    return _share_version_if_view(GetItem.apply(x, raw_index(index)), x)
+    index = raw_index(index)
+    if not _array.is_numpy(x.array):  # index arrays made on the host go beside x
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(_array.from_host(part, x.array, keep_dtype=True)
+                      if isinstance(part, _array.NDARRAY) else part
+                      for part in parts)
+        index = parts if isinstance(index, tuple) else parts[0]
+    return _share_version_if_view(GetItem.apply(x, index), x)
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

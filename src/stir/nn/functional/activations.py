@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _array
 from ... import random as _random
 from ...ops.activations import (
     ELU, LeakyReLU, LogSoftmax, NormalCDF, Sigmoid, Sign, Softmax, Softplus, Step,
@@ -149,7 +150,7 @@ def rrelu(input: Any, lower: float = 1 / 8, upper: float = 1 / 3, training: bool
     if not training:
         return LeakyReLU.apply(x, (lower + upper) / 2)
     slopes = _random.resolve(generator).uniform(lower, upper, size=x.shape)
-    return LeakyReLU.apply(x, slopes.astype(x.dtype))
+    return LeakyReLU.apply(x, _array.from_host(slopes, x.array))
 
 
 def elu(input: Any, alpha: float = 1.0) -> Tensor:
