@@ -1,6 +1,10 @@
 """Optimizers, iterate averaging, learning-rate schedules and gradient clipping, with
 PyTorch's names (`torch.optim`, `torch.optim.lr_scheduler`, `torch.nn.utils.clip_grad_*`).
 
+    optimizer.py  Optimizer: parameter groups, state, zero_grad, state dicts
+    sgd.py        SGD (momentum, Nesterov, weight decay);  adaptive.py: Adagrad, RMSprop, Adam
+    averaging.py  iterate averaging (Polyak, EMA);  schedules.py: learning-rate schedules
+
 >>> import stir
 >>> import stir.optim as optim
 >>> w = stir.tensor([2.0, -3.0], requires_grad=True)

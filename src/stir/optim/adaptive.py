@@ -3,14 +3,17 @@
 Each divides the step by a running measure of the gradient's size, per coordinate, so that
 steep and flat directions move at similar speeds. In every rule g is the gradient, negated
 if `maximize`, plus weight_decay·θ (coupled L2 decay; AdamW decays θ directly instead).
+
+The rules are written once for any array namespace: in-place operators (`s += g * g` is
+`np.add(s, g * g, out=s)` on NumPy) and the functions of `_array.namespace(param)`, so the
+same code updates NumPy arrays and any other array-API arrays (CuPy, array-api-strict).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .. import _array
 from .._types import Array
 from .optimizer import (
     Optimizer, ParamsT, check_flag, check_range, check_value, prepared_grad,
@@ -48,7 +51,8 @@ class Adagrad(Optimizer):
         check_flag("Adagrad", group, "maximize")
 
     def init_state(self, param: Array, group: dict[str, Any]) -> dict[str, Any]:
-        return {"step": 0, "sum": np.full_like(param, group["initial_accumulator_value"])}
+        xp = _array.namespace(param)
+        return {"step": 0, "sum": xp.full_like(param, group["initial_accumulator_value"])}
 
     def update(self, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]
                ) -> None:
@@ -57,7 +61,7 @@ class Adagrad(Optimizer):
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"]
         total += grad * grad
-        std = np.sqrt(total)
+        std = _array.namespace(total).sqrt(total)
         std += group["eps"]
         param -= lr * (grad / std)
 
@@ -94,11 +98,12 @@ class RMSprop(Optimizer):
         check_flag("RMSprop", group, "maximize")
 
     def init_state(self, param: Array, group: dict[str, Any]) -> dict[str, Any]:
-        state = {"step": 0, "square_avg": np.zeros_like(param)}
+        xp = _array.namespace(param)
+        state = {"step": 0, "square_avg": xp.zeros_like(param)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = np.zeros_like(param)
+            state["momentum_buffer"] = xp.zeros_like(param)
         if group["centered"]:
-            state["grad_avg"] = np.zeros_like(param)
+            state["grad_avg"] = xp.zeros_like(param)
         return state
 
     def update(self, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]
@@ -109,12 +114,13 @@ class RMSprop(Optimizer):
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1 - alpha) * (grad * grad)
+        xp = _array.namespace(square_avg)
         if group["centered"]:
             grad_avg = state["grad_avg"]
             grad_avg += (1 - alpha) * (grad - grad_avg)  # PyTorch's lerp towards g
-            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+            avg = xp.sqrt(square_avg - grad_avg * grad_avg)
         else:
-            avg = np.sqrt(square_avg)
+            avg = xp.sqrt(square_avg)
         avg += group["eps"]
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"]
@@ -166,9 +172,10 @@ class Adam(Optimizer):
             check_flag(owner, group, name)
 
     def init_state(self, param: Array, group: dict[str, Any]) -> dict[str, Any]:
-        state = {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
+        xp = _array.namespace(param)
+        state = {"step": 0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(param)
+            state["max_exp_avg_sq"] = xp.zeros_like(param)
         return state
 
     def update(self, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]
@@ -186,10 +193,15 @@ class Adam(Optimizer):
         exp_avg += (1 - beta1) * (grad - exp_avg)  # PyTorch's lerp towards g
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * (grad * grad)
+        xp = _array.namespace(exp_avg_sq)
         if group["amsgrad"]:
-            exp_avg_sq = np.maximum(state["max_exp_avg_sq"], exp_avg_sq,
-                                    out=state["max_exp_avg_sq"])
-        denom = np.sqrt(exp_avg_sq)
+            peak = state["max_exp_avg_sq"]
+            if _array.is_numpy(peak):  # the ufunc in place: the standard has no out=
+                xp.maximum(peak, exp_avg_sq, out=peak)
+            else:
+                peak[...] = xp.maximum(peak, exp_avg_sq)
+            exp_avg_sq = peak
+        denom = xp.sqrt(exp_avg_sq)
         denom /= (1 - beta2**step) ** 0.5
         denom += group["eps"]
         param -= (lr / (1 - beta1**step)) * (exp_avg / denom)

@@ -4,6 +4,8 @@ The iterates of stochastic gradient descent jitter around a minimum; their avera
 closer to it (Polyak & Juditsky; stochastic weight averaging) and an exponential moving
 average tracks a slowly moving target with less noise. The averages live beside the
 parameters; `swapped_in()` puts them into the parameters for evaluation and back afterwards.
+Each average is an array of its parameter's namespace and device (`_array.namespace`), updated
+with in-place operators, so any array-API arrays are averaged as NumPy's are.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-import numpy as np
+import numpy as np  # for the types of options only; arrays go through _array
 
+from .. import _array
 from ..tensor import Tensor
+from .optimizer import adopted, casts_to_floating, copy_of, is_array
 
 _KINDS = ("polyak", "ema")
 
@@ -50,7 +54,7 @@ class AveragedParameters:
         if not self.params:
             raise ValueError("AveragedParameters got an empty parameter list")
         for index, param in enumerate(self.params):
-            if not isinstance(param, Tensor) or param.array.dtype.kind != "f":
+            if not isinstance(param, Tensor) or _array.kind(param.array.dtype) != "f":
                 raise TypeError(f"AveragedParameters averages floating-point Tensors; "
                                 f"parameter {index} is {_describe(param)}")
         if len({id(param) for param in self.params}) != len(self.params):
@@ -59,7 +63,7 @@ class AveragedParameters:
         self.kind = kind
         self.decay = float(decay)
         self.n_averaged = 0
-        self.averages = [param.array.copy() for param in self.params]
+        self.averages = [copy_of(param.array) for param in self.params]
         self.swapped = False
 
     def update(self) -> None:
@@ -70,7 +74,7 @@ class AveragedParameters:
         self.n_averaged += 1
         for param, average in zip(self.params, self.averages):
             if self.n_averaged == 1:
-                np.copyto(average, param.array)
+                average[...] = param.array
             elif self.kind == "polyak":
                 average += (param.array - average) / self.n_averaged
             else:
@@ -81,9 +85,9 @@ class AveragedParameters:
         if self.n_averaged == 0:
             raise RuntimeError("nothing to swap in yet: call update() after an optimizer step")
         for param, average in zip(self.params, self.averages):
-            live = param.array.copy()
-            np.copyto(param.array, average)
-            np.copyto(average, live)
+            live = copy_of(param.array)
+            param.array[...] = average
+            average[...] = live
             param._version[0] += 1
         self.swapped = not self.swapped
 
@@ -101,8 +105,8 @@ class AveragedParameters:
     def averaged_parameters(self) -> list[Tensor]:
         """Copies of the averages as tensors, in the order of `params`."""
         if self.swapped:
-            return [Tensor(param.array.copy()) for param in self.params]
-        return [Tensor(average.copy()) for average in self.averages]
+            return [Tensor(copy_of(param.array)) for param in self.params]
+        return [Tensor(copy_of(average)) for average in self.averages]
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: kind, decay, n_averaged and copies of the averages."""
@@ -112,7 +116,7 @@ class AveragedParameters:
             raise RuntimeError("state_dict() while the averages are swapped in; swap back "
                                "first")
         return {"kind": self.kind, "decay": self.decay, "n_averaged": self.n_averaged,
-                "averages": [average.copy() for average in self.averages]}
+                "averages": [copy_of(average) for average in self.averages]}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved (for parameters of the same shapes); nothing
@@ -120,8 +124,8 @@ class AveragedParameters:
         self.check_state_dict(state_dict)
         self.kind, self.decay = state_dict["kind"], float(state_dict["decay"])
         self.n_averaged = int(state_dict["n_averaged"])
-        self.averages = [np.array(a, dtype=p.array.dtype)
-                         for p, a in zip(self.params, state_dict["averages"])]
+        self.averages = [adopted(average, param.array)
+                         for param, average in zip(self.params, state_dict["averages"])]
 
     def check_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Raise the ValueError `load_state_dict(state_dict)` would raise, changing nothing."""
@@ -142,11 +146,11 @@ class AveragedParameters:
                              f"{len(self.params)} parameters" if isinstance(averages, list)
                              else "loaded averages must be a list of arrays")
         for index, (param, average) in enumerate(zip(self.params, averages)):
-            if not isinstance(average, np.ndarray) or average.shape != param.shape \
-                    or not np.can_cast(average.dtype, param.array.dtype, "same_kind"):
+            if not is_array(average) or tuple(average.shape) != tuple(param.shape) \
+                    or not casts_to_floating(average.dtype):
                 raise ValueError(f"loaded average {index} must be an array of shape "
                                  f"{param.shape} and a floating dtype, got "
-                                 f"{_describe(average)} of shape {np.shape(average)}")
+                                 f"{_describe(average)} of shape {_shape(average)}")
 
     def __repr__(self) -> str:
         detail = f"decay={self.decay}, " if self.kind == "ema" else ""
@@ -161,6 +165,11 @@ def _check_kind_and_decay(kind: Any, decay: Any) -> None:
             or not 0 <= decay < 1:
         raise ValueError(f"AveragedParameters: invalid decay = {decay!r}; expected a number "
                          "in [0, 1)")
+
+
+def _shape(value: Any) -> Any:
+    shape = getattr(value, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(value)
 
 
 def _describe(value: Any) -> str:

@@ -2,16 +2,21 @@
 
 An optimizer holds `param_groups` (lists of parameters, each group with its own options) and
 `state` (a dict of buffers per parameter). `step()` walks the parameters that have a gradient
-and applies the subclass's rule to their NumPy arrays in place. A subclass supplies three
-things, nothing else:
+and applies the subclass's rule to their raw arrays (`tensor.array`) in place. A subclass
+supplies three things, nothing else:
 
 - `check_options(group)`: raise ValueError/TypeError for a bad option value;
 - `init_state(param, group)`: the buffers of one parameter before its first step;
 - `update(param, grad, state, group)`: one step on the arrays `param` (written in place)
   and `grad` (read only: it belongs to the caller).
 
-`state_dict()` is plain data (numbers, lists, NumPy arrays) with parameters referred to by
-their position across the groups, as in PyTorch, so a checkpoint needs no pickle.
+The arrays may be of any array-API namespace (NumPy's, CuPy's, array-api-strict's): a rule
+computes with in-place operators and the functions of `_array.namespace(param)`, never with
+NumPy by name, and its state arrays are of the parameter's namespace and device.
+
+`state_dict()` is plain data (numbers, lists, and copies of the state arrays: NumPy arrays
+for NumPy parameters) with parameters referred to by their position across the groups, as
+in PyTorch, so a checkpoint needs no pickle.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import math
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
-import numpy as np
+import numpy as np  # for the types of options and saved values only; arrays go through _array
 
+from .. import _array
 from .._types import Array
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
@@ -139,9 +145,9 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 elif grad.grad_fn is not None:  # a recorded gradient: keep its graph intact
-                    param.grad = Tensor(np.zeros_like(grad.array))
+                    param.grad = Tensor(_array.namespace(grad.array).zeros_like(grad.array))
                 else:
-                    grad.array.fill(0)
+                    grad.array[...] = 0
                     grad._version[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -292,7 +298,7 @@ class Optimizer:
         loaded = {}
         for name, value in saved.items():
             like = fresh.get(name, param.array)  # a buffer made at the first step (momentum)
-            if isinstance(like, np.ndarray):
+            if is_array(like):
                 loaded[name] = _cast_like(value, param, f"{where}, {name}", copy)
             elif isinstance(value, bool) or not isinstance(value, type(like)) \
                     or not math.isfinite(value) or value < 0:
@@ -322,6 +328,17 @@ def prepared_grad(param: Array, grad: Array, weight_decay: float, maximize: bool
     if weight_decay != 0:
         grad = grad + weight_decay * param
     return grad
+
+
+def copy_of(x: Array) -> Array:
+    """A copy of the array `x`, of its namespace, on its device (NumPy's keeps x's layout)."""
+    return _array.namespace(x).asarray(x, copy=True)
+
+
+def is_array(value: Any) -> bool:
+    """Whether `value` is an array (of NumPy or another array-API namespace), not a scalar."""
+    return isinstance(value, np.ndarray) or (
+        hasattr(value, "__array_namespace__") and not isinstance(value, np.generic))
 
 
 def check_range(owner: str, group: dict[str, Any], name: str, low: float = 0.0,
@@ -378,7 +395,7 @@ def _check_param(param: Any, where: str) -> None:
     if not isinstance(param, Tensor):
         raise TypeError(f"optimizer can only optimize Tensors, but {where} is a "
                         f"{type(param).__name__}")
-    if param.array.dtype.kind != "f":
+    if _array.kind(param.array.dtype) != "f":
         raise TypeError(f"{where} is {param.array.dtype}; only floating-point tensors can be "
                         "optimized")
     if not param.requires_grad:
@@ -395,9 +412,9 @@ def _refuse_grad(param: Tensor, grad: Tensor) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """A copy made of numbers, strings, lists and NumPy arrays."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
+    """A copy made of numbers, strings, lists and arrays (each of its own namespace)."""
+    if is_array(value):
+        return copy_of(value)
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, np.generic):
@@ -420,13 +437,34 @@ def _restored(value: Any, default: Any) -> Any:
 
 
 def _cast_like(value: Any, param: Tensor, where: str, copy: bool = True) -> Any:
-    if not isinstance(value, np.ndarray):
+    if not is_array(value):
         raise ValueError(f"{where} must be an array of shape {param.shape}, got "
                          f"{type(value).__name__}")
-    if value.shape != param.shape:
-        raise ValueError(f"{where} has shape {value.shape}, the parameter has shape "
+    if tuple(value.shape) != tuple(param.shape):
+        raise ValueError(f"{where} has shape {tuple(value.shape)}, the parameter has shape "
                          f"{param.shape}")
-    if not np.can_cast(value.dtype, param.array.dtype, casting="same_kind"):
+    if not casts_to_floating(value.dtype):
         raise ValueError(f"{where} holds {value.dtype}, which does not cast to the "
                          f"parameter's {param.array.dtype}")
-    return value.astype(param.array.dtype, copy=True) if copy else value
+    return adopted(value, param.array) if copy else value
+
+
+def casts_to_floating(dtype: Any) -> bool:
+    """Whether values of `dtype` (of any namespace) cast to a floating dtype, as NumPy's
+    `can_cast(dtype, floating, "same_kind")`: bool, integers and floats do."""
+    try:
+        return _array.kind(dtype) in "biuf"
+    except TypeError:  # not a dtype NumPy can name
+        return False
+
+
+def adopted(value: Any, like: Array) -> Array:
+    """A new array of the values of `value` (an array of any namespace: saved data, often
+    NumPy's) in the namespace, dtype and device of the array `like`."""
+    xp = _array.namespace(like)
+    where = _array.device(like)
+    if type(value) is not type(like):
+        value = xp.asarray(value, device=where)  # may share value's memory: copied below
+    elif _array.device(value) != where:
+        value = value.to_device(where)
+    return xp.astype(value, like.dtype, copy=True)

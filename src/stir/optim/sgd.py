@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .._types import Array
-from .optimizer import Optimizer, ParamsT, check_flag, check_range, prepared_grad
+from .optimizer import Optimizer, ParamsT, check_flag, check_range, copy_of, prepared_grad
 
 
 class SGD(Optimizer):
@@ -57,7 +55,7 @@ class SGD(Optimizer):
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = np.array(grad, copy=True)
+                buffer = state["momentum_buffer"] = copy_of(grad)
             else:
                 buffer *= momentum
                 dampening = group["dampening"]
