@@ -7,6 +7,12 @@ e^(-|x|) for the binary loss), so none overflows at any logit size. Those of ver
 numbers underflow to 0, which is the right answer; NumPy's underflow flag is silenced around
 them so that code run under `np.errstate(all="raise")` still works.
 
+They compute through `_array.namespace(x)`, so they run on any array-API array. NumPy keeps a
+few faster forms the standard has no equivalent of (a flat `take` and `put` with precomputed
+row starts, a scatter by flat index, BLAS's `vdot`, a view as unsigned); each NumPy branch
+(`_array.is_numpy`, or `type(x) is _ndarray` on cross-entropy's hot path) says what the
+generic branch beside it computes instead: the same maths.
+
 These primitives trust their arguments' shapes and dtypes: `stir.nn.functional` checks them
 first and says what is wrong in the words of the loss the user called. Class indices are
 checked here, as they are values: a step replayed by `stir.compile` checks them too.
@@ -15,10 +21,12 @@ checked here, as they are values: a step replayed by `stir.compile` checks them 
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
 
+from .. import _array
 from ..autograd import Context
 from ..tensor import Tensor
 from . import dual
@@ -52,9 +60,16 @@ class MSELoss(Primitive):
         ctx.difference = difference  # reused by an ordinary backward (on arrays)
         if reduction == "none":
             return difference * difference
-        total = np.vdot(difference, difference)  # Σ d², by BLAS: faster than (d * d).sum()
-        # A 0-d array rather than NumPy's scalar, so that it becomes the output as it is.
-        return np.asarray(total / count if reduction == "mean" else total)
+        if _array.is_numpy(difference):
+            # Σ d² by BLAS's vdot of the raveled array: on NumPy faster than (d * d).sum() or
+            # the standard's vecdot below, the same sum. A 0-d array rather than NumPy's
+            # scalar, so that it becomes the output as it is.
+            total = np.vdot(difference, difference)
+            return np.asarray(total / count if reduction == "mean" else total)
+        xp = _array.namespace(difference)
+        flat = xp.reshape(difference, (-1,))
+        total = xp.vecdot(flat, flat)
+        return total / count if reduction == "mean" else total
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -84,17 +99,19 @@ class HuberLoss(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor, target: Tensor, reduction: str, delta: float) -> Any:
         difference = x.array - target.array
-        size = np.abs(difference)
-        with np.errstate(invalid="ignore"):  # NaN compares false: the linear branch, NaN
-            losses = np.where(size < delta, 0.5 * difference * difference,
+        xp = _array.namespace(difference)
+        size = xp.abs(difference)
+        # NaN compares false: the linear branch, NaN
+        with _array.quiet(difference, invalid="ignore"):
+            losses = xp.where(size < delta, 0.5 * difference * difference,
                               delta * (size - 0.5 * delta))
         ctx.save_for_backward(x, target)
         ctx.reduction, ctx.delta, ctx.count = reduction, delta, difference.size
-        ctx.clipped = np.clip(difference, -delta, delta)  # reused by an ordinary backward
+        ctx.clipped = xp.clip(difference, -delta, delta)  # reused by an ordinary backward
         if reduction == "none":
             return losses
-        total = losses.sum()
-        return np.asarray(total * (1.0 / ctx.count) if reduction == "mean" else total)
+        total = xp.sum(losses)
+        return xp.asarray(total * (1.0 / ctx.count) if reduction == "mean" else total)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -110,37 +127,64 @@ class HuberLoss(Primitive):
         return grad_x if need_x else None, -grad_x if need_t else None, None, None
 
 
+#: On the hot path of cross-entropy, `type(x) is _ndarray` stands for `_array.is_numpy(x)`
+#: without its call (x is an array there, never a NumPy scalar).
+_ndarray = np.ndarray
 _UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
 
-def check_class_indices(name: str, target: np.ndarray, classes: int,
-                   ignore_index: int | None = None) -> np.ndarray | None:
+def check_class_indices(name: str, target: Any, classes: int,
+                        ignore_index: int | None = None) -> Any:
     """Raise for a class index outside [0, classes) (ignore_index excepted); return the mask
     of ignored entries, or None when there are none."""
     if target.size == 0:
         return None
-    # Read as unsigned, a negative index is huge: one max checks both ends.
-    unsigned = target.view(_UNSIGNED[target.dtype]) if target.dtype.kind == "i" else target
-    if np.maximum.reduce(unsigned, axis=None) < classes:
+    if type(target) is _ndarray:
+        # Read as unsigned (a view: the standard has none), a negative index is huge: one
+        # max checks both ends, as the min and max below do.
+        unsigned = target.view(_UNSIGNED[target.dtype]) if target.dtype.kind == "i" else target
+        in_range = np.maximum.reduce(unsigned, axis=None) < classes
+    else:
+        xp = _array.namespace(target)
+        in_range = bool(xp.max(target) < classes) and (
+            _array.kind(target.dtype) == "u" or bool(xp.min(target) >= 0))
+    if in_range:
         if ignore_index is None or not 0 <= ignore_index < classes:
             return None
         ignored = target == ignore_index
-        return ignored if ignored.any() else None
-    ignored = np.zeros(target.shape, dtype=bool) if ignore_index is None else (
-        target == ignore_index)
-    bad = target[((target < 0) | (target >= classes)) & ~ignored]
+        if type(ignored) is _ndarray:  # its own any: np.any (_array.NUMPY.any) is 0.6 µs slower
+            found = ignored.any()
+        else:
+            found = _array.namespace(ignored).any(ignored)
+        return ignored if found else None
+    xp = _array.namespace(target)
+    # No unsigned index equals a negative ignore_index (and the standard compares neither).
+    ignores = ignore_index is not None and not (
+        ignore_index < 0 and _array.kind(target.dtype) == "u")
+    ignored = target == ignore_index if ignores else None
+    outside = (target < 0) | (target >= classes)
+    bad = target[outside if ignored is None else outside & xp.logical_not(ignored)]
     if bad.size:
         allowed = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
         raise ValueError(
-            f"{name}: target {bad[0]} is out of range for {classes} classes; class indices "
-            f"must be in [0, {classes}){allowed}"
+            f"{name}: target {int(bad[0])} is out of range for {classes} classes; class "
+            f"indices must be in [0, {classes}){allowed}"
         )
     return ignored
 
 
+def class_mask(target: Any, classes: int) -> Any:
+    """The (n, classes) bool mask of n class indices (all in range): True at [i, target_i]."""
+    xp = _array.namespace(target)
+    columns = xp.arange(classes, device=_array.device(target))
+    if target.dtype != columns.dtype:  # indices < classes fit; the standard mixes no sign
+        target = xp.astype(target, columns.dtype)
+    return target[..., None] == columns
+
+
 @functools.lru_cache(maxsize=32)
 def _row_starts(rows: int, columns: int) -> np.ndarray:
-    """The flat index of the first entry of each row of a (rows, columns) array."""
+    """The flat index of the first entry of each row of a (rows, columns) NumPy array."""
     starts = np.arange(0, rows * columns, columns)
     starts.flags.writeable = False  # shared between calls
     return starts
@@ -153,38 +197,50 @@ def _ones(length: int, dtype: np.dtype[Any]) -> np.ndarray:
     return ones
 
 
-def _reduced(losses: np.ndarray, reduction: str, denominator: Any) -> Any:
+def _reduced(losses: Any, reduction: str, denominator: Any, xp: Any) -> Any:
+    """The losses reduced, by the namespace xp of their array."""
     if reduction == "none":
         return losses
-    total = losses.sum()
+    total = xp.sum(losses)
     if reduction == "sum":
         return total
     # no sample counts (all ignored, or none): nan, as PyTorch
-    return total * (1 / denominator) if denominator else total * np.nan
+    return total * (1 / denominator) if denominator else total * math.nan
 
 
 def _scale(grad_output: Any, reduction: str, denominator: Any) -> Any:
     """The upstream gradient for each row: g/D (mean), g (sum), or g_i as a column (none)."""
     if reduction == "none":
-        return grad_output.reshape(-1, 1)
+        return dual.reshape(grad_output, (-1, 1))
     if reduction == "sum":
         return grad_output
-    return grad_output * (1 / denominator) if denominator else grad_output * np.nan
+    return grad_output * (1 / denominator) if denominator else grad_output * math.nan
 
 
-def _softmax_parts(x: np.ndarray, flat: np.ndarray, starts: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For logits x of shape (n, c), `flat` = x.reshape(-1) and `starts` = _row_starts(n, c):
-    the row maxima m, e = exp(x - m), and Σ e per row.
+def _numpy_softmax_parts(x: np.ndarray, flat: np.ndarray, starts: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_softmax_parts` on NumPy, for C-ordered logits x of shape (n, c), `flat` =
+    x.ravel() and `starts` = _row_starts(n, c).
 
-    The maxima are picked with argmax: NumPy's max along a short last axis is several times
-    slower than argmax and a take.
+    The maxima are picked with argmax and a flat take (which the standard lacks): NumPy's max
+    along a short last axis is several times slower, and gives the same numbers.
     """
     top = flat.take(x.argmax(axis=1) + starts)
     exps = x - top[:, None]
     with np.errstate(under="ignore"):
         np.exp(exps, out=exps)
     return top, exps, exps @ _ones(x.shape[1], x.dtype)
+
+
+def _softmax_parts(x: Any) -> tuple[Any, Any, Any]:
+    """For logits x of shape (n, c): the row maxima m, e = exp(x - m), and Σ e per row (as a
+    product with a vector of ones, as on NumPy, where BLAS does that faster than a sum)."""
+    xp = _array.namespace(x)
+    top = xp.max(x, axis=1)
+    with _array.quiet(x, under="ignore"):
+        exps = xp.exp(x - top[..., None])
+    return top, exps, xp.matmul(exps, xp.ones(x.shape[1], dtype=x.dtype,
+                                              device=_array.device(x)))
 
 
 def _log_softmax(x: Any) -> Any:
@@ -207,38 +263,57 @@ class SoftmaxCrossEntropy(Primitive):
     """
 
     @staticmethod
-    def forward(ctx: Context, logits: Tensor, target: np.ndarray, weight: np.ndarray | None,
+    def forward(ctx: Context, logits: Tensor, target: Any, weight: Any,
                 label_smoothing: float, ignore_index: int | None, reduction: str) -> Any:
-        x = np.ascontiguousarray(logits.array)  # flat indices below assume C order
+        x = logits.array
         n, c = x.shape
         ignored = check_class_indices("cross_entropy", target, c, ignore_index)
-        flat, starts = x.reshape(-1), _row_starts(n, c)
-        top, exps, totals = _softmax_parts(x, flat, starts)
         ctx.save_for_backward(logits)
-        ctx.reduction, ctx.exps, ctx.totals = reduction, exps, totals
+        on_numpy = type(x) is _ndarray
+        if on_numpy:
+            x = np.ascontiguousarray(x)  # flat indices assume C order
+            flat, starts = x.ravel(), _row_starts(n, c)  # (a view: x is C-ordered)
+            top, exps, totals = _numpy_softmax_parts(x, flat, starts)
+        else:
+            top, exps, totals = _softmax_parts(x)
+        ctx.reduction, ctx.target, ctx.exps, ctx.totals = reduction, target, exps, totals
         if weight is None and label_smoothing == 0 and ignored is None:
-            picks = target + starts
-            ctx.picks, ctx.mixture, ctx.denominator = picks, None, n
-            losses = np.log(totals)
-            # x_t - m first: exact when the target is the largest logit, however large
-            losses -= flat.take(picks) - top
-            return _reduced(losses, reduction, n)
+            ctx.mixture, ctx.denominator = None, n
+            if on_numpy:
+                # Each row's target logit by a flat take with the row starts (the standard
+                # has none; take_along_axis below picks the same numbers).
+                picks = ctx.picks = target + starts
+                losses = np.log(totals)
+                # x_t - m first: exact when the target is the largest logit, however large
+                losses -= flat.take(picks) - top
+                return _reduced(losses, reduction, n, _array.NUMPY)
+            xp = _array.namespace(x)
+            picked = xp.take_along_axis(x, target[..., None], axis=1)[:, 0]
+            return _reduced(xp.log(totals) - (picked - top), reduction, n, xp)
         # The general case: every row's target distribution q as a matrix.
-        kept = np.ones(n, dtype=x.dtype) if ignored is None else (~ignored).astype(x.dtype)
-        safe_target = target if ignored is None else np.where(ignored, 0, target)
-        class_weight = np.ones(c, dtype=x.dtype) if weight is None else weight
+        xp, device = _array.namespace(x), _array.device(x)
+        kept = xp.ones(n, dtype=x.dtype, device=device) if ignored is None else xp.astype(
+            xp.logical_not(ignored), x.dtype)
+        safe_target = target if ignored is None else xp.where(ignored, 0, target)
+        class_weight = xp.ones(c, dtype=x.dtype, device=device) if weight is None else weight
         target_weight = class_weight[safe_target] * kept
-        mixture = np.zeros((n, c), dtype=x.dtype)
+        mixture = xp.zeros((n, c), dtype=x.dtype, device=device)
         if label_smoothing:
             mixture += (label_smoothing / c) * class_weight
-            mixture *= kept[:, None]
-        mixture.reshape(-1)[safe_target + starts] += (
-            (1 - label_smoothing) * target_weight)
-        ctx.mixture, ctx.mixture_sums = mixture, mixture.sum(axis=1)
-        ctx.denominator = target_weight.sum()
-        shifted = x - top[:, None]
-        losses = ctx.mixture_sums * np.log(totals) - (mixture * shifted).sum(axis=1)
-        return _reduced(losses, reduction, ctx.denominator)
+            mixture *= kept[..., None]
+        # Each row's target entry gains (1-ε)·w_t: on NumPy by a scatter with the flat
+        # indices; the standard has no scatter, so elsewhere by a where, which keeps every
+        # other entry as it is and so adds the same sums.
+        addend = (1 - label_smoothing) * target_weight
+        if on_numpy:
+            mixture.reshape(-1)[safe_target + starts] += addend
+        else:
+            mixture = xp.where(class_mask(safe_target, c), mixture + addend[..., None], mixture)
+        ctx.mixture, ctx.mixture_sums = mixture, xp.sum(mixture, axis=1)
+        ctx.denominator = xp.sum(target_weight)
+        shifted = x - top[..., None]
+        losses = ctx.mixture_sums * xp.log(totals) - xp.sum(mixture * shifted, axis=1)
+        return _reduced(losses, reduction, ctx.denominator, xp)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
@@ -246,23 +321,36 @@ class SoftmaxCrossEntropy(Primitive):
         mixture = ctx.mixture
         if isinstance(logits, Tensor):  # recorded: a differentiable softmax
             if mixture is None:
-                mixture = np.zeros(logits.shape, dtype=logits.dtype)
-                mixture.reshape(-1)[ctx.picks] = 1
+                raw = logits.array
+                mixture = _array.namespace(raw).astype(
+                    class_mask(ctx.target, logits.shape[1]), raw.dtype)
                 sums: Any = 1
             else:
-                sums = ctx.mixture_sums[:, None]
+                sums = ctx.mixture_sums[..., None]
             probabilities = dual.exp(_log_softmax(logits))
             scale = _scale(grad_output, ctx.reduction, ctx.denominator)
             return (probabilities * sums - mixture) * scale, None, None, None, None, None
-        with np.errstate(under="ignore"):
-            if mixture is None:  # (softmax - onehot)·g, with g per row
+        exps = ctx.exps
+        if mixture is None and type(exps) is _ndarray:
+            with np.errstate(under="ignore"):  # (softmax - onehot)·g, with g per row
                 rows = grad_output if ctx.reduction == "none" else float(grad_output) * (
                     1 / ctx.denominator if ctx.reduction == "mean" else 1)
-                grad = ctx.exps * (rows / ctx.totals)[:, None]
-                flat, picks = grad.reshape(-1), ctx.picks
+                grad = exps * (rows / ctx.totals)[:, None]
+                # -g at each row's target by a flat take and put with the forward's indices
+                # (the standard has neither; the where below is the same difference).
+                flat, picks = grad.ravel(), ctx.picks  # (a view: grad is C-ordered)
                 flat.put(picks, flat.take(picks) - rows)  # faster than flat[picks] -= rows
+            return grad, None, None, None, None, None
+        xp = _array.namespace(exps)
+        with _array.quiet(exps, under="ignore"):
+            if mixture is None:
+                rows = grad_output if ctx.reduction == "none" else grad_output * (
+                    1 / ctx.denominator if ctx.reduction == "mean" else 1)
+                grad = exps * (rows / ctx.totals)[..., None]
+                grad = xp.where(class_mask(ctx.target, exps.shape[1]),
+                                grad - xp.reshape(rows, (-1, 1)), grad)
             else:
-                grad = ctx.exps * (ctx.mixture_sums / ctx.totals)[:, None] - mixture
+                grad = exps * (ctx.mixture_sums / ctx.totals)[..., None] - mixture
                 grad *= _scale(grad_output, ctx.reduction, ctx.denominator)
         return grad, None, None, None, None, None
 
@@ -280,13 +368,18 @@ class SoftmaxCrossEntropyProbabilities(Primitive):
     """
 
     @staticmethod
-    def forward(ctx: Context, logits: Tensor, target: Tensor, weight: np.ndarray | None,
+    def forward(ctx: Context, logits: Tensor, target: Tensor, weight: Any,
                 label_smoothing: float, reduction: str) -> Any:
-        x = np.ascontiguousarray(logits.array)
+        x = logits.array
         n, c = x.shape
-        top, exps, totals = _softmax_parts(x, x.reshape(-1), _row_starts(n, c))
-        log_probabilities = x - top[:, None]
-        log_probabilities -= np.log(totals)[:, None]
+        if _array.is_numpy(x):  # the faster maxima (see _numpy_softmax_parts)
+            x = np.ascontiguousarray(x)
+            top, exps, totals = _numpy_softmax_parts(x, x.ravel(), _row_starts(n, c))
+        else:
+            top, exps, totals = _softmax_parts(x)
+        xp = _array.namespace(x)
+        log_probabilities = x - top[..., None]
+        log_probabilities -= xp.log(totals)[..., None]
         mixture = target.array * (1 - label_smoothing) + label_smoothing / c
         if weight is not None:
             mixture = mixture * weight
@@ -295,36 +388,38 @@ class SoftmaxCrossEntropyProbabilities(Primitive):
         ctx.label_smoothing = label_smoothing
         ctx.exps, ctx.totals, ctx.log_probabilities = exps, totals, log_probabilities
         ctx.mixture = mixture
-        return _reduced(-(mixture * log_probabilities).sum(axis=1), reduction, n)
+        return _reduced(-xp.sum(mixture * log_probabilities, axis=1), reduction, n, xp)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         logits, target = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad[:2]
         scale = _scale(grad_output, ctx.reduction, ctx.denominator)
-        smoothing, weight = ctx.label_smoothing, ctx.weight
-        if isinstance(logits, Tensor):  # recorded: rebuild what depends on x and t
+        smoothing, weight, exps = ctx.label_smoothing, ctx.weight, ctx.exps
+        recorded = isinstance(logits, Tensor)
+        if recorded:  # rebuild what depends on x and t
             log_probabilities = _log_softmax(logits)
             mixture = target * (1 - smoothing) + smoothing / logits.shape[1]
             mixture = mixture if weight is None else mixture * weight
             probabilities = dual.exp(log_probabilities)
         else:
             log_probabilities, mixture = ctx.log_probabilities, ctx.mixture
-            with np.errstate(under="ignore"):
-                probabilities = ctx.exps / ctx.totals[:, None]
         grad_x = grad_t = None
-        with np.errstate(under="ignore"):
+        with _array.quiet(exps, under="ignore"):
+            if not recorded:
+                probabilities = exps / ctx.totals[..., None]
             if need_x:
-                grad_x = (probabilities * mixture.sum(axis=1, keepdims=True) - mixture) * scale
+                grad_x = (probabilities * dual.sum(mixture, axis=1, keepdims=True)
+                          - mixture) * scale
             if need_t:
                 factor = -(1 - smoothing) if weight is None else -(1 - smoothing) * weight
                 grad_t = log_probabilities * factor * scale
         return grad_x, grad_t, None, None, None
 
 
-def _sigmoid_array(x: np.ndarray, exps: np.ndarray) -> np.ndarray:
+def _sigmoid_array(x: Any, exps: Any) -> Any:
     """σ(x) from e = exp(-|x|), exact at any x."""
-    return np.where(x >= 0, 1 / (1 + exps), exps / (1 + exps))
+    return _array.namespace(x).where(x >= 0, 1 / (1 + exps), exps / (1 + exps))
 
 
 def _softplus_of_negative(x: Any) -> Any:
@@ -346,35 +441,36 @@ class BinaryCrossEntropyWithLogits(Primitive):
     """
 
     @staticmethod
-    def forward(ctx: Context, logits: Tensor, target: Tensor, weight: np.ndarray | None,
-                pos_weight: np.ndarray | None, reduction: str) -> Any:
+    def forward(ctx: Context, logits: Tensor, target: Tensor, weight: Any,
+                pos_weight: Any, reduction: str) -> Any:
         x, y = logits.array, target.array
-        with np.errstate(under="ignore"):
-            exps = np.exp(-np.abs(x))
-            softplus = np.log1p(exps)
+        xp = _array.namespace(x)
+        with _array.quiet(x, under="ignore"):
+            exps = xp.exp(-xp.abs(x))
+            softplus = xp.log1p(exps)
         if pos_weight is None:
-            losses = np.maximum(x, 0) - x * y + softplus
+            losses = xp.maximum(x, 0) - x * y + softplus
         else:
-            softplus += np.maximum(-x, 0)  # now log(1 + e^(-x))
+            softplus += xp.maximum(-x, 0)  # now log(1 + e^(-x))
             losses = (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus
         if weight is not None:
             losses *= weight
         ctx.save_for_backward(logits, target)
         ctx.weight, ctx.pos_weight, ctx.reduction = weight, pos_weight, reduction
         ctx.exps, ctx.softplus, ctx.denominator = exps, softplus, x.size
-        return _reduced(losses, reduction, x.size)
+        return _reduced(losses, reduction, x.size, xp)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad[:2]
         weight, pos_weight = ctx.weight, ctx.pos_weight
-        scale = grad_output.reshape(x.shape) if ctx.reduction == "none" else (
+        scale = dual.reshape(grad_output, x.shape) if ctx.reduction == "none" else (
             _scale(grad_output, ctx.reduction, ctx.denominator))
         if weight is not None:
             scale = scale * weight
         grad_x = grad_y = None
-        with np.errstate(under="ignore"):
+        with _array.quiet(ctx.exps, under="ignore"):
             if pos_weight is None:
                 if need_x:
                     sigmoid = x.sigmoid() if isinstance(x, Tensor) else _sigmoid_array(
@@ -387,8 +483,10 @@ class BinaryCrossEntropyWithLogits(Primitive):
             else:
                 sigmoid_of_negative = _sigmoid_array(-x, ctx.exps)
                 softplus = ctx.softplus
+            # The constant p - 1 on the right: an array of another namespace does not defer
+            # to a tensor on its left as NumPy's does (and a product is the same either way).
             if need_x:
-                grad_x = ((1 - y) - (1 + (pos_weight - 1) * y) * sigmoid_of_negative) * scale
+                grad_x = ((1 - y) - (1 + y * (pos_weight - 1)) * sigmoid_of_negative) * scale
             if need_y:
-                grad_y = ((pos_weight - 1) * softplus - x) * scale
+                grad_y = (softplus * (pos_weight - 1) - x) * scale
         return grad_x, grad_y, None, None, None

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ... import ops
+from ... import _array, ops
 from ...ops.losses import (
     BinaryCrossEntropyWithLogits, HuberLoss, MSELoss, SoftmaxCrossEntropy,
-    SoftmaxCrossEntropyProbabilities, check_class_indices,
+    SoftmaxCrossEntropyProbabilities, check_class_indices, class_mask,
 )
 from ...tensor import Tensor, as_tensor
 from . import loss_inputs as inputs
@@ -33,9 +31,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if not isinstance(input, Tensor):
         input = Tensor(input)
     if not isinstance(target, Tensor):
-        target = Tensor(target)
+        target = Tensor(inputs.beside(target, input))
     dtype = input.array.dtype
-    if target.array.dtype != dtype and dtype.kind == "f":
+    if target.array.dtype != dtype and _array.kind(dtype) == "f":
         target = target.to(dtype)  # as the other losses: float32 stays float32
     return MSELoss.apply(input, target, reduction)
 
@@ -98,11 +96,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if weight is not None:
-        weight = inputs.class_weight("cross_entropy", weight, classes, logits.dtype)
-    values = target.array if type(target) is Tensor else np.asarray(target)
-    if values.dtype.kind == "f":
+        weight = inputs.class_weight("cross_entropy", weight, classes, logits)
+    values = target.array if type(target) is Tensor else _array.as_array(target)
+    if _array.kind(values.dtype) == "f":
         return _cross_entropy_probabilities(logits, target, weight, reduction, label_smoothing)
-    indices = inputs.index_target("cross_entropy", values)
+    indices = inputs.index_target("cross_entropy", values, logits)
     rows, flat, shape = inputs.index_rows("cross_entropy", logits, indices)
     # The primitive checks the class indices itself, so that a replay by stir.compile does.
     loss = SoftmaxCrossEntropy.apply(rows, flat, weight, float(label_smoothing), ignore_index,
@@ -110,10 +108,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
-def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: np.ndarray | None,
+def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: Any,
                                  reduction: str, label_smoothing: float) -> Tensor:
     if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=logits.dtype))
+        target = Tensor(inputs.beside(target, logits, logits.dtype))
     elif target.dtype != logits.dtype:
         target = target.to(logits.dtype)
     if target.shape != logits.shape:
@@ -143,22 +141,23 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, reduction: str = "m
     log_probabilities = as_tensor(input)
     inputs.check_reduction("nll_loss", reduction)
     classes = inputs.classes_of("nll_loss", log_probabilities)
-    weight = inputs.class_weight("nll_loss", weight, classes, log_probabilities.dtype)
-    indices = inputs.index_target("nll_loss", target)
+    weight = inputs.class_weight("nll_loss", weight, classes, log_probabilities)
+    indices = inputs.index_target("nll_loss", target, log_probabilities)
     rows, flat, shape = inputs.index_rows("nll_loss", log_probabilities, indices)
     ignored = check_class_indices("nll_loss", flat, classes, ignore_index)
-    kept = np.ones(flat.shape, dtype=rows.dtype) if ignored is None else (~ignored).astype(
-        rows.dtype)
+    xp, device = _array.namespace(flat), _array.device(flat)
+    kept = xp.ones(flat.shape, dtype=rows.dtype, device=device) if ignored is None else (
+        xp.astype(xp.logical_not(ignored), rows.dtype))
     if ignored is not None:
-        flat = np.where(ignored, 0, flat)
+        flat = xp.where(ignored, 0, flat)
     target_weight = kept if weight is None else weight[flat] * kept
-    losses = rows[np.arange(flat.size), flat] * -target_weight
+    losses = rows[xp.arange(flat.shape[0], device=device), flat] * -target_weight
     if reduction == "none":
         return losses.reshape(shape)
     total = losses.sum()
     if reduction == "sum":
         return total
-    denominator = target_weight.sum()
+    denominator = xp.sum(target_weight)
     return total * (1 / denominator) if denominator else total * float("nan")
 
 
@@ -183,7 +182,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any 
     inputs.check_finite(name, "the target", target.array)
     constants = []
     for what, value in (("weight", weight), ("pos_weight", pos_weight)):
-        array = inputs.constant(name, what, value, x.dtype)
+        array = inputs.constant(name, what, value, x)
         if array is not None and inputs.broadcast(array.shape, x.shape) != x.shape:
             raise ValueError(f"{name}: {what} of shape {array.shape} does not broadcast to the "
                              f"input's shape {x.shape}")
@@ -200,18 +199,18 @@ def _hinge_terms(name: str, input: Tensor, target: Any, margin: float, p: int,
     classes = inputs.classes_of(name, scores)
     if scores.ndim > 2:
         raise ValueError(f"{name}: input must have shape (C,) or (N, C); got {scores.shape}")
-    weight = inputs.class_weight(name, weight, classes, scores.dtype)
-    rows, flat, shape = inputs.index_rows(name, scores, inputs.index_target(name, target))
+    weight = inputs.class_weight(name, weight, classes, scores)
+    rows, flat, shape = inputs.index_rows(name, scores,
+                                          inputs.index_target(name, target, scores))
     check_class_indices(name, flat, classes)
-    count = flat.size
-    correct = rows[np.arange(count), flat].reshape(count, 1)
+    xp, count = _array.namespace(flat), flat.shape[0]
+    correct = rows[xp.arange(count, device=_array.device(flat)), flat].reshape(count, 1)
     hinge = (rows - correct + margin).relu()
     if p == 2:
         hinge = hinge * hinge
-    others = np.ones(rows.shape, dtype=rows.dtype)
-    others[np.arange(count), flat] = 0
+    others = xp.astype(xp.logical_not(class_mask(flat, classes)), rows.dtype)  # 0 at tᵢ
     if weight is not None:
-        others *= weight[flat][:, None]
+        others *= weight[flat][..., None]
     return hinge * others, shape
 
 
@@ -267,8 +266,10 @@ def perceptron_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tens
     """
     inputs.check_reduction("perceptron_loss", reduction)
     scores, labels = inputs.pair("perceptron_loss", input, target)
-    if not ((labels.array == 1) | (labels.array == -1)).all():
-        wrong = labels.array[(labels.array != 1) & (labels.array != -1)][0]
+    values = labels.array
+    valid = (values == 1) | (values == -1)
+    if not inputs.every(valid):
+        wrong = inputs.number(values[_array.namespace(valid).logical_not(valid)][0])
         raise ValueError(f"perceptron_loss: labels must be -1 or +1, got {wrong}")
     return inputs.reduce((-(labels * scores)).relu(), reduction)
 
@@ -332,12 +333,13 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     name = "cosine_embedding_loss"
     inputs.check_reduction(name, reduction)
     x1, x2 = inputs.pair(name, input1, input2)
-    labels = np.asarray(target.array if isinstance(target, Tensor) else target)
+    labels = inputs.beside(target, x1)
     if x1.ndim not in (1, 2) or labels.shape != x1.shape[:-1]:
         raise ValueError(f"{name}: inputs must have shape (N, D) or (D,) with a target of "
                          f"shape (N,) or (); got {x1.shape} and target {labels.shape}")
-    if not ((labels == 1) | (labels == -1)).all():
-        raise ValueError(f"{name}: target labels must be 1 or -1, got {np.unique(labels)}")
+    if not inputs.every((labels == 1) | (labels == -1)):
+        raise ValueError(f"{name}: target labels must be 1 or -1, got "
+                         f"{inputs.distinct(labels)}")
     products = (x1 * x2).sum(axis=-1)
     squares = ((x1 * x1).sum(axis=-1) + 1e-12) * ((x2 * x2).sum(axis=-1) + 1e-12)
     cosine = products / squares.sqrt()
@@ -356,17 +358,18 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     tensor([[1, 0, 0],
             [0, 0, 1]])
     """
-    indices = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if indices.dtype.kind not in "iu":
+    indices = tensor.array if isinstance(tensor, Tensor) else _array.as_array(tensor)
+    if _array.kind(indices.dtype) not in "iu":
         raise ValueError(f"one_hot: needs an integer tensor of class indices, got {indices.dtype}")
+    xp = _array.namespace(indices)
     if num_classes == -1:
         if indices.size == 0:
             raise ValueError("one_hot: cannot infer the number of classes from an empty tensor; "
                              "pass num_classes")
-        num_classes = int(indices.max()) + 1
+        num_classes = int(xp.max(indices)) + 1
     if num_classes < 1:
         raise ValueError(f"one_hot: num_classes must be positive (or -1), got {num_classes}")
-    check_class_indices("one_hot", indices.reshape(-1), num_classes)
-    encoded = np.zeros(indices.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(encoded, indices[..., None].astype(np.intp), 1, axis=-1)
-    return Tensor(encoded)
+    flat = xp.reshape(indices, (-1,))
+    check_class_indices("one_hot", flat, num_classes)
+    encoded = xp.astype(class_mask(flat, num_classes), xp.int64)
+    return Tensor(xp.reshape(encoded, indices.shape + (num_classes,)))
