@@ -4,6 +4,7 @@ make_activation and MLP. (The table-driven checks of every function are in test_
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 import stir
 import stir.nn.functional as F
+import op_registry  # noqa: F401  (first: it imports the entries below, which import it)
 from op_registry_activations import ACTIVATION_ENTRIES, LN2, _erf, _seeded
 from stir import nn
 
@@ -292,8 +294,12 @@ DERIVATIVE_MARKS = ("dy/dx", "∂", "'(x)", "σ'")
 
 
 @pytest.mark.parametrize("name", sorted(set(nn.activations.__all__) - {"make_activation"}))
-def test_every_module_documents_its_derivative(name: str) -> None:
-    assert any(mark in getattr(nn, name).__doc__ for mark in DERIVATIVE_MARKS)
+def test_every_module_names_the_function_it_wraps(name: str) -> None:
+    """The formula lives once, on the function: the module points to it."""
+    wrapped = re.search(r"wraps\s+`F\.(\w+)`", getattr(nn, name).__doc__)
+    assert wrapped is not None, name
+    function = getattr(F, wrapped.group(1))
+    assert any(mark in function.__doc__ for mark in DERIVATIVE_MARKS), wrapped.group(1)
 
 
 def test_every_function_documents_its_derivative() -> None:
@@ -310,3 +316,17 @@ def test_gelu_is_exact_to_float64_over_the_whole_line() -> None:
     np.testing.assert_allclose(y, 0.5 * x * (1 + _erf(x / math.sqrt(2))), rtol=1e-14,
                                atol=1e-15)
     assert np.isnan(F.gelu(stir.tensor([np.nan])).data).all()
+
+
+def test_the_activations_table_names_each_function_by_its_module() -> None:
+    """make_activation's table, kept by hand, matches the functions and modules: each
+    activation function of F is a name in it, for the module that wraps that function."""
+    from stir.nn.functional import activations as functions
+
+    table = nn.activations.ACTIVATIONS
+    for name in functions.__all__:
+        cls = table[name]
+        wrapped = re.search(r"wraps\s+`F\.(\w+)`", cls.__doc__)
+        assert wrapped is not None and getattr(F, wrapped.group(1)) is getattr(F, name), name
+    modules = {getattr(nn, n) for n in nn.activations.__all__} - {nn.make_activation}
+    assert set(table.values()) == modules

@@ -6,6 +6,12 @@ predictions and `model.score(X, y)` the accuracy (classifiers) or R² (least squ
 one sample per row, shape (n_samples, n_features); y one target per sample. Class labels may
 be any sortable values; they are kept, sorted, in `model.classes_`.
 
+    base.py                the input checks, label encoding, and the Model/Classifier bases
+    least_squares.py       least squares by the normal equation (and ridge)
+    perceptron.py          Rosenblatt's perceptron
+    linear_classifiers.py  linear softmax and multiclass SVM classifiers
+    knn.py                 k-nearest neighbours
+
 >>> import numpy as np
 >>> from stir.classic import KNeighborsClassifier
 >>> X = np.array([[0.0, 0.0], [0.1, 0.2], [1.0, 1.0], [0.9, 1.1]])

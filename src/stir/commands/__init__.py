@@ -1,4 +1,9 @@
-"""The subcommands of `stir` beyond `demo`: `train`, `predict` and `eval` on CSV files."""
+"""The subcommands of `stir` beyond `demo`: `train`, `predict` and `eval` on CSV files.
+
+    train.py          stir train: a CSV file to a trained model file
+    predict.py        stir predict and stir eval: a model file applied to new rows
+    trained_model.py  what a model file from stir train keeps to read new rows
+    output_paths.py   the checks every command makes before it writes a file"""
 
 #: The command's exit statuses (`_stir_entry`, which runs before stir is imported, repeats
 #: the last): 130 = 128 + SIGINT, as shells report a Ctrl-C.

@@ -3,6 +3,12 @@
 Synthetic sets, CSV and IDX readers return NumPy arrays (float32 features, int64 labels);
 `DataLoader` yields stir tensors.
 
+    loader.py        DataLoader: shuffled, seeded minibatches
+    synthetic.py     seeded toy sets (moons, circles, spirals, the seeds' curves)
+    csv_table.py     reading a CSV file into cells;  csv_files.py: cells to features/targets
+    standardizer.py  the per-column scaling a trained model keeps
+    idx.py           MNIST's IDX files;  digits.py: the small digits set
+
 >>> import stir.data
 >>> X, y = stir.data.moons(8, seed=0)
 >>> [tuple(xb.size()) for xb, yb in stir.data.DataLoader(X, y, batch_size=4)]

@@ -5,7 +5,9 @@ its numbers, writes its figures as PNGs under `out` (when matplotlib is installe
 returns the numbers by name; `quick=True` runs a reduced size in a second or two.
 
 Each experiment is written once, here: `stir demo NAME` and the script examples/NAME.py both
-call DEMOS[NAME] (the scripts through `run_script`, which reads --quick and --out).
+call DEMOS[NAME] (the scripts through `run_script`, which reads --quick and --out). One file
+per demo, named for it (curious.py, paraboloid.py, perceptron.py, activations.py, warp.py,
+bumps.py, landscape.py, capacity.py, digits.py); _common.py holds what they share.
 
 >>> sorted(DEMOS)[:3]
 ['activations', 'bumps', 'capacity']
@@ -50,7 +52,7 @@ def summary(name: str) -> str:
 
 
 __all__ = [
-    "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "DemoError", "PLOT_HINT", "activations", "bumps",
-    "capacity", "curious", "digits", "landscape", "matplotlib_available", "paraboloid",
+    "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "Demo", "DemoError", "PLOT_HINT", "activations",
+    "bumps", "capacity", "curious", "digits", "landscape", "matplotlib_available", "paraboloid",
     "perceptron", "run_script", "summary", "warp",
 ]

@@ -20,7 +20,7 @@ from .parameter import Parameter
 
 
 class Identity(Module):
-    """y = x;  dy/dx = 1. Returns its input itself.
+    """The identity as a module: wraps `F.identity`, which returns its input itself.
 
     >>> import stir
     >>> stir.nn.Identity()(stir.tensor([1.0, -2.0]))
@@ -32,7 +32,7 @@ class Identity(Module):
 
 
 class Step(Module):
-    """The Heaviside step: y = 1 for x ≥ 0, else 0;  dy/dx = 0 everywhere (also at 0).
+    """The Heaviside step as a module: wraps `F.step` (its formula and derivative).
 
     >>> import stir
     >>> stir.nn.Step()(stir.tensor([-1.0, 0.0, 3.0]))
@@ -44,7 +44,7 @@ class Step(Module):
 
 
 class Sign(Module):
-    """y = sign(x) ∈ {-1, 0, 1};  dy/dx = 0 everywhere (also at 0).
+    """The sign as a module: wraps `F.sign`.
 
     >>> import stir
     >>> stir.nn.Sign()(stir.tensor([-2.0, 0.0, 3.0]))
@@ -56,7 +56,7 @@ class Sign(Module):
 
 
 class Sigmoid(Module):
-    """σ(x) = 1/(1 + e⁻ˣ);  σ' = σ(1 - σ). Exact for any x.
+    """The logistic sigmoid as a module: wraps `F.sigmoid` (exact for any x).
 
     >>> import stir
     >>> stir.nn.Sigmoid()(stir.tensor([0.0]))
@@ -68,7 +68,7 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """y = tanh x;  dy/dx = 1 - tanh²x.
+    """The hyperbolic tangent as a module: wraps `F.tanh`.
 
     >>> import stir
     >>> stir.nn.Tanh()(stir.tensor([0.0]))
@@ -80,7 +80,7 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """y = max(0, x);  dy/dx = 1 for x > 0, else 0 (0 at x = 0).
+    """The rectified linear unit as a module: wraps `F.relu`.
 
     >>> import stir
     >>> stir.nn.ReLU()(stir.tensor([-1.0, 2.0]))
@@ -92,7 +92,7 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """y = x for x > 0, else αx;  dy/dx = 1 for x > 0, else α (α at 0).
+    """The leaky ReLU as a module: wraps `F.leaky_relu` with its `negative_slope`.
 
     >>> import stir
     >>> stir.nn.LeakyReLU(0.2)
@@ -111,7 +111,8 @@ class LeakyReLU(Module):
 
 
 class VeryLeakyReLU(LeakyReLU):
-    """A leaky ReLU with a large slope, α = 1/3 by default;  dy/dx = 1 for x > 0, else α.
+    """The very leaky ReLU (slope 1/3 by default) as a module: wraps
+    `F.very_leaky_relu`.
 
     >>> import stir
     >>> stir.nn.VeryLeakyReLU()(stir.tensor([-3.0, 3.0]))
@@ -123,9 +124,8 @@ class VeryLeakyReLU(LeakyReLU):
 
 
 class PReLU(Module):
-    """y = x for x > 0, else a·x, with a learnable slope a, one for all channels or one per
-    channel (dimension 1), starting at `init`;  dy/dx = 1 for x > 0, else a (a at 0);
-    dy/da = x for x ≤ 0, else 0.
+    """The parametric ReLU as a module: wraps `F.prelu` with a learnable slope, one for all
+    channels or one per channel (dimension 1), starting at `init`.
 
     >>> import stir
     >>> layer = stir.nn.PReLU(3)
@@ -150,9 +150,9 @@ class PReLU(Module):
 
 
 class RReLU(Module):
-    """y = x for x > 0, else a·x: in training a is drawn uniformly from [lower, upper] for
-    each element (from `generator`), in evaluation a = (lower + upper)/2;
-    dy/dx = 1 for x > 0, else a (a at 0).
+    """The randomized leaky ReLU as a module: wraps `F.rrelu`; in training each slope is
+    drawn uniformly from [lower, upper] (from `generator`), in evaluation it is
+    (lower + upper)/2.
 
     >>> import stir
     >>> stir.nn.RReLU(0.1, 0.3).eval()(stir.tensor([-10.0, 1.0]))
@@ -175,7 +175,7 @@ class RReLU(Module):
 
 
 class ELU(Module):
-    """y = x for x > 0, else α(eˣ - 1);  dy/dx = 1 for x > 0, else αeˣ (α at 0).
+    """The exponential linear unit as a module: wraps `F.elu` with its `alpha`.
 
     >>> import stir
     >>> stir.nn.ELU(alpha=2.0)
@@ -194,7 +194,7 @@ class ELU(Module):
 
 
 class Softplus(Module):
-    """y = (1/β) ln(1 + e^(βx)), and x where βx > threshold;  dy/dx = σ(βx) (1 there).
+    """The softplus as a module: wraps `F.softplus` with its `beta` and `threshold`.
 
     >>> import stir
     >>> stir.nn.Softplus()
@@ -213,7 +213,7 @@ class Softplus(Module):
 
 
 class CenteredSoftplus(Module):
-    """y = ln(eˣ + 1) - ln 2, zero at 0;  dy/dx = σ(x).
+    """The softplus shifted to pass through 0 as a module: wraps `F.centered_softplus`.
 
     >>> import stir
     >>> stir.nn.CenteredSoftplus()(stir.tensor([0.0]))
@@ -225,10 +225,9 @@ class CenteredSoftplus(Module):
 
 
 class APL(Module):
-    """The adaptive piecewise linear unit: y = max(0, x) + Σ_s a_s·max(0, b_s - x), with
-    `num_hinges` (S) learnable hinges, shared by all features or, given `num_features`, one
-    set per feature (last dimension). The slopes a start at 0 (a ReLU), the hinges b uniform
-    in [-1, 1]. dy/dx = [x > 0] - Σ_s a_s·[x < b_s] (each kink's derivative taken as 0).
+    """The adaptive piecewise linear unit as a module: wraps `F.apl` with `num_hinges` (S)
+    learnable hinges, shared by all features or, given `num_features`, one set per feature
+    (last dimension). The slopes a start at 0 (a ReLU), the hinges b uniform in [-1, 1].
 
     >>> import stir
     >>> layer = stir.nn.APL(num_hinges=2, num_features=4)
@@ -257,7 +256,7 @@ class APL(Module):
 
 
 class Softmax(Module):
-    """y_i = e^(x_i) / Σ_j e^(x_j) along `dim`;  ∂y_i/∂x_j = y_i(δ_ij - y_j).
+    """The softmax along `dim` as a module: wraps `F.softmax`.
 
     >>> import stir
     >>> stir.nn.Softmax(dim=-1)(stir.tensor([0.0, 0.0]))
@@ -276,7 +275,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
-    """y_i = x_i - log Σ_j e^(x_j) along `dim`;  ∂y_i/∂x_j = δ_ij - softmax(x)_j.
+    """The log-softmax along `dim` as a module: wraps `F.log_softmax`.
 
     >>> import stir
     >>> stir.nn.LogSoftmax(dim=-1)(stir.tensor([1.0, 1.0]))
@@ -288,8 +287,8 @@ class LogSoftmax(Softmax):
 
 
 class GELU(Module):
-    """y = x·Φ(x) (Φ the standard normal distribution function), or PyTorch's tanh
-    approximation with approximate='tanh';  dy/dx = Φ(x) + x·φ(x).
+    """The Gaussian error linear unit as a module: wraps `F.gelu` (exact, or PyTorch's tanh
+    approximation with approximate='tanh').
 
     >>> import stir
     >>> stir.nn.GELU()
@@ -310,7 +309,7 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    """y = x·σ(x) (swish);  dy/dx = σ(x)(1 + x(1 - σ(x))).
+    """The sigmoid linear unit (swish) as a module: wraps `F.silu`.
 
     >>> import stir
     >>> stir.nn.SiLU()(stir.tensor([0.0]))

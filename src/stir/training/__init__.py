@@ -1,5 +1,10 @@
 """Training a model on arrays in memory: `fit`, `evaluate`, `predict`, callbacks, History.
 
+    fit.py        fit, evaluate, predict
+    callbacks.py  EarlyStopping, checkpoints and the other callbacks
+    metrics.py    accuracy and the other metrics fit reports
+    history.py    History, what fit returns;  progress.py: where a run is, for resuming
+
 >>> from stir.training import fit, evaluate, predict, EarlyStopping
 """
 
