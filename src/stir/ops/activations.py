@@ -19,6 +19,8 @@ from ..tensor import Tensor
 from . import dual
 from .primitive import Primitive
 
+_ndarray, _NUMPY = _array.NDARRAY, _array.NUMPY
+
 
 class Tanh(Primitive):
     """z = tanh x;  dz/dx = 1 - z²."""
@@ -66,7 +68,8 @@ class ReLU(Primitive):
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         data = x.array
-        z = _array.namespace(data).maximum(data, _array.zero(data))
+        xp = _NUMPY if type(data) is _ndarray else _array.namespace(data)  # (inline: hot)
+        z = xp.maximum(data, _array.zero(data))
         ctx.save_for_backward(z)
         return z
 
@@ -76,6 +79,8 @@ class ReLU(Primitive):
         z = z.array if isinstance(z, Tensor) else z
         # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
         # (A product with the mask: where() is 15x slower on a large random mask.)
+        if type(z) is _ndarray:  # namespace and mask inline, on every ReLU layer's step
+            return grad_output * _NUMPY.logical_not(z <= _array.zero(z))
         kept = _array.namespace(z).logical_not(z <= _array.zero(z))
         return grad_output * _array.mask(kept, z)
 
