@@ -3,9 +3,10 @@
 The primitives' forward and backward, the engine and the optimizers' updates compute on raw
 arrays through `namespace(x)`, the array-API namespace of x: for a NumPy array `NUMPY` below
 (each function of the standard in NumPy's fastest spelling), for any other array its own
-`__array_namespace__()` (array-api-strict in the tests, CuPy on a GPU). Fast paths test
-`type(x) in ARRAY_TYPES`. io/, data/ and plotting stay on NumPy: they meet arrays only at the
-host boundary, through `to_numpy`.
+`__array_namespace__()` (array-api-strict in the tests, CuPy on a GPU). "Is this an array a
+tensor may hold?" is `type(x) in ARRAY_TYPES`; the NumPy-only shortcuts a hot path may take
+test `type(x) is NDARRAY`, inline, and do what the generic form does. io/, data/ and plotting
+stay on NumPy: they meet arrays only at the host boundary, through `to_numpy`.
 
 >>> import numpy as np
 >>> xp = namespace(np.ones(3))
@@ -287,18 +288,17 @@ def register(array_type: type, namespace: Any = None) -> None:
 # ---------------------------------------------------------------- in place
 #: NumPy's ufunc of each in-place operation (`ufunc(a, b, out=a, casting="same_kind")`).
 NUMPY_IN_PLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}
-_IN_PLACE = {"add": (np.add, operator.iadd), "sub": (np.subtract, operator.isub),
-             "mul": (np.multiply, operator.imul), "div": (np.divide, operator.itruediv)}
+_IN_PLACE = {"add": operator.iadd, "sub": operator.isub, "mul": operator.imul,
+             "div": operator.itruediv}  # the standard's in-place operators
 
 
 def update(operation: str, target: Any, other: Any) -> None:
     """target ∘= other in place ("add", "sub", "mul" or "div"), casting as NumPy's
     same_kind rule allows (the standard's in-place operators cast the same way)."""
-    ufunc, in_place = _IN_PLACE[operation]
     if type(target) is _ndarray:
-        ufunc(target, other, out=target, casting="same_kind")
+        NUMPY_IN_PLACE[operation](target, other, out=target, casting="same_kind")
     else:
-        in_place(target, other)
+        _IN_PLACE[operation](target, other)
 
 
 def copy_into(target: Any, source: Any) -> None:
