@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import anomaly, grad_mode
+from .. import anomaly, engine, grad_mode
 from ..autograd import Context
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -134,6 +134,7 @@ class CompiledStep:
         plan.clear_gradients = not parameters <= reached
         plan.update = replay.plain_sgd_step(self.optimizer)
         plan.routes = replay.routes_of(plan.nodes, parameters)
+        plan.seed = engine.seed_gradient(plan.loss.array)
         plan.steps = replay.steps_of(plan)
         for node in plan.nodes:
             node._arrays = True  # backward always runs on arrays in a replay

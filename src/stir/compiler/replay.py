@@ -46,8 +46,7 @@ def steps_of(plan: Plan) -> list[tuple[Any, ...]]:
 def backward(plan: Plan) -> None:
     """`loss.backward()` after `zero_grad()` over the plan's nodes: the engine's pass without
     its heap, handing each gradient to its leaf with the engine's own `deliver`."""
-    loss = plan.loss.array
-    buffers: dict[Context, Any] = {plan.loss.grad_fn: engine.seed_gradient(loss)}
+    buffers: dict[Context, Any] = {plan.loss.grad_fn: plan.seed}
     given: set[int] = set()
     deliver, conformed = engine.deliver, engine.conformed_gradient
     for node, route in plan.routes:

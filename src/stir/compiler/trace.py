@@ -52,6 +52,7 @@ class Plan:
     steps: list[tuple[Any, ...]] = field(default_factory=list)  # the calls, flattened
     routes: list[tuple[Context, list[tuple[Any, ...]]]] = field(default_factory=list)
     clear_gradients: bool = True  # whether zero_grad must run (see CompiledStep)
+    seed: Any = None  # d loss / d loss, made once (engine.seed_gradient: never written to)
     update: Any = None  # a specialised optimizer step, or None for optimizer.step()
 
 

@@ -60,7 +60,7 @@ class MSELoss(Primitive):
         ctx.difference = difference  # reused by an ordinary backward (on arrays)
         if reduction == "none":
             return difference * difference
-        if _array.is_numpy(difference):
+        if type(difference) is _ndarray or _array.is_numpy(difference):  # (a call less)
             # Σ d² by BLAS's vdot of the raveled array: on NumPy faster than (d * d).sum() or
             # the standard's vecdot below, the same sum. A 0-d array rather than NumPy's
             # scalar, so that it becomes the output as it is.
