@@ -48,12 +48,17 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
     rng = np.random.default_rng(0)
     newest, survivors, temps_left = 0, set(), 0
     for trial in range(TRIALS):
+        ready, started = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child never returns into pytest
             try:
+                os.write(started, b"!")
                 writer(path, newest + 1)
             finally:
                 os._exit(0)
+        os.close(started)
+        os.read(ready, 1)  # the kill's moment counts from when the child runs, however busy
+        os.close(ready)    # the machine is (a slow fork must not use up the window)
         time.sleep(float(rng.uniform(0, 0.02)))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
