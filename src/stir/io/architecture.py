@@ -174,9 +174,10 @@ def _annotation_check(annotation: Any, name: str) -> Check:
     try:
         node = ast.parse(text, mode="eval").body
         if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal":
-            allowed = ast.literal_eval(node.slice)
-            allowed = allowed if isinstance(allowed, tuple) else (allowed,)
-            if allowed and all(isinstance(value, str) for value in allowed):
+            parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            allowed = tuple(part.value for part in parts if isinstance(part, ast.Constant))
+            if parts and len(allowed) == len(parts) and all(
+                    isinstance(value, str) for value in allowed):
                 return choice(*allowed)
         return BY_ANNOTATION[ast.unparse(node)]
     except (SyntaxError, ValueError, KeyError):
