@@ -132,7 +132,7 @@ def _scatter_add_standard(xp: Any, z: Any, index: tuple[Any, ...], x: Any) -> An
     """`scatter_add` with the standard's functions alone, for an index of arrays: a bool mask
     picks each element once (an assignment); integer arrays over the leading axes, repeats
     included, add through a product with a one-hot matrix of the flat positions."""
-    index = tuple(from_host(part, z, keep_dtype=True) if isinstance(part, _ndarray) else part
+    index = tuple(beside(part, z) if isinstance(part, _ndarray) else part
                   for part in index)
     if len(index) == 1 and kind(index[0].dtype) == "b":
         z[index[0]] = x
@@ -153,15 +153,15 @@ def _scatter_add_standard(xp: Any, z: Any, index: tuple[Any, ...], x: Any) -> An
     return xp.reshape(one_hot.mT @ rows, z.shape)
 
 
-def from_host(values: Any, like: Any, keep_dtype: bool = False) -> Any:
-    """A NumPy array made on the host (random draws, masks, index arrays) as an array beside
-    `like`: its namespace and device, and its dtype unless `keep_dtype`."""
+def beside(value: Any, like: Any, dtype: Any = None) -> Any:
+    """`value` (an array of any namespace, a list or a number; often made on the host: random
+    draws, masks, index arrays, targets) as an array beside the array `like`: in its
+    namespace and on its device, in `dtype` (None keeps value's own)."""
     if type(like) is _ndarray or isinstance(like, _generic):
-        return values if keep_dtype else np.asarray(values).astype(like.dtype)
-    if not is_numpy(values) and not isinstance(values, (list, tuple, int, float, bool)):
-        return values  # already an array of another namespace
-    xp = namespace(like)
-    return xp.asarray(values, dtype=None if keep_dtype else like.dtype, device=device(like))
+        if dtype is None and type(value) is _ndarray:
+            return value  # already beside a NumPy array, as it is
+        return np.asarray(value, dtype=dtype)
+    return namespace(like).asarray(value, dtype=dtype, device=device(like))
 
 
 def values(x: Any) -> Any:

@@ -339,5 +339,5 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     if _array.kind(condition.dtype) != "b":
         raise TypeError(f"where: the condition must be a bool tensor, got {condition.dtype}")
     like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
-    condition = _array.from_host(condition, like.array, keep_dtype=True)
+    condition = _array.beside(condition, like.array)
     return Where.apply(condition, lift(x, like), lift(y, like))

@@ -214,7 +214,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     index = raw_index(index)
     if not _array.is_numpy(x.array):  # index arrays made on the host go beside x
         parts = index if isinstance(index, tuple) else (index,)
-        parts = tuple(_array.from_host(part, x.array, keep_dtype=True)
+        parts = tuple(_array.beside(part, x.array)
                       if isinstance(part, _array.NDARRAY) else part
                       for part in parts)
         index = parts if isinstance(index, tuple) else parts[0]

@@ -150,7 +150,7 @@ def rrelu(input: Any, lower: float = 1 / 8, upper: float = 1 / 3, training: bool
     if not training:
         return LeakyReLU.apply(x, (lower + upper) / 2)
     slopes = _random.resolve(generator).uniform(lower, upper, size=x.shape)
-    return LeakyReLU.apply(x, _array.from_host(slopes, x.array))
+    return LeakyReLU.apply(x, _array.beside(slopes, x.array, x.array.dtype))
 
 
 def elu(input: Any, alpha: float = 1.0) -> Tensor:

@@ -31,9 +31,7 @@ def reduce(losses: Tensor, reduction: str) -> Tensor:
 def beside(value: Any, x: Tensor, dtype: Any = None) -> Any:
     """`value` (a tensor, an array, a list or a number) as an array beside x's: in its
     namespace and on its device, in `dtype` (None keeps value's own)."""
-    like = x.array
-    return _array.namespace(like).asarray(value.array if isinstance(value, Tensor) else value,
-                                          dtype=dtype, device=_array.device(like))
+    return _array.beside(value.array if isinstance(value, Tensor) else value, x.array, dtype)
 
 
 def pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
