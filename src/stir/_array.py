@@ -330,14 +330,9 @@ _READ_ONLY_ONES: dict[tuple[tuple[int, ...], Any], np.ndarray] = {}
 
 
 def errstate(**settings: str) -> Any:
-    """NumPy's floating-point error settings around a computation on NumPy arrays (other
-    namespaces have none: their errors are never raised)."""
+    """NumPy's floating-point error settings around a computation (on NumPy arrays; other
+    namespaces have none, and are not affected)."""
     return np.errstate(**settings)
-
-
-def quiet(x: Any, **settings: str) -> Any:
-    """`errstate(**settings)` for NumPy arrays, nothing for others."""
-    return np.errstate(**settings) if is_numpy(x) else contextlib.nullcontext()
 
 
 def may_share_memory(a: Any, b: Any) -> bool:

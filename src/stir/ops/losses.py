@@ -102,7 +102,7 @@ class HuberLoss(Primitive):
         xp = _array.namespace(difference)
         size = xp.abs(difference)
         # NaN compares false: the linear branch, NaN
-        with _array.quiet(difference, invalid="ignore"):
+        with _array.errstate(invalid="ignore"):
             losses = xp.where(size < delta, 0.5 * difference * difference,
                               delta * (size - 0.5 * delta))
         ctx.save_for_backward(x, target)
@@ -237,7 +237,7 @@ def _softmax_parts(x: Any) -> tuple[Any, Any, Any]:
     product with a vector of ones, as on NumPy, where BLAS does that faster than a sum)."""
     xp = _array.namespace(x)
     top = xp.max(x, axis=1)
-    with _array.quiet(x, under="ignore"):
+    with _array.errstate(under="ignore"):
         exps = xp.exp(x - top[..., None])
     return top, exps, xp.matmul(exps, xp.ones(x.shape[1], dtype=x.dtype,
                                               device=_array.device(x)))
@@ -342,7 +342,7 @@ class SoftmaxCrossEntropy(Primitive):
                 flat.put(picks, flat.take(picks) - rows)  # faster than flat[picks] -= rows
             return grad, None, None, None, None, None
         xp = _array.namespace(exps)
-        with _array.quiet(exps, under="ignore"):
+        with _array.errstate(under="ignore"):
             if mixture is None:
                 rows = grad_output if ctx.reduction == "none" else grad_output * (
                     1 / ctx.denominator if ctx.reduction == "mean" else 1)
@@ -405,7 +405,7 @@ class SoftmaxCrossEntropyProbabilities(Primitive):
         else:
             log_probabilities, mixture = ctx.log_probabilities, ctx.mixture
         grad_x = grad_t = None
-        with _array.quiet(exps, under="ignore"):
+        with _array.errstate(under="ignore"):
             if not recorded:
                 probabilities = exps / ctx.totals[..., None]
             if need_x:
@@ -445,7 +445,7 @@ class BinaryCrossEntropyWithLogits(Primitive):
                 pos_weight: Any, reduction: str) -> Any:
         x, y = logits.array, target.array
         xp = _array.namespace(x)
-        with _array.quiet(x, under="ignore"):
+        with _array.errstate(under="ignore"):
             exps = xp.exp(-xp.abs(x))
             softplus = xp.log1p(exps)
         if pos_weight is None:
@@ -470,7 +470,7 @@ class BinaryCrossEntropyWithLogits(Primitive):
         if weight is not None:
             scale = scale * weight
         grad_x = grad_y = None
-        with _array.quiet(ctx.exps, under="ignore"):
+        with _array.errstate(under="ignore"):
             if pos_weight is None:
                 if need_x:
                     sigmoid = x.sigmoid() if isinstance(x, Tensor) else _sigmoid_array(
