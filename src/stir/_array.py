@@ -47,6 +47,14 @@ def _min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
 
 
+def _any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.logical_or.reduce(x, axis=axis, keepdims=keepdims)  # as x.any, without np.any
+
+
+def _all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.logical_and.reduce(x, axis=axis, keepdims=keepdims)
+
+
 def _reshape(x: Any, shape: tuple[int, ...], copy: bool | None = None) -> Any:
     return x.reshape(shape)  # np.reshape adds 0.5 µs of Python to the method
 
@@ -74,17 +82,17 @@ def matmul(x: Any, y: Any) -> Any:
 
 
 #: The array API on NumPy. Ufuncs are themselves (nothing is faster); the functions NumPy
-#: wraps in Python (sum, reshape, astype) call the array's own C methods instead.
+#: wraps in Python (sum, any, reshape, astype) call the array's own C methods instead.
 NUMPY = SimpleNamespace(
     **{name: getattr(np, name) for name in (
-        "abs", "all", "any", "arange", "argmax", "argmin", "asarray", "bool", "broadcast_to",
+        "abs", "arange", "argmax", "argmin", "asarray", "bool", "broadcast_to",
         "clip", "concat", "copysign", "cos", "empty", "equal", "exp", "expand_dims", "expm1",
         "float32", "float64", "full", "full_like", "greater", "greater_equal", "int64",
         "isfinite", "isinf", "isnan", "less", "less_equal", "log", "log1p", "logaddexp",
         "logical_and", "logical_not", "logical_or", "maximum", "minimum",
         "negative", "ones", "ones_like", "pow", "sign", "sin", "sqrt", "square", "squeeze",
         "stack", "take", "take_along_axis", "tanh", "where", "zeros", "zeros_like")},
-    sum=_sum, max=_max, min=_min, reshape=_reshape, astype=_astype, permute_dims=_permute_dims,
+    sum=_sum, max=_max, min=_min, any=_any, all=_all, reshape=_reshape, astype=_astype, permute_dims=_permute_dims,
     matmul=matmul,
 )
 
@@ -232,7 +240,8 @@ def mask(condition: Any, like: Any) -> Any:
 
 def is_floating(x: Any) -> bool:
     """Whether the array `x` holds floating-point numbers."""
-    return kind(x.dtype) == "f"
+    letter = getattr(x.dtype, "kind", None)  # NumPy's dtypes say it themselves
+    return (letter if letter is not None else kind(x.dtype)) == "f"
 
 
 def device(x: Any) -> Any:
@@ -317,8 +326,12 @@ def clip_into(target: Any, low: Any, high: Any) -> None:
         target[...] = namespace(target).clip(target, low, high)
 
 
-def read_only_ones(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """A shared, read-only NumPy array of ones (the seed of a backward pass)."""
+def shared_ones_like(like: Any) -> Any:
+    """Ones of the shape, dtype and device of the array `like` (the seed of a backward pass).
+    On NumPy one shared, read-only array per shape and dtype."""
+    shape, dtype = like.shape, like.dtype
+    if type(like) is not _ndarray:
+        return namespace(like).ones(shape, dtype=dtype, device=device(like))
     one = _READ_ONLY_ONES.get((shape, dtype))
     if one is None:
         one = _READ_ONLY_ONES[shape, dtype] = np.ones(shape, dtype=dtype)
@@ -355,11 +368,13 @@ def to_numpy(x: Any) -> np.ndarray:
 def sum_to(x: Any, target: tuple[int, ...]) -> Any:
     """x summed over the axes that broadcasting added or stretched, down to `target`: how a
     gradient of a broadcast input returns to that input's shape (the engine and `SumTo`)."""
-    xp = namespace(x)
     lead = x.ndim - len(target)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and x.shape[lead + i] != 1
     )
+    if type(x) is _ndarray:  # the same, by the array's own methods (once per bias per step)
+        return x.sum(axis=axes, keepdims=True).reshape(target) if axes else x.reshape(target)
+    xp = namespace(x)
     if axes:
         return xp.reshape(xp.sum(x, axis=axes, keepdims=True), target)
     return xp.reshape(x, target)

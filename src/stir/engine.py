@@ -133,13 +133,9 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
     return gradient
 
 
-def seed_gradient(output: Any) -> Any:
-    """d(output)/d(output) for the one-element array `output`: ones of its shape and dtype
-    (on NumPy read-only, so that it can be shared)."""
-    shape, dtype = output.shape, output.dtype
-    if type(output) is not _ndarray:
-        return _array.namespace(output).ones(shape, dtype=dtype, device=_array.device(output))
-    return _array.read_only_ones(shape, dtype)
+#: d(output)/d(output) for a one-element array `output`: ones of its shape, dtype and device
+#: (on NumPy shared and read-only, made once per shape and dtype).
+seed_gradient = _array.shared_ones_like
 
 
 def _run(
@@ -312,17 +308,23 @@ def deliver(leaf: Tensor, gradient: Any, grad_output: Any = None,
         return
     values = gradient if type(gradient) is _ndarray else (
         gradient.array if isinstance(gradient, Tensor) else gradient)
-    if cleared or leaf.grad is None:
-        # (The dtype is already the leaf's: the walk conformed it.)
-        if type(values) is not _ndarray:  # off NumPy a view cannot be told: always a copy
-            values = _array.namespace(values).asarray(values, copy=True)
-        elif grads is None or not (values.base is None and values is not grad_output
-                                   and _once(values, grads)):
-            values = values.copy()
-        leaf.grad = Tensor(values)
-    else:
+    if leaf.grad is not None and not cleared:
         _array.update("add", leaf.grad.array, values)
         leaf.grad._version[0] += 1
+        return
+    # (The dtype is already the leaf's: the walk conformed it.)
+    if type(values) is not _ndarray:  # off NumPy a view cannot be told: always a copy
+        values = _array.namespace(values).asarray(values, copy=True)
+    elif grads is None or values.base is not None or values is grad_output:
+        values = values.copy()
+    else:  # fresh unless backward returned this very array for another input too
+        seen = 0
+        for other in grads:
+            if other is values:
+                seen += 1
+        if seen > 1:  # (0 when conformed_gradient made it)
+            values = values.copy()
+    leaf.grad = Tensor(values)
 
 
 def _deliver_recorded(leaf: Tensor, gradient: Any) -> None:
@@ -349,17 +351,6 @@ class _Capture:
         found = [self.found.get(id(t.grad_fn if t.grad_fn is not None else t))
                  for t in self.targets]
         return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
-
-
-def _once(gradient: Any, grads: tuple[Any, ...]) -> bool:
-    """True unless backward returned this very array for another input too (so that it is
-    fresh: a new array of its own, as opposed to a view, the incoming gradient or a shared
-    constant, is checked by the caller)."""
-    count = 0
-    for other in grads:
-        if other is gradient:
-            count += 1
-    return count <= 1  # 0 when conformed_gradient made it
 
 
 def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
@@ -447,6 +438,8 @@ def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -
     if arrays:
         if values.shape != shape:
             values = _array.sum_to(values, shape)
+        if type(values) is _ndarray:
+            return values.astype(dtype, copy=False)
         return _array.namespace(values).astype(values, dtype, copy=False)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(values)

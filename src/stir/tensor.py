@@ -38,8 +38,8 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> tensor
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        if type(data) is not _ndarray:
-            data = _array.as_array(data)
+        if type(data) is not _ndarray:  # (a NumPy scalar, as full reductions return: at once)
+            data = _asarray(data) if isinstance(data, _NUMBERS) else _array.as_array(data)
         self.array: Array = data
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
@@ -51,16 +51,10 @@ class Tensor:
 
     # ----------------------------------------------------------------- attributes
     # `.array` is the raw array, which stir's own code reads; `.data` is the name users know.
-    # For now `.data` is that same array (PyTorch's `.data` is a tensor sharing it, outside
-    # the graph), which is why stir's code never reads it.
-    @property
-    def data(self) -> Array:
-        """The underlying array (the same object as `.array`)."""
-        return self.array
-
-    @data.setter
-    def data(self, value: Any) -> None:
-        self.array = value.array if isinstance(value, Tensor) else value
+    # For now `.data` is that same slot under a second name (see the end of this class), so
+    # `p.data -= lr * p.grad.data` costs no Python call; PyTorch's `.data` is a tensor sharing
+    # the array, outside the graph, which is why stir's own code never reads `.data`.
+    data: Array
 
     @property
     def requires_grad(self) -> bool:
@@ -533,6 +527,11 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
+
+# `.data` is the `array` slot's own descriptor under a second name: the same C-level access,
+# not a property (a Python call per read). A `Tensor` assigned to it is unwrapped by nothing,
+# as before `.array` existed; the PyTorch-parity work gives `.data` PyTorch's meaning.
+Tensor.data = Tensor.__dict__["array"]  # type: ignore[attr-defined]
 
 def _raw(value: Any) -> Any:
     """The NumPy value behind a tensor, or the value itself."""

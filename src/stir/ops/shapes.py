@@ -19,6 +19,8 @@ from . import dual
 from .primitive import Primitive
 from .reductions import BroadcastTo, normalize_axes
 
+_ndarray = _array.NDARRAY
+
 
 def _share_version_if_view(result: Tensor, source: Tensor) -> Tensor:
     if _array.may_share_memory(result.array, source.array):
@@ -48,7 +50,10 @@ class Permute(Primitive):
         for position, axis in enumerate(axes):
             inverse[axis] = position
         ctx.inverse = tuple(inverse)
-        return _array.namespace(x.array).permute_dims(x.array, axes)
+        values = x.array
+        if type(values) is _ndarray:  # `.T` of every layer by hand: the method, sooner
+            return values.transpose(axes)
+        return _array.namespace(values).permute_dims(values, axes)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -112,6 +117,8 @@ class Concatenate(Primitive):
 
 
 def _permute(x: Any, axes: tuple[int, ...]) -> Any:
+    if type(x) is _ndarray:
+        return x.transpose(axes)
     if isinstance(x, Tensor):
         return Permute.apply(x, axes)
     x = _array.values(x)

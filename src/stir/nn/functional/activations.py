@@ -179,8 +179,8 @@ def centered_softplus(input: Any) -> Tensor:
     """The centred softplus of seed 004: y = ln(eˣ + 1) - ln 2, so y(0) = 0;  dy/dx = σ(x).
 
     >>> import stir, stir.nn.functional as F
-    >>> F.centered_softplus(stir.tensor([0.0, 1.0]))
-    tensor([0.        , 0.62011445])
+    >>> F.centered_softplus(stir.tensor([0.0, 1.0]))  # float32's last digit varies by CPU
+    tensor([0.        , 0.620114...])
     """
     return softplus(input) - LN2
 
