@@ -154,25 +154,15 @@ def test_no_module_imports_another_modules_private_names() -> None:
     assert offenders == []
 
 
-#: The compute path: where arrays are computed on. Only the array seam (stir/_array.py) may
+#: The compute path: where arrays are computed on. Only the array seam (stir/_array/) may
 #: name NumPy there; these modules take every array function from `_array.namespace(x)`.
 COMPUTE_PATH = ("stir.tensor", "stir.autograd", "stir.engine", "stir.ops", "stir.ops.",
                 "stir.optim.sgd", "stir.optim.adaptive", "stir.compiler.replay")
 
 
-#: Compute-path modules that still name NumPy, and why. Each NumPy branch there sits beside
-#: the generic form of the same maths, and the op registry runs both (test_array_api.py).
-NAMES_NUMPY = {
-    "stir.ops.losses": "cross-entropy's and MSE's NumPy kernels (a flat take with cached row "
-                       "starts, BLAS's vdot), kept for speed on every training step",
-}
-
-
 def test_only_the_array_seam_names_numpy_on_the_compute_path() -> None:
     offenders = []
     for name, path in modules().items():
-        if name in NAMES_NUMPY:
-            continue
         if name == "stir.ops" or name.startswith(COMPUTE_PATH):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import) else

@@ -460,6 +460,29 @@ def test_cross_entropy_accepts_every_integer_dtype(dtype: Any) -> None:
     assert F.cross_entropy(x, np.array([3, 0, 1], dtype=dtype)).item() == expected
 
 
+@pytest.mark.parametrize("settings", [{}, {"reduction": "none"}, {"label_smoothing": 0.1},
+                                      {"ignore_index": 2}, {"weight": [0.5, 1, 2, 1, 3]}])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_of_transposed_logits_is_bit_identical_to_their_copy(
+        settings: dict, dtype: Any) -> None:
+    """Logits that are a transposed view (column-major) give the same bits as their C-ordered
+    copy: the sums over each row run in one order whatever the layout."""
+    rng = np.random.default_rng(3)
+    columns = (rng.standard_normal((5, 33)) * 4).astype(dtype)  # (classes, rows)
+    target = stir.tensor(rng.integers(0, 5, 33))
+    if "weight" in settings:
+        settings = {"weight": stir.tensor(np.array(settings["weight"], dtype=dtype))}
+    assert not columns.T.flags.c_contiguous
+    results = []
+    for logits in (columns.T, np.ascontiguousarray(columns.T)):
+        x = stir.tensor(logits, requires_grad=True)
+        loss = F.cross_entropy(x, target, **settings)
+        (loss.sum() if loss.ndim else loss).backward()
+        results.append((loss.data.copy(), x.grad.data.copy()))
+    for first, second in zip(*results):
+        assert first.tobytes() == second.tobytes()
+
+
 def test_second_derivative_of_cross_entropy_matches_pytorch() -> None:
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(3).standard_normal((4, 3))

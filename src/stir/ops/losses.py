@@ -7,11 +7,10 @@ e^(-|x|) for the binary loss), so none overflows at any logit size. Those of ver
 numbers underflow to 0, which is the right answer; NumPy's underflow flag is silenced around
 them so that code run under `np.errstate(all="raise")` still works.
 
-They compute through `_array.namespace(x)`, so they run on any array-API array. NumPy keeps a
-few faster forms the standard has no equivalent of (a flat `take` and `put` with precomputed
-row starts, a scatter by flat index, BLAS's `vdot`, a view as unsigned); each NumPy branch
-(`_array.is_numpy`, or `type(x) is _ndarray` on cross-entropy's hot path) says what the
-generic branch beside it computes instead: the same maths.
+They compute through `_array.namespace(x)`, so they run on any array-API array. The few
+faster forms NumPy has that the standard lacks (a flat take and put with cached row starts,
+BLAS's `vdot`, a view as unsigned) are the seam's: `_array.pick_per_row`, `add_per_row`,
+`softmax_parts`, `sum_of_squares` and `indices_below` compute the same maths on any array.
 
 These primitives trust their arguments' shapes and dtypes: `stir.nn.functional` checks them
 first and says what is wrong in the words of the loss the user called. Class indices are
@@ -20,11 +19,8 @@ checked here, as they are values: a step replayed by `stir.compile` checks them 
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
-
-import numpy as np
 
 from .. import _array
 from ..autograd import Context
@@ -60,16 +56,7 @@ class MSELoss(Primitive):
         ctx.difference = difference  # reused by an ordinary backward (on arrays)
         if reduction == "none":
             return difference * difference
-        if type(difference) is _ndarray or _array.is_numpy(difference):  # (a call less)
-            # Σ d² by BLAS's vdot of the raveled array: on NumPy faster than (d * d).sum() or
-            # the standard's vecdot below, the same sum. A 0-d array rather than NumPy's
-            # scalar, so that it becomes the output as it is.
-            total = np.vdot(difference, difference)
-            return np.asarray(total / count if reduction == "mean" else total)
-        xp = _array.namespace(difference)
-        flat = xp.reshape(difference, (-1,))
-        total = xp.vecdot(flat, flat)
-        return total / count if reduction == "mean" else total
+        return _array.sum_of_squares(difference, count if reduction == "mean" else None)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
@@ -127,36 +114,15 @@ class HuberLoss(Primitive):
         return grad_x if need_x else None, -grad_x if need_t else None, None, None
 
 
-#: On the hot path of cross-entropy, `type(x) is _ndarray` stands for `_array.is_numpy(x)`
-#: without its call (x is an array there, never a NumPy scalar).
-_ndarray = np.ndarray
-_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
-
-
 def check_class_indices(name: str, target: Any, classes: int,
                         ignore_index: int | None = None) -> Any:
     """Raise for a class index outside [0, classes) (ignore_index excepted); return the mask
     of ignored entries, or None when there are none."""
-    if target.size == 0:
-        return None
-    if type(target) is _ndarray:
-        # Read as unsigned (a view: the standard has none), a negative index is huge: one
-        # max checks both ends, as the min and max below do.
-        unsigned = target.view(_UNSIGNED[target.dtype]) if target.dtype.kind == "i" else target
-        in_range = np.maximum.reduce(unsigned, axis=None) < classes
-    else:
-        xp = _array.namespace(target)
-        in_range = bool(xp.max(target) < classes) and (
-            _array.kind(target.dtype) == "u" or bool(xp.min(target) >= 0))
-    if in_range:
+    if _array.indices_below(target, classes):
         if ignore_index is None or not 0 <= ignore_index < classes:
             return None
         ignored = target == ignore_index
-        if type(ignored) is _ndarray:  # its own any: np.any (_array.NUMPY.any) is 0.6 µs slower
-            found = ignored.any()
-        else:
-            found = _array.namespace(ignored).any(ignored)
-        return ignored if found else None
+        return ignored if _array.namespace(ignored).any(ignored) else None
     xp = _array.namespace(target)
     # No unsigned index equals a negative ignore_index (and the standard compares neither).
     ignores = ignore_index is not None and not (
@@ -173,28 +139,8 @@ def check_class_indices(name: str, target: Any, classes: int,
     return ignored
 
 
-def class_mask(target: Any, classes: int) -> Any:
-    """The (n, classes) bool mask of n class indices (all in range): True at [i, target_i]."""
-    xp = _array.namespace(target)
-    columns = xp.arange(classes, device=_array.device(target))
-    if target.dtype != columns.dtype:  # indices < classes fit; the standard mixes no sign
-        target = xp.astype(target, columns.dtype)
-    return target[..., None] == columns
-
-
-@functools.lru_cache(maxsize=32)
-def _row_starts(rows: int, columns: int) -> np.ndarray:
-    """The flat index of the first entry of each row of a (rows, columns) NumPy array."""
-    starts = np.arange(0, rows * columns, columns)
-    starts.flags.writeable = False  # shared between calls
-    return starts
-
-
-@functools.lru_cache(maxsize=32)
-def _ones(length: int, dtype: np.dtype[Any]) -> np.ndarray:
-    ones = np.ones(length, dtype=dtype)
-    ones.flags.writeable = False  # shared between calls
-    return ones
+#: The (n, classes) bool mask of n class indices: True at [i, target_i] (the seam's).
+class_mask = _array.class_mask
 
 
 def _reduced(losses: Any, reduction: str, denominator: Any, xp: Any) -> Any:
@@ -215,32 +161,6 @@ def _scale(grad_output: Any, reduction: str, denominator: Any) -> Any:
     if reduction == "sum":
         return grad_output
     return grad_output * (1 / denominator) if denominator else grad_output * math.nan
-
-
-def _numpy_softmax_parts(x: np.ndarray, flat: np.ndarray, starts: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`_softmax_parts` on NumPy, for C-ordered logits x of shape (n, c), `flat` =
-    x.ravel() and `starts` = _row_starts(n, c).
-
-    The maxima are picked with argmax and a flat take (which the standard lacks): NumPy's max
-    along a short last axis is several times slower, and gives the same numbers.
-    """
-    top = flat.take(x.argmax(axis=1) + starts)
-    exps = x - top[:, None]
-    with np.errstate(under="ignore"):
-        np.exp(exps, out=exps)
-    return top, exps, exps @ _ones(x.shape[1], x.dtype)
-
-
-def _softmax_parts(x: Any) -> tuple[Any, Any, Any]:
-    """For logits x of shape (n, c): the row maxima m, e = exp(x - m), and Σ e per row (as a
-    product with a vector of ones, as on NumPy, where BLAS does that faster than a sum)."""
-    xp = _array.namespace(x)
-    top = xp.max(x, axis=1)
-    with _array.errstate(under="ignore"):
-        exps = xp.exp(x - top[..., None])
-    return top, exps, xp.matmul(exps, xp.ones(x.shape[1], dtype=x.dtype,
-                                              device=_array.device(x)))
 
 
 def _log_softmax(x: Any) -> Any:
@@ -269,29 +189,16 @@ class SoftmaxCrossEntropy(Primitive):
         n, c = x.shape
         ignored = check_class_indices("cross_entropy", target, c, ignore_index)
         ctx.save_for_backward(logits)
-        on_numpy = type(x) is _ndarray
-        if on_numpy:
-            x = np.ascontiguousarray(x)  # flat indices assume C order
-            flat, starts = x.ravel(), _row_starts(n, c)  # (a view: x is C-ordered)
-            top, exps, totals = _numpy_softmax_parts(x, flat, starts)
-        else:
-            top, exps, totals = _softmax_parts(x)
+        top, exps, totals = _array.softmax_parts(x)
         ctx.reduction, ctx.target, ctx.exps, ctx.totals = reduction, target, exps, totals
+        xp, device = _array.namespace(x), _array.device(x)
         if weight is None and label_smoothing == 0 and ignored is None:
             ctx.mixture, ctx.denominator = None, n
-            if on_numpy:
-                # Each row's target logit by a flat take with the row starts (the standard
-                # has none; take_along_axis below picks the same numbers).
-                picks = ctx.picks = target + starts
-                losses = np.log(totals)
-                # x_t - m first: exact when the target is the largest logit, however large
-                losses -= flat.take(picks) - top
-                return _reduced(losses, reduction, n, _array.NUMPY)
-            xp = _array.namespace(x)
-            picked = xp.take_along_axis(x, target[..., None], axis=1)[:, 0]
-            return _reduced(xp.log(totals) - (picked - top), reduction, n, xp)
+            losses = xp.log(totals)
+            # x_t - m first: exact when the target is the largest logit, however large
+            losses -= _array.pick_per_row(x, target) - top
+            return _reduced(losses, reduction, n, xp)
         # The general case: every row's target distribution q as a matrix.
-        xp, device = _array.namespace(x), _array.device(x)
         kept = xp.ones(n, dtype=x.dtype, device=device) if ignored is None else xp.astype(
             xp.logical_not(ignored), x.dtype)
         safe_target = target if ignored is None else xp.where(ignored, 0, target)
@@ -301,14 +208,8 @@ class SoftmaxCrossEntropy(Primitive):
         if label_smoothing:
             mixture += (label_smoothing / c) * class_weight
             mixture *= kept[..., None]
-        # Each row's target entry gains (1-ε)·w_t: on NumPy by a scatter with the flat
-        # indices; the standard has no scatter, so elsewhere by a where, which keeps every
-        # other entry as it is and so adds the same sums.
-        addend = (1 - label_smoothing) * target_weight
-        if on_numpy:
-            mixture.reshape(-1)[safe_target + starts] += addend
-        else:
-            mixture = xp.where(class_mask(safe_target, c), mixture + addend[..., None], mixture)
+        # Each row's target entry gains (1-ε)·w_t.
+        mixture = _array.add_per_row(mixture, safe_target, (1 - label_smoothing) * target_weight)
         ctx.mixture, ctx.mixture_sums = mixture, xp.sum(mixture, axis=1)
         ctx.denominator = xp.sum(target_weight)
         shifted = x - top[..., None]
@@ -331,24 +232,13 @@ class SoftmaxCrossEntropy(Primitive):
             scale = _scale(grad_output, ctx.reduction, ctx.denominator)
             return (probabilities * sums - mixture) * scale, None, None, None, None, None
         exps = ctx.exps
-        if mixture is None and type(exps) is _ndarray:
-            with np.errstate(under="ignore"):  # (softmax - onehot)·g, with g per row
+        with _array.errstate(under="ignore"):
+            if mixture is None:  # (softmax - onehot)·g, with g per row
+                # (g/n as a Python float: rounded once, in float64, as before the seam)
                 rows = grad_output if ctx.reduction == "none" else float(grad_output) * (
                     1 / ctx.denominator if ctx.reduction == "mean" else 1)
-                grad = exps * (rows / ctx.totals)[:, None]
-                # -g at each row's target by a flat take and put with the forward's indices
-                # (the standard has neither; the where below is the same difference).
-                flat, picks = grad.ravel(), ctx.picks  # (a view: grad is C-ordered)
-                flat.put(picks, flat.take(picks) - rows)  # faster than flat[picks] -= rows
-            return grad, None, None, None, None, None
-        xp = _array.namespace(exps)
-        with _array.errstate(under="ignore"):
-            if mixture is None:
-                rows = grad_output if ctx.reduction == "none" else grad_output * (
-                    1 / ctx.denominator if ctx.reduction == "mean" else 1)
                 grad = exps * (rows / ctx.totals)[..., None]
-                grad = xp.where(class_mask(ctx.target, exps.shape[1]),
-                                grad - xp.reshape(rows, (-1, 1)), grad)
+                grad = _array.add_per_row(grad, ctx.target, -rows)
             else:
                 grad = exps * (ctx.mixture_sums / ctx.totals)[..., None] - mixture
                 grad *= _scale(grad_output, ctx.reduction, ctx.denominator)
@@ -372,11 +262,7 @@ class SoftmaxCrossEntropyProbabilities(Primitive):
                 label_smoothing: float, reduction: str) -> Any:
         x = logits.array
         n, c = x.shape
-        if _array.is_numpy(x):  # the faster maxima (see _numpy_softmax_parts)
-            x = np.ascontiguousarray(x)
-            top, exps, totals = _numpy_softmax_parts(x, x.ravel(), _row_starts(n, c))
-        else:
-            top, exps, totals = _softmax_parts(x)
+        top, exps, totals = _array.softmax_parts(x)
         xp = _array.namespace(x)
         log_probabilities = x - top[..., None]
         log_probabilities -= xp.log(totals)[..., None]
