@@ -255,3 +255,25 @@ def test_averaging_runs_on_array_api_strict(kind: str) -> None:
         for index, (param, average) in enumerate(zip(params, fresh.averages)):
             assert_strict(average, param.array, f"loaded average {index}")
         assert_same(fresh.averages, twin.averages, np.float64)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, "inf"])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_gradient_clipping_runs_on_strict_arrays(norm_type: Any, max_norm: float) -> None:
+    """clip_grad_norm_ and clip_grad_value_ keep strict gradients strict, in place, and give
+    NumPy's numbers (the total norm too)."""
+    results = []
+    for on_strict in (False, True):
+        params = [stir.tensor(strict(a) if on_strict else a, requires_grad=True)
+                  for a in starts(np.float64)]
+        for param, start in zip(params, starts(np.float64)):
+            param.grad = stir.tensor(strict(3 * start) if on_strict else 3 * start)
+        grads = [param.grad.array for param in params]
+        total = stir.nn.utils.clip_grad_norm_(params, max_norm, norm_type=norm_type)
+        stir.nn.utils.clip_grad_value_(params, 1.5)
+        for param, grad in zip(params, grads):
+            assert param.grad.array is grad  # in place
+            assert isinstance(grad, STRICT) == on_strict
+        results.append([host(total.array)] + [host(g) for g in grads])
+    for ours, reference in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=0)

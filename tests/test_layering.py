@@ -157,7 +157,7 @@ def test_no_module_imports_another_modules_private_names() -> None:
 #: The compute path: where arrays are computed on. Only the array seam (stir/_array/) may
 #: name NumPy there; these modules take every array function from `_array.namespace(x)`.
 COMPUTE_PATH = ("stir.tensor", "stir.autograd", "stir.engine", "stir.ops", "stir.ops.",
-                "stir.optim.sgd", "stir.optim.adaptive", "stir.compiler.replay")
+                "stir.optim.sgd", "stir.optim.adaptive", "stir.nn.utils", "stir.compiler.replay")
 
 
 def test_only_the_array_seam_names_numpy_on_the_compute_path() -> None:

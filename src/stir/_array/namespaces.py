@@ -79,11 +79,11 @@ NUMPY = SimpleNamespace(
         "clip", "concat", "copysign", "cos", "empty", "equal", "exp", "expand_dims", "expm1",
         "float32", "float64", "full", "full_like", "greater", "greater_equal", "int64",
         "isfinite", "isinf", "isnan", "less", "less_equal", "log", "log1p", "logaddexp",
-        "logical_and", "logical_not", "logical_or", "maximum", "minimum",
-        "negative", "ones", "ones_like", "pow", "sign", "sin", "sqrt", "square", "squeeze",
-        "stack", "take", "take_along_axis", "tanh", "where", "zeros", "zeros_like")},
-    sum=_sum, max=_max, min=_min, any=_any, all=_all, reshape=_reshape, astype=_astype, permute_dims=_permute_dims,
-    matmul=matmul,
+        "logical_and", "logical_not", "logical_or", "maximum", "minimum", "negative", "ones",
+        "ones_like", "pow", "result_type", "sign", "sin", "sqrt", "square", "squeeze", "stack",
+        "take", "take_along_axis", "tanh", "where", "zeros", "zeros_like")},
+    sum=_sum, max=_max, min=_min, any=_any, all=_all, reshape=_reshape, astype=_astype,
+    permute_dims=_permute_dims, matmul=matmul,
 )
 
 

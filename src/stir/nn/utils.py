@@ -1,13 +1,14 @@
 """Gradient clipping, as `torch.nn.utils`: rescale all gradients when their joint norm is too
-large, or clamp each gradient entry to a range. Both work in place on `.grad`."""
+large, or clamp each gradient entry to a range. Both work in place on `.grad`, on arrays of
+any namespace (through the array seam)."""
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Iterable
 
-import numpy as np
-
+from .. import _array
 from .._types import Array
 from ..tensor import Tensor
 
@@ -31,16 +32,17 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     [0.75, 0.75, 1.0]
     """
     grads = _grads(parameters)
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.number)) \
+    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) \
             or not max_norm >= 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be a number >= 0, got {max_norm!r}")
     p = _norm_order(norm_type)
     if not grads:
-        return Tensor(np.array(0.0, dtype=np.float32))
-    dtype = np.result_type(*[grad.array for grad in grads])
-    norms = np.array([_vector_norm(grad.array, p) for grad in grads], dtype=dtype)
-    total = dtype.type(_vector_norm(norms, p))
-    if error_if_nonfinite and not math.isfinite(total):
+        return Tensor(_array.NUMPY.zeros((), dtype=_array.NUMPY.float32))
+    xp = _array.namespace(grads[0].array)
+    dtype = xp.result_type(*[grad.array for grad in grads])
+    norms = xp.stack([xp.astype(_vector_norm(grad.array, p), dtype) for grad in grads])
+    total = _vector_norm(norms, p)
+    if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(
             f"the total norm of order {norm_type} of the gradients is {total} and so cannot be "
             "clipped; pass error_if_nonfinite=False to clip anyway (the gradients become nan "
@@ -48,11 +50,11 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         )
     scale = min(float(max_norm) / (float(total) + 1e-6), 1.0)
     if not scale == 1.0:  # also when nan: nan gradients, as in PyTorch
-        with np.errstate(invalid="ignore"):  # inf·0 = nan is the documented outcome
+        with _array.errstate(invalid="ignore"):  # inf·0 = nan is the documented outcome
             for grad in grads:
-                grad.array *= scale
+                _array.update("mul", grad.array, scale)
                 grad._version[0] += 1
-    return Tensor(np.asarray(total))
+    return Tensor(total)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
@@ -67,12 +69,12 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     tensor([-1. ,  0.5,  1. ])
     """
     grads = _grads(parameters)
-    if isinstance(clip_value, bool) or not isinstance(clip_value, (int, float, np.number)) \
+    if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) \
             or not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got "
                          f"{clip_value!r}")
     for grad in grads:
-        np.clip(grad.array, -clip_value, clip_value, out=grad.array)
+        _array.clip_into(grad.array, -clip_value, clip_value)
         grad._version[0] += 1
 
 
@@ -100,15 +102,15 @@ def _norm_order(norm_type: Any) -> float:
 
 
 def _vector_norm(array: Array, p: float) -> Any:
-    """The p-norm of all entries of `array`, in its dtype."""
+    """The p-norm of all entries of `array`, as a 0-d array of its namespace and dtype."""
+    xp = _array.namespace(array)
     if array.size == 0:
-        return array.dtype.type(0)
-    flat = array.reshape(-1)
+        return xp.zeros((), dtype=array.dtype, device=_array.device(array))
     if p == 2:
-        return np.sqrt(np.dot(flat, flat))
-    magnitude = np.abs(flat)
+        return xp.sqrt(_array.sum_of_squares(array))
+    magnitude = xp.abs(xp.reshape(array, (-1,)))
     if p == math.inf:
-        return magnitude.max()
+        return xp.max(magnitude)
     if p == 1:
-        return magnitude.sum()
-    return np.sum(magnitude**p) ** (1 / p)
+        return xp.sum(magnitude)
+    return xp.sum(magnitude**p) ** (1 / p)
