@@ -53,7 +53,8 @@ def test_an_unknown_device_is_refused() -> None:
 @pytest.mark.skipif(GPU, reason="a GPU is present")
 def test_cuda_without_a_gpu_says_why_in_one_sentence() -> None:
     for attempt in (lambda: stir.tensor([1.0], device="cuda"),
-                    lambda: stir.tensor([1.0]).to("cuda")):
+                    lambda: stir.tensor([1.0]).to("cuda"),
+                    lambda: nn.Linear(2, 1).to("cuda")):
         with pytest.raises(RuntimeError) as caught:
             attempt()
         message = str(caught.value)
@@ -78,6 +79,29 @@ def test_a_gradient_comes_back_across_a_move() -> None:
     x = stir.Tensor(xp.asarray([1.0, 2.0], device=xp.Device("device1"))).requires_grad_()
     (x.to("cpu") * stir.tensor([3.0, 4.0], dtype=stir.float64)).sum().backward()
     assert type(x.grad.array) is type(x.array) and x.grad.tolist() == [3.0, 4.0]
+
+
+def test_a_module_moves_in_place_with_its_gradients() -> None:
+    """model.to(device) and model.to(dtype) change the arrays of the same Parameter objects
+    (an optimizer made before keeps working), and the gradients follow."""
+    xp = pytest.importorskip("array_api_strict", reason="array-api-strict is not installed")
+    elsewhere = xp.Device("device1")
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    start = [p.detach().numpy().copy() for p in model.parameters()]
+    for p in model.parameters():
+        p.array = xp.asarray(p.detach().numpy(), device=elsewhere)
+        p.grad = stir.Tensor(xp.ones(p.shape, dtype=p.array.dtype, device=elsewhere))
+    held = list(model.parameters())
+    optimizer = stir.optim.SGD(model.parameters(), lr=0.5)
+    assert model.to("cpu", stir.float64) is model
+    assert list(model.parameters()) == held
+    for p, values in zip(model.parameters(), start):
+        assert type(p.array) is np.ndarray and p.dtype == np.float64
+        assert type(p.grad.array) is np.ndarray and p.grad.dtype == np.float64
+        assert np.array_equal(p.detach().numpy(), values)
+    optimizer.step()
+    assert np.allclose(held[0].detach().numpy(), start[0] - 0.5)
+    assert model.float().cpu() is model and held[0].dtype == np.float32
 
 
 @needs_gpu

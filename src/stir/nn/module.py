@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
+from .. import _array, devices
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -224,16 +225,45 @@ class Module:
             function(module)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter and buffer to `dtype`, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *target: Any, dtype: Any = None, device: Any = None) -> Module:
+        """Convert every floating parameter and buffer to `dtype` and/or move every parameter
+        and buffer to `device` ("cpu", or "cuda" with CuPy), in place, as PyTorch's
+        `model.to(dtype)`, `model.to(device)`, `model.to(device, dtype)`; returns the module.
+        The tensors stay the same objects, so an optimizer made before still holds them.
+
+        >>> import stir
+        >>> layer = stir.nn.Linear(2, 1).to("cpu", stir.float64)
+        >>> layer.weight.dtype, layer.weight.device
+        (dtype('float64'), 'cpu')
+        """
+        for value in target:
+            if devices.is_device_name(value):
+                device = value
+            else:
+                dtype = value
         for tensor in [*self.parameters(), *self.buffers()]:
-            if tensor.array.dtype.kind == "f" and tensor.array.dtype != dtype:
-                tensor.array = tensor.array.astype(dtype)
+            array = tensor.array
+            if device is not None and not devices.is_on(array, device):
+                array = devices.to_device(array, device)
+            if dtype is not None and _array.is_floating(array):
+                wanted = _array.dtype_in(array, dtype)
+                if wanted != array.dtype:
+                    array = _array.namespace(array).astype(array, wanted)
+            if array is not tensor.array:
+                tensor.array = array
                 tensor._version[0] += 1
-                if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.array.astype(dtype))
+                if tensor.grad is not None:  # the gradient follows, as in PyTorch
+                    grad = tensor.grad.array
+                    if device is not None and not devices.is_on(grad, device):
+                        grad = devices.to_device(grad, device)
+                    if grad.dtype != array.dtype:
+                        grad = _array.namespace(grad).astype(grad, array.dtype)
+                    tensor.grad = Tensor(grad)
         return self
+
+    def cpu(self) -> Module:
+        """Every parameter and buffer on the host (NumPy), in place."""
+        return self.to("cpu")
 
     def double(self) -> Module:
         return self.to(np.float64)
