@@ -465,3 +465,23 @@ def test_markdown_header_names_the_stir_under_test() -> None:
                            Settings(1, 0.01, 0.01), "today", "python -m bench")
     assert "stir under test: 0.1.0 from /old/src/stir (git 4e35186)." in text
     assert f"| engine | median µs/step | IQR µs/step | × numpy | {TORCH_RATIO} |" in text
+
+
+def test_versus_compares_round_by_round_and_calls_only_a_consistent_change_slower() -> None:
+    from bench.versus import compare, parse_args
+    noisy = [({"stir modules": 1.0}, {"stir modules": r}) for r in (0.97, 1.04, 1.0, 1.02)]
+    slower = [({"stir modules": 1.0, "stir compiled": 2.0},
+               {"stir modules": r, "stir compiled": 2.0}) for r in (1.05, 1.06, 1.07, 1.08)]
+    (same,) = compare(noisy)
+    assert same.verdict(0.01) == "same (within noise)" and same.before == 1.0
+    modules, compiled = compare(slower)
+    assert modules.verdict(0.01) == "slower" and modules.ratio == pytest.approx(1.065)
+    assert compiled.verdict(0.01) == "same (within noise)"
+    # a row missing from a round (an older stir cannot build it) is left out
+    assert [r.row for r in compare([({"stir compiled": 1.0}, {"stir compiled": 1.0,
+                                                              "stir modules": 1.0})] * 2)] == [
+        "stir compiled"]
+    with pytest.raises(SystemExit):
+        parse_args(["/tmp", "--only", "tiny,nope"])
+    with pytest.raises(SystemExit):
+        parse_args(["/tmp", "--processes", "1"])
