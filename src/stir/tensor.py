@@ -533,6 +533,7 @@ class Tensor:
 # as before `.array` existed; the PyTorch-parity work gives `.data` PyTorch's meaning.
 Tensor.data = Tensor.__dict__["array"]  # type: ignore[attr-defined]
 
+
 def _raw(value: Any) -> Any:
     """The NumPy value behind a tensor, or the value itself."""
     return value.array if isinstance(value, Tensor) else value

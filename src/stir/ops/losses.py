@@ -139,10 +139,6 @@ def check_class_indices(name: str, target: Any, classes: int,
     return ignored
 
 
-#: The (n, classes) bool mask of n class indices: True at [i, target_i] (the seam's).
-class_mask = _array.class_mask
-
-
 def _reduced(losses: Any, reduction: str, denominator: Any, xp: Any) -> Any:
     """The losses reduced, by the namespace xp of their array."""
     if reduction == "none":
@@ -224,7 +220,7 @@ class SoftmaxCrossEntropy(Primitive):
             if mixture is None:
                 raw = logits.array
                 mixture = _array.namespace(raw).astype(
-                    class_mask(ctx.target, logits.shape[1]), raw.dtype)
+                    _array.class_mask(ctx.target, logits.shape[1]), raw.dtype)
                 sums: Any = 1
             else:
                 sums = ctx.mixture_sums[..., None]

@@ -14,7 +14,7 @@ from typing import Any
 from ... import _array, ops
 from ...ops.losses import (
     BinaryCrossEntropyWithLogits, HuberLoss, MSELoss, SoftmaxCrossEntropy,
-    SoftmaxCrossEntropyProbabilities, check_class_indices, class_mask,
+    SoftmaxCrossEntropyProbabilities, check_class_indices,
 )
 from ...tensor import Tensor, as_tensor
 from . import loss_inputs as inputs
@@ -208,7 +208,7 @@ def _hinge_terms(name: str, input: Tensor, target: Any, margin: float, p: int,
     hinge = (rows - correct + margin).relu()
     if p == 2:
         hinge = hinge * hinge
-    others = xp.astype(xp.logical_not(class_mask(flat, classes)), rows.dtype)  # 0 at tᵢ
+    others = xp.astype(xp.logical_not(_array.class_mask(flat, classes)), rows.dtype)  # 0 at tᵢ
     if weight is not None:
         others *= weight[flat][..., None]
     return hinge * others, shape
@@ -371,5 +371,5 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise ValueError(f"one_hot: num_classes must be positive (or -1), got {num_classes}")
     flat = xp.reshape(indices, (-1,))
     check_class_indices("one_hot", flat, num_classes)
-    encoded = xp.astype(class_mask(flat, num_classes), xp.int64)
+    encoded = xp.astype(_array.class_mask(flat, num_classes), xp.int64)
     return Tensor(xp.reshape(encoded, indices.shape + (num_classes,)))
