@@ -17,8 +17,12 @@ from .tensor import Tensor
 from .autograd import Context, Function
 from .anomaly import detect_anomaly
 from .creation import (
-    arange, bool_, float32, float64, from_numpy, full, full_like, int32, int64, ones, ones_like,
-    rand, rand_like, randn, randn_like, tensor, zeros, zeros_like,
+    arange, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand, rand_like,
+    randn, randn_like, tensor, zeros, zeros_like,
+)
+from .dtypes import (
+    bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8,
+    int16, int32, int64, long, set_default_dtype, short, uint8,
 )
 from .engine import grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -27,7 +31,7 @@ from .random import Generator, default_generator, manual_seed
 from .ops import concatenate, stack, where
 from .tensor_functions import (
     abs, clip, cos, exp, log, logsumexp, matmul, max, maximum, mean, min, minimum, permute,
-    relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
+    pow, relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
 )
 
 cat = concatenate
@@ -60,15 +64,16 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "__version__", "abs", "analysis", "arange", "bool_", "cat", "checkpoint", "clamp", "classic", "compile",
-    "clip",
-    "concatenate", "Context", "cos", "data", "default_generator", "detect_anomaly", "enable_grad",
-    "evaluate", "exp", "explicit", "features", "fit", "flatten", "float32", "float64",
-    "from_numpy", "full", "full_like", "Function", "Generator", "grad", "gradcheck",
-    "GradcheckError", "gradgradcheck", "io", "int32", "int64", "is_grad_enabled", "log", "logsumexp",
-    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad", "ones",
-    "ones_like", "ModelFormatError", "optim", "permute", "plot", "predict", "rand", "rand_like", "randn", "randn_like",
-    "relu", "reshape", "save", "load", "set_grad_enabled", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum",
-    "tanh", "tensor", "Tensor", "training", "transpose", "unsqueeze", "where", "zeros",
-    "zeros_like",
+    "__version__", "abs", "analysis", "arange", "bool", "bool_", "cat", "checkpoint", "clamp",
+    "classic", "clip", "compile", "concatenate", "Context", "cos", "data", "default_generator",
+    "detect_anomaly", "double", "enable_grad", "evaluate", "exp", "explicit", "features", "fit",
+    "flatten", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "Function", "Generator", "get_default_dtype", "grad", "gradcheck", "GradcheckError",
+    "gradgradcheck", "half", "int", "int16", "int32", "int64", "int8", "io", "is_grad_enabled",
+    "linspace", "load", "log", "logspace", "logsumexp", "long", "manual_seed", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "ModelFormatError", "nn", "no_grad", "ones",
+    "ones_like", "optim", "permute", "plot", "pow", "predict", "rand", "rand_like", "randn",
+    "randn_like", "relu", "reshape", "save", "set_default_dtype", "set_grad_enabled", "short",
+    "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh", "Tensor", "tensor", "training",
+    "transpose", "uint8", "unsqueeze", "where", "zeros", "zeros_like",
 ]

@@ -1,4 +1,5 @@
-"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, `randn`, `rand`, `*_like`."""
+"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, `linspace`, `logspace`, `randn`,
+`rand`, `*_like`."""
 
 from __future__ import annotations
 
@@ -6,23 +7,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _array, devices
+from . import _array, devices, dtypes
 from . import random as _random
 from ._types import DTypeLike
+from .dtypes import bool_, int64
 from .tensor import Tensor
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
 
-_DEFAULT_FLOAT = float32
-
-
-def _dtype(dtype: DTypeLike, default: np.dtype[Any] = _DEFAULT_FLOAT) -> np.dtype[Any]:
+def _dtype(dtype: DTypeLike, default: np.dtype[Any] | None = None) -> np.dtype[Any]:
+    """`dtype` resolved and checked; None gives `default`, or the default float dtype."""
     if dtype is None:
-        return default
+        return dtypes.get_default_dtype() if default is None else default
     resolved = np.dtype(dtype)
     if resolved.kind not in "fiub":
         raise TypeError(f"stir tensors are float, integer or bool; {resolved} is not supported")
@@ -69,7 +64,7 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False,
     else:
         array = np.array(data, dtype=dtype)
         if dtype is None and array.dtype.kind == "f":
-            array = array.astype(_DEFAULT_FLOAT)
+            array = array.astype(dtypes.get_default_dtype())
         elif dtype is None and array.dtype.kind in "iu":
             array = array.astype(np.int64)
     _dtype(array.dtype)
@@ -105,7 +100,7 @@ def full(size: Sequence[int], fill_value: float, dtype: DTypeLike = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of `size` filled with `fill_value` (its dtype follows the value, as in PyTorch)."""
     default = bool_ if isinstance(fill_value, bool) else (
-        int64 if isinstance(fill_value, (int, np.integer)) else _DEFAULT_FLOAT)
+        int64 if isinstance(fill_value, (int, np.integer)) else dtypes.get_default_dtype())
     return _made(np.full(_size((size,)), fill_value, dtype=_dtype(dtype, default)), requires_grad)
 
 
@@ -115,8 +110,39 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: DType
     if end is None:
         start, end = 0, start
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-    default = int64 if integral else _DEFAULT_FLOAT
+    default = int64 if integral else dtypes.get_default_dtype()
     return _made(np.arange(start, end, step).astype(_dtype(dtype, default)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end, both included, as `torch.linspace`:
+    start + k·(end − start)/(steps − 1) for k = 0 … steps − 1, in the default float dtype.
+
+    >>> import stir
+    >>> stir.linspace(0, 1, 5)
+    tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    return _made(np.linspace(start, end, _steps("linspace", steps)).astype(_dtype(dtype)),
+                 requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *,
+             dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """base ** linspace(start, end, steps), as `torch.logspace`.
+
+    >>> import stir
+    >>> stir.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
+    exponents = np.linspace(start, end, _steps("logspace", steps))
+    return _made(np.power(float(base), exponents).astype(_dtype(dtype)), requires_grad)
+
+
+def _steps(name: str, steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"{name}: steps must be a non-negative integer, got {steps!r}")
+    return int(steps)
 
 
 def randn(*size: Any, generator: _random.Generator | None = None, dtype: DTypeLike = None,

@@ -461,6 +461,26 @@ class Tensor:
     def long(self) -> Tensor:
         return self.to("int64")
 
+    def int(self) -> Tensor:
+        return self.to("int32")
+
+    def half(self) -> Tensor:
+        return self.to("float16")
+
+    def bool(self) -> Tensor:
+        return self.to("bool")
+
+    def type(self, dtype: DTypeLike = None) -> Any:
+        """With a dtype, this tensor converted to it (as `.to(dtype)`); without, the name of
+        its type in PyTorch's style, with stir's prefix ("stir.FloatTensor")."""
+        if dtype is not None:
+            return self.to(dtype)
+        return f"stir.{_TYPE_NAMES.get(str(self.dtype), str(self.dtype))}"
+
+    def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent, as `torch.Tensor.pow`."""
+        return self ** exponent
+
     # ----------------------------------------------------------------- reductions
     def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
             keepdim: bool | None = None) -> Tensor:
@@ -540,6 +560,10 @@ def _raw(value: Any) -> Any:
 
 
 _NUMBERS = _array.SCALARS
+#: PyTorch's legacy type names, for `Tensor.type()`.
+_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+               "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor",
+               "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 _NUMPY_IN_PLACE = _array.NUMPY_IN_PLACE
 _asarray = _array.NUMPY.asarray
 

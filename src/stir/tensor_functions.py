@@ -19,6 +19,13 @@ def log(x: Any) -> Tensor:
     return as_tensor(x).log()
 
 
+def pow(x: Any, exponent: Any) -> Tensor:
+    """x ** exponent, elementwise (either may be a number), as `torch.pow`."""
+    if not isinstance(x, Tensor) and isinstance(exponent, Tensor):
+        return exponent.__rpow__(x)
+    return as_tensor(x) ** exponent
+
+
 def sqrt(x: Any) -> Tensor:
     return as_tensor(x).sqrt()
 
