@@ -120,3 +120,30 @@ def test_cuda_round_trip_and_a_training_step_match_the_cpu() -> None:
     gpu_loss.backward()
     np.testing.assert_allclose(gpu_weight.grad.numpy(), model.weight.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(gpu_loss.item(), loss.item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("args", [("cpu",), ("cuda",), ("cuda:1",), ("cuda", 2)])
+def test_device_reads_and_compares_as_pytorchs(args) -> None:
+    ours = stir.device(*args)
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle and is not installed")
+    theirs = torch.device(*args)
+    assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+    assert (ours.type, ours.index) == (theirs.type, theirs.index)
+    assert ours == str(theirs) and stir.device(ours) == ours and len({ours, str(ours)}) == 1
+
+
+@pytest.mark.parametrize("bad, error", [("tpu", ValueError), ("cuda:x", ValueError),
+                                         (("cpu", 0), ValueError), (("cuda:1", 1), ValueError),
+                                         (3, TypeError)])
+def test_a_bad_device_is_named(bad, error) -> None:
+    with pytest.raises(error, match="device"):
+        stir.device(*(bad if isinstance(bad, tuple) else (bad,)))
+
+
+def test_the_tutorial_device_line_runs_everywhere_a_device_is_taken() -> None:
+    chosen = stir.device("cuda" if stir.cuda.is_available() else "cpu")
+    assert stir.cuda.is_available() == GPU and (stir.cuda.device_count() > 0) == GPU
+    x = stir.tensor([1.0, 2.0], device=chosen).to(chosen)
+    model = nn.Linear(2, 1).to(chosen)
+    assert x.device == chosen and model.weight.device == chosen
+    assert model(x).shape == (1,)

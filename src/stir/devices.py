@@ -18,14 +18,66 @@ import numpy as np
 from . import _array
 
 
+class device:  # noqa: N801  (PyTorch's name: torch.device)
+    """A device by name, as `torch.device`: `device("cpu")`, `device("cuda")`,
+    `device("cuda:1")` or `device("cuda", 1)`; accepted wherever a device name is, and equal
+    to its name.
+
+    >>> import stir
+    >>> stir.device("cuda" if stir.cuda.is_available() else "cpu")
+    device(type='cpu')
+    >>> stir.device("cuda", 1) == "cuda:1"
+    True
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, name: Any, index: int | None = None) -> None:
+        if isinstance(name, device):
+            name, index = name.type, name.index if index is None else index
+        if not isinstance(name, str):
+            raise TypeError(f"device: expected a name such as 'cpu' or 'cuda', got {name!r}")
+        kind, _, number = name.partition(":")
+        if kind not in ("cpu", "cuda") or (number and not number.isdigit()):
+            raise ValueError(f"unknown device {name!r}: stir knows 'cpu' and 'cuda'")
+        if number:
+            if index is not None:
+                raise ValueError(f"device: {name!r} already has an index; pass index only "
+                                 "with a bare type")
+            index = int(number)
+        if index is not None and (not isinstance(index, int) or index < 0 or kind == "cpu"):
+            raise ValueError(f"device: index {index!r} is not valid for {kind!r}")
+        self.type, self.index = kind, index
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type={self.type!r}{index})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (device, str)):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 def is_device_name(value: Any) -> bool:
-    """Whether `value` names a device ("cpu", "cuda", "cuda:1") rather than a dtype."""
+    """Whether `value` names a device ("cpu", "cuda", "cuda:1", or a `device`) rather than a
+    dtype."""
+    if isinstance(value, device):
+        return True
     return isinstance(value, str) and (value == "cpu" or value.split(":")[0] == "cuda")
 
 
 def device_name(where: Any) -> str:
     """A device as stir names it: "cpu" for NumPy's, "cuda" or "cuda:N" for CuPy's, else as
     the backend prints it."""
+    if isinstance(where, device):
+        return str(where)
     if isinstance(where, str):
         if not is_device_name(where):
             raise ValueError(f"unknown device {where!r}: stir knows 'cpu' and 'cuda'")
@@ -44,6 +96,8 @@ def is_on(x: Any, where: Any) -> bool:
 def to_device(x: Any, where: Any, xp: Any = None) -> Any:
     """A copy of the array `x` on the device `where`: "cpu", "cuda[:N]", or a device of the
     namespace `xp` (where an array of xp came from, to send its gradient back)."""
+    if isinstance(where, device):
+        where = str(where)
     if where == "cpu":
         return np.array(_array.to_numpy(x))
     if not isinstance(where, str):
@@ -68,3 +122,20 @@ def _cupy(where: str) -> Any:
         raise RuntimeError(f"device {where!r} needs a CUDA GPU, and CuPy finds none")
     _array.register(cupy.ndarray, cupy)  # CuPy's module follows NumPy's names and the standard's
     return cupy
+
+
+def cuda_is_available() -> bool:
+    """Whether "cuda" can be used: CuPy is installed and sees a GPU (`stir.cuda.is_available`)."""
+    try:
+        _cupy("cuda")
+    except RuntimeError:
+        return False
+    return True
+
+
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees; 0 without CuPy (`stir.cuda.device_count`)."""
+    if not cuda_is_available():
+        return 0
+    import cupy
+    return int(cupy.cuda.runtime.getDeviceCount())
