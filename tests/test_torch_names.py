@@ -87,3 +87,32 @@ def test_type_converts_with_a_dtype_and_names_the_type_without() -> None:
     x = stir.tensor([1.5, 2.0])
     assert x.type() == "stir.FloatTensor" and x.long().type() == "stir.LongTensor"
     assert x.type(stir.int).dtype == np.int32 and x.type(stir.int).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("args", [(3,), (2, 4), (4, 2), (0,), (1, 0)])
+def test_eye_matches_pytorch(torch, args) -> None:
+    ours, theirs = stir.eye(*args), torch.eye(*args)
+    assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == "float32"
+    assert np.array_equal(ours.numpy(), theirs.numpy())
+    assert stir.eye(*args, dtype=stir.long).dtype == np.int64
+
+
+@pytest.mark.parametrize("bad", [(-1,), (2, -3), (2.5,)])
+def test_eye_names_a_bad_size(bad) -> None:
+    with pytest.raises(ValueError, match="a size must be non-negative integers"):
+        stir.eye(*bad)
+
+
+def test_empty_has_pytorchs_shape_and_dtype_and_reads_as_zeros(torch) -> None:
+    for size in [(2, 3), ((4,),), (0, 2)]:
+        ours, theirs = stir.empty(*size), torch.empty(*size)
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == "float32"
+        assert not ours.numpy().any()
+    like = stir.empty_like(stir.ones(3, dtype=stir.int32))
+    assert like.shape == (3,) and like.dtype == np.int32
+    assert stir.empty(2, requires_grad=True).requires_grad
+
+
+def test_is_tensor_as_pytorchs() -> None:
+    assert stir.is_tensor(stir.ones(1)) and stir.is_tensor(stir.nn.Linear(1, 1).weight)
+    assert not any(stir.is_tensor(v) for v in ([1.0], np.ones(2), 3.0, None))

@@ -19,8 +19,8 @@ from .anomaly import detect_anomaly
 from . import cuda
 from .devices import device
 from .creation import (
-    arange, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand, rand_like,
-    randn, randn_like, tensor, zeros, zeros_like,
+    arange, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, logspace,
+    ones, ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like,
 )
 from .dtypes import (
     bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8,
@@ -68,15 +68,15 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "__version__", "abs", "analysis", "arange", "bool", "bool_", "cat", "checkpoint", "clamp",
     "classic", "clip", "compile", "concatenate", "Context", "cos", "cuda", "data",
-    "default_generator", "detect_anomaly", "device", "double", "enable_grad", "evaluate", "exp",
-    "explicit", "features", "fit", "flatten", "float", "float16", "float32", "float64",
-    "from_numpy", "full", "full_like", "Function", "Generator", "get_default_dtype", "grad",
-    "gradcheck", "GradcheckError", "gradgradcheck", "half", "int", "int16", "int32", "int64",
-    "int8", "io", "is_grad_enabled", "linspace", "load", "log", "logspace", "logsumexp", "long",
-    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "ModelFormatError",
-    "nn", "no_grad", "ones", "ones_like", "optim", "permute", "plot", "pow", "predict", "rand",
-    "rand_like", "randn", "randn_like", "relu", "reshape", "save", "set_default_dtype",
-    "set_grad_enabled", "short", "sigmoid", "sin", "sqrt", "squeeze", "stack", "sum", "tanh",
-    "Tensor", "tensor", "training", "transpose", "uint8", "unsqueeze", "where", "zeros",
-    "zeros_like",
+    "default_generator", "detect_anomaly", "device", "double", "empty", "empty_like",
+    "enable_grad", "evaluate", "exp", "explicit", "eye", "features", "fit", "flatten", "float",
+    "float16", "float32", "float64", "from_numpy", "full", "full_like", "Function", "Generator",
+    "get_default_dtype", "grad", "gradcheck", "GradcheckError", "gradgradcheck", "half", "int",
+    "int16", "int32", "int64", "int8", "io", "is_grad_enabled", "is_tensor", "linspace", "load",
+    "log", "logspace", "logsumexp", "long", "manual_seed", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "ModelFormatError", "nn", "no_grad", "ones", "ones_like", "optim",
+    "permute", "plot", "pow", "predict", "rand", "rand_like", "randn", "randn_like", "relu",
+    "reshape", "save", "set_default_dtype", "set_grad_enabled", "short", "sigmoid", "sin",
+    "sqrt", "squeeze", "stack", "sum", "tanh", "Tensor", "tensor", "training", "transpose",
+    "uint8", "unsqueeze", "where", "zeros", "zeros_like",
 ]

@@ -1,5 +1,5 @@
-"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, `linspace`, `logspace`, `randn`,
-`rand`, `*_like`."""
+"""Making tensors: `tensor`, `zeros`, `ones`, `empty`, `full`, `eye`, `arange`, `linspace`,
+`logspace`, `randn`, `rand`, `*_like`; `is_tensor`."""
 
 from __future__ import annotations
 
@@ -112,6 +112,36 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: DType
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     default = int64 if integral else dtypes.get_default_dtype()
     return _made(np.arange(start, end, step).astype(_dtype(dtype, default)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: DTypeLike = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n × m identity matrix (m = n by default): 1 where row = column, else 0, as
+    `torch.eye`.
+
+    >>> import stir
+    >>> stir.eye(2, 3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
+    rows, columns = _size((n, n if m is None else m))
+    return _made(np.eye(rows, columns, dtype=_dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape whose values are not to be relied on, as `torch.empty`
+    (stir fills it with zeros, so that no stale memory is ever read)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def empty_like(other: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """`empty` of other's shape and dtype (zeros, as `empty`)."""
+    return zeros_like(other, dtype=dtype, requires_grad=requires_grad)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether `obj` is a stir Tensor, as `torch.is_tensor`."""
+    return isinstance(obj, Tensor)
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike = None,
