@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from . import _array, devices, grad_mode
+from . import _array, devices, tensor_elementwise, tensor_inplace, tensor_reductions, tensor_shapes
 from ._types import Array, DTypeLike, Shape
+from .tensor_elementwise import ElementwiseMethods
+from .tensor_inplace import InPlaceMethods
+from .tensor_reductions import ReductionMethods
+from .tensor_shapes import ShapeMethods
 
 _FLOAT_KINDS = "f"
 _ndarray = _array.NDARRAY
 
 
-class Tensor:
+class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods):
     """An n-dimensional array that can record the operations applied to it.
 
     Build tensors with `stir.tensor`, `stir.zeros`, `stir.randn`, ...; `Tensor(array)` wraps
@@ -296,129 +300,6 @@ class Tensor:
     def __invert__(self) -> Tensor:
         return Tensor(~self.array)
 
-    def any(self) -> Tensor:
-        return Tensor(self.array.any())
-
-    def all(self) -> Tensor:
-        return Tensor(self.array.all())
-
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
-               keepdim: bool | None = None) -> Tensor:
-        """Indices of the largest values (no gradient)."""
-        axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
-        xp = _array.namespace(self.array)
-        return Tensor(xp.argmax(self.array, axis=axis, keepdims=keepdims))
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
-               keepdim: bool | None = None) -> Tensor:
-        """Indices of the smallest values (no gradient)."""
-        axis, keepdims = _ops.resolve_axis(axis, keepdims, dim, keepdim)
-        xp = _array.namespace(self.array)
-        return Tensor(xp.argmin(self.array, axis=axis, keepdims=keepdims))
-
-    # ----------------------------------------------------------------- in place
-    def _check_inplace(self, name: str) -> None:
-        if self._requires_grad and grad_mode.state.enabled:
-            raise RuntimeError(
-                f"{name}: in-place change of a tensor that requires grad while recording; "
-                "write x = x + y instead, or do it inside `with stir.no_grad():`"
-            )
-
-    def _inplace(self, name: str, operation: str, other: Any) -> Tensor:
-        self._check_inplace(name)
-        array = self.array
-        if type(array) is _ndarray:  # _array.update's NumPy case, inline: every SGD step
-            _NUMPY_IN_PLACE[operation](array, _raw(other), out=array, casting="same_kind")
-        else:
-            _array.update(operation, array, _raw(other))
-        self._version[0] += 1
-        return self
-
-    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self += alpha * other, in place."""
-        return self._inplace("add_", "add", _raw(other) * alpha if alpha != 1 else other)
-
-    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self -= alpha * other, in place."""
-        return self._inplace("sub_", "sub", _raw(other) * alpha if alpha != 1 else other)
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._inplace("mul_", "mul", other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", "div", other)
-
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def fill_(self, value: Any) -> Tensor:
-        self._check_inplace("fill_")
-        self.array[...] = _raw(value)
-        self._version[0] += 1
-        return self
-
-    def copy_(self, source: Any) -> Tensor:
-        self._check_inplace("copy_")
-        _array.copy_into(self.array, _raw(source))
-        self._version[0] += 1
-        return self
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        self._check_inplace("clamp_")
-        _array.clip_into(self.array, min, max)
-        self._version[0] += 1
-        return self
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("item assignment")
-        self.array[_ops.raw_index(index)] = _raw(value)
-        self._version[0] += 1
-
-    # ----------------------------------------------------------------- elementwise
-    def exp(self) -> Tensor:
-        return _ops.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return _ops.Log.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return _ops.Sqrt.apply(self)
-
-    def abs(self) -> Tensor:
-        return _ops.Abs.apply(self)
-
-    def sin(self) -> Tensor:
-        return _ops.Sin.apply(self)
-
-    def cos(self) -> Tensor:
-        return _ops.Cos.apply(self)
-
-    def tanh(self) -> Tensor:
-        return _ops.Tanh.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ops.Sigmoid.apply(self)
-
-    def relu(self) -> Tensor:
-        return _ops.ReLU.apply(self)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Values limited to [min, max]; the gradient is 1 inside (bounds included), else 0."""
-        return _ops.Clip.apply(self, min, max)
-
-    clamp = clip
-
-    def maximum(self, other: Any) -> Tensor:
-        return _binary(_ops.Maximum, self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return _binary(_ops.Minimum, self, other)
-
     def to(self, *target: Any, dtype: DTypeLike = None, device: Any = None) -> Tensor:
         """A copy converted to `dtype` and/or moved to `device` ("cpu", or "cuda" with CuPy),
         as PyTorch's `x.to(dtype)`, `x.to(device)`, `x.to(device, dtype)`; differentiable
@@ -476,73 +357,6 @@ class Tensor:
         if dtype is not None:
             return self.to(dtype)
         return f"stir.{_TYPE_NAMES.get(str(self.dtype), str(self.dtype))}"
-
-    def pow(self, exponent: Any) -> Tensor:
-        """self ** exponent, as `torch.Tensor.pow`."""
-        return self ** exponent
-
-    # ----------------------------------------------------------------- reductions
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Tensor:
-        """Sum over `axis` (all by default); `dim`/`keepdim` are accepted as in PyTorch."""
-        return _ops.sum(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
-
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-             keepdim: bool | None = None) -> Tensor:
-        return _ops.mean(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
-
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Tensor:
-        """Largest values over `axis`; ties share the gradient equally."""
-        return _ops.amax(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
-
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Tensor:
-        """Smallest values over `axis`; ties share the gradient equally."""
-        return _ops.amin(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                  keepdim: bool | None = None) -> Tensor:
-        """log(sum(exp(x))) over `axis`, computed without overflow."""
-        return _ops.logsumexp(self, *_ops.resolve_axis(axis, keepdims, dim, keepdim))
-
-    # ----------------------------------------------------------------- shape
-    def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, shape)
-
-    view = reshape
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        """Swap two dimensions (PyTorch's meaning; see `permute` for a full reordering)."""
-        return _ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return _ops.permute(self, dims)
-
-    def squeeze(self, dim: int | None = None) -> Tensor:
-        return _ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return _ops.unsqueeze(self, dim)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return _ops.flatten(self, start_dim, end_dim)
-
-    def expand(self, *shape: Any) -> Tensor:
-        """A broadcast view of `shape` (-1 keeps a dimension)."""
-        return _ops.expand(self, shape)
-
-    def broadcast_to(self, shape: Shape) -> Tensor:
-        return _ops.BroadcastTo.apply(self, tuple(shape))
-
-    def sum_to_size(self, *shape: Any) -> Tensor:
-        """Summed down to `shape`, which broadcasts to this tensor's shape (the adjoint of
-        `broadcast_to`)."""
-        return _ops.sum_to_size(self, shape)
-
-    def where(self, condition: Any, other: Any) -> Tensor:
-        """self where `condition` holds, else other (PyTorch's `x.where(condition, y)`)."""
-        return _ops.where(condition, self, other)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
@@ -622,4 +436,9 @@ def as_tensor(value: Any) -> Tensor:
 # The seam between Tensor and its operations, and the one import cycle in stir: the operations
 # in stir.ops are built on Tensor, and Tensor's operators and methods call them (and, through
 # them, the engine) at run time. So this import comes last, once Tensor exists.
+# The method families (tensor_*.py) reach the operations through this same import: it binds
+# their `_ops` too, and the helpers of this file that they share.
 from . import ops as _ops  # noqa: E402
+
+tensor_elementwise._ops = tensor_reductions._ops = tensor_shapes._ops = tensor_inplace._ops = _ops
+tensor_elementwise._binary, tensor_inplace._raw = _binary, _raw
