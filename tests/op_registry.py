@@ -454,5 +454,9 @@ def build_registry() -> list[OpSpec]:
 # Imported last: these entries are built with this file's helpers.
 from op_registry_activations import ACTIVATION_ENTRIES  # noqa: E402
 from op_registry_losses import LOSS_ENTRIES  # noqa: E402
+from op_registry_elementwise import ELEMENTWISE_ENTRIES  # noqa: E402
+from op_registry_reductions import REDUCTIONS_ENTRIES  # noqa: E402
+from op_registry_indexing import INDEXING_ENTRIES  # noqa: E402
 
-REGISTRY = build_registry() + ACTIVATION_ENTRIES + LOSS_ENTRIES
+REGISTRY = (build_registry() + ACTIVATION_ENTRIES + LOSS_ENTRIES + ELEMENTWISE_ENTRIES
+            + REDUCTIONS_ENTRIES + INDEXING_ENTRIES)

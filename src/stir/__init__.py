@@ -31,13 +31,26 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import Generator, default_generator, manual_seed
 from .ops import concatenate, stack, where
+# --- elementwise functions (owned by the elementwise engineer) ---
 from .tensor_functions import (
-    abs, clip, cos, exp, log, logsumexp, matmul, max, maximum, mean, min, minimum, permute,
-    pow, relu, reshape, sigmoid, sin, sqrt, squeeze, sum, tanh, transpose, unsqueeze, flatten,
+    abs, clip, cos, exp, log, maximum, minimum, pow, relu, sigmoid, sin, sqrt, tanh,
 )
-
-cat = concatenate
 clamp = clip
+_ELEMENTWISE = ["abs", "clamp", "clip", "cos", "exp", "log", "maximum", "minimum", "pow",
+                "relu", "sigmoid", "sin", "sqrt", "tanh"]
+# --- end elementwise functions ---
+
+# --- reduction and linear-algebra functions (owned by the reductions engineer) ---
+from .tensor_functions import logsumexp, matmul, max, mean, min, sum
+_REDUCTIONS = ["logsumexp", "matmul", "max", "mean", "min", "sum"]
+# --- end reduction and linear-algebra functions ---
+
+# --- shape and indexing functions (owned by the shapes engineer) ---
+from .tensor_functions import flatten, permute, reshape, squeeze, transpose, unsqueeze
+cat = concatenate
+_SHAPES = ["cat", "concatenate", "flatten", "permute", "reshape", "squeeze", "stack",
+           "transpose", "unsqueeze", "where"]
+# --- end shape and indexing functions ---
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
 _SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "features", "io",
@@ -66,17 +79,15 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "__version__", "abs", "analysis", "arange", "bool", "bool_", "cat", "checkpoint", "clamp",
-    "classic", "clip", "compile", "concatenate", "Context", "cos", "cuda", "data",
-    "default_generator", "detect_anomaly", "device", "double", "empty", "empty_like",
-    "enable_grad", "evaluate", "exp", "explicit", "eye", "features", "fit", "flatten", "float",
-    "float16", "float32", "float64", "from_numpy", "full", "full_like", "Function", "Generator",
-    "get_default_dtype", "grad", "gradcheck", "GradcheckError", "gradgradcheck", "half", "int",
-    "int16", "int32", "int64", "int8", "io", "is_grad_enabled", "is_tensor", "linspace", "load",
-    "log", "logspace", "logsumexp", "long", "manual_seed", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "ModelFormatError", "nn", "no_grad", "ones", "ones_like", "optim",
-    "permute", "plot", "pow", "predict", "rand", "rand_like", "randn", "randn_like", "relu",
-    "reshape", "save", "set_default_dtype", "set_grad_enabled", "short", "sigmoid", "sin",
-    "sqrt", "squeeze", "stack", "sum", "tanh", "Tensor", "tensor", "training", "transpose",
-    "uint8", "unsqueeze", "where", "zeros", "zeros_like",
-]
+    "__version__", "analysis", "arange", "bool", "bool_", "checkpoint", "classic",
+    "compile", "Context", "cuda", "data", "default_generator", "detect_anomaly", "device",
+    "double", "empty", "empty_like", "enable_grad", "evaluate", "explicit", "eye",
+    "features", "fit", "float", "float16", "float32", "float64", "from_numpy", "full",
+    "full_like", "Function", "Generator", "get_default_dtype", "grad", "gradcheck",
+    "GradcheckError", "gradgradcheck", "half", "int", "int16", "int32", "int64", "int8",
+    "io", "is_grad_enabled", "is_tensor", "linspace", "load", "logspace", "long",
+    "manual_seed", "ModelFormatError", "nn", "no_grad", "ones", "ones_like", "optim",
+    "plot", "predict", "rand", "rand_like", "randn", "randn_like", "save",
+    "set_default_dtype", "set_grad_enabled", "short", "Tensor", "tensor", "training",
+    "uint8", "zeros", "zeros_like",
+] + _ELEMENTWISE + _REDUCTIONS + _SHAPES

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from . import _array, devices, tensor_elementwise, tensor_inplace, tensor_reductions, tensor_shapes
+from . import _array, devices
+from . import tensor_elementwise, tensor_inplace, tensor_linalg, tensor_reductions, tensor_shapes
 from ._types import Array, DTypeLike, Shape
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_inplace import InPlaceMethods
+from .tensor_linalg import LinalgMethods
 from .tensor_reductions import ReductionMethods
 from .tensor_shapes import ShapeMethods
 
@@ -22,7 +24,7 @@ _FLOAT_KINDS = "f"
 _ndarray = _array.NDARRAY
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods):
+class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, InPlaceMethods):
     """An n-dimensional array that can record the operations applied to it.
 
     Build tensors with `stir.tensor`, `stir.zeros`, `stir.randn`, ...; `Tensor(array)` wraps
@@ -440,5 +442,6 @@ def as_tensor(value: Any) -> Tensor:
 # their `_ops` too, and the helpers of this file that they share.
 from . import ops as _ops  # noqa: E402
 
-tensor_elementwise._ops = tensor_reductions._ops = tensor_shapes._ops = tensor_inplace._ops = _ops
+tensor_elementwise._ops = tensor_reductions._ops = tensor_linalg._ops = _ops
+tensor_shapes._ops = tensor_inplace._ops = _ops
 tensor_elementwise._binary, tensor_inplace._raw = _binary, _raw

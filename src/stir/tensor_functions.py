@@ -11,6 +11,8 @@ from typing import Any
 from .tensor import Tensor, as_tensor
 
 
+# --- elementwise (owned by the elementwise engineer) ---
+
 def exp(x: Any) -> Tensor:
     return as_tensor(x).exp()
 
@@ -66,6 +68,10 @@ def minimum(x: Any, y: Any) -> Tensor:
     return as_tensor(x).minimum(y)
 
 
+# --- end elementwise ---
+
+# --- reductions and linear algebra (owned by the reductions engineer) ---
+
 def matmul(x: Any, y: Any) -> Tensor:
     return as_tensor(x) @ y
 
@@ -90,6 +96,10 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, **torch_names: A
     return as_tensor(x).logsumexp(axis, keepdims, **torch_names)
 
 
+# --- end reductions and linear algebra ---
+
+# --- shapes and indexing (owned by the shapes engineer) ---
+
 def reshape(x: Any, *shape: Any) -> Tensor:
     return as_tensor(x).reshape(*shape)
 
@@ -112,3 +122,5 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return as_tensor(x).flatten(start_dim, end_dim)
+
+# --- end shapes and indexing ---

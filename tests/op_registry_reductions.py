@@ -1,0 +1,8 @@
+"""The op registry's entries for the reductions operations (PyTorch's names, issue 12), added to
+its table by op_registry.py."""
+
+from __future__ import annotations
+
+from op_registry import OpSpec
+
+REDUCTIONS_ENTRIES: list[OpSpec] = []
