@@ -121,7 +121,7 @@ def stir_trainer(data: Any, params: list[np.ndarray], compiled: bool) -> tuple[E
 
     def accuracy() -> float:
         with stir.no_grad():
-            logits = model(stir.from_numpy(data.X_test)).data
+            logits = model(stir.from_numpy(data.X_test)).array
         return float((logits.argmax(axis=1) == data.y_test).mean())
 
     return epoch, accuracy

@@ -69,7 +69,7 @@ def _stir_functional_engine(problem: Problem, forward: Callable[..., Any]) -> En
                 p.grad = None
         return loss
 
-    return Engine(step, lambda: [p.data.copy() for p in params])
+    return Engine(step, lambda: [p.array.copy() for p in params])
 
 
 def stir_functional(problem: Problem) -> Engine:
@@ -150,7 +150,7 @@ def stir_modules(problem: Problem) -> Engine:
         optimizer.step()
         return loss
 
-    return Engine(step, lambda: [p.data.copy() for p in parameters])
+    return Engine(step, lambda: [p.array.copy() for p in parameters])
 
 
 # ------------------------------------------------------------------------------ NumPy

@@ -42,7 +42,7 @@ def stir_compiled(problem: Problem) -> Engine:
         x, t = next(batches)
         return train_step(x, t)
 
-    return Engine(step, lambda: [p.data.copy() for p in parameters])
+    return Engine(step, lambda: [p.array.copy() for p in parameters])
 
 
 def engines_for(config: Config) -> dict[str, EngineFactory]:

@@ -7,6 +7,10 @@ from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+# The PyTorch-style programs of tests/compat/ are whole scripts that test_compat_programs.py
+# runs in subprocesses; collecting them (--doctest-modules imports them) would run each.
+collect_ignore = ["compat"]
+
 # Derandomized so that CI and a developer see the same examples; no deadline because the
 # first example of a test pays for imports and caches.
 settings.register_profile(

@@ -55,7 +55,7 @@ def main() -> None:
     history = stir.fit(model, F.cross_entropy, optimizer, x, y, steps=arguments.steps,
                        batch_size=8, validation_data=(x[:10], y[:10]), metrics=["accuracy"],
                        callbacks=callbacks, verbose=0, resume_from=arguments.resume)
-    arrays = {f"param.{name}": tensor.data for name, tensor in model.state_dict().items()}
+    arrays = {f"param.{name}": tensor.array for name, tensor in model.state_dict().items()}
     arrays["losses"] = np.array(recorder.losses, dtype=np.float64)
     arrays["history_loss"] = np.array(history["loss"], dtype=np.float64)
     arrays["history_val_accuracy"] = np.array(history["val_accuracy"], dtype=np.float64)

@@ -430,7 +430,7 @@ def build_registry() -> list[OpSpec]:
         custom("linear-no-bias", F.linear, lambda x, w: x @ w.T,
                lambda x, w: t().nn.functional.linear(x, w),
                [sample[:2] for sample in LINEAR_LAYOUTS], _linear_inputs(bias=False)),
-        *[custom(f"mse-{reduction}", lambda x, y, r=reduction: F.mse_loss(x, y, r),
+        *[custom(f"mse-{reduction}", lambda x, y, r=reduction: F.mse_loss(x, y, reduction=r),
                  _mse(reduction),
                  lambda x, y, r=reduction: t().nn.functional.mse_loss(x, y, reduction=r),
                  SAME_SHAPE_LAYOUTS, _same_shape_pair())
@@ -457,6 +457,7 @@ from op_registry_losses import LOSS_ENTRIES  # noqa: E402
 from op_registry_elementwise import ELEMENTWISE_ENTRIES  # noqa: E402
 from op_registry_reductions import REDUCTIONS_ENTRIES  # noqa: E402
 from op_registry_indexing import INDEXING_ENTRIES  # noqa: E402
+from op_registry_nn import NN_ENTRIES  # noqa: E402
 
 REGISTRY = (build_registry() + ACTIVATION_ENTRIES + LOSS_ENTRIES + ELEMENTWISE_ENTRIES
-            + REDUCTIONS_ENTRIES + INDEXING_ENTRIES)
+            + REDUCTIONS_ENTRIES + INDEXING_ENTRIES + NN_ENTRIES)

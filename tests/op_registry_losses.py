@@ -1,4 +1,5 @@
-"""The op registry's entries for the fused loss primitives (stir.ops.loss_primitives).
+"""The op registry's entries for the fused loss primitives (stir.ops.losses) and the losses
+composed of them (smooth L1).
 
 op_registry.py adds LOSS_ENTRIES to its table. Class indices, class weights and pos_weight
 are constants derived from the input's shape, so every entry takes float inputs only (what
@@ -14,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 import stir
 import stir.nn.functional as F
-from op_registry import Layout, _arrays, custom
+from op_registry import Domain, Layout, _arrays, custom
 from op_registry import _torch as t
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -157,4 +158,61 @@ LOSS_ENTRIES = [
                      _class_weight(x.shape[-1]), dtype=x.dtype)),
              BCE_LAYOUTS, _same_shape_pair())
       for r in REDUCTIONS],
+]
+
+
+# ----------------------------------------------------------------------------- probabilities
+PROBABILITY = Domain(0.05, 0.95)  # inside (0, 1), away from the clamps at the ends
+
+
+def _bce_reference(reduction: str, weighted: bool) -> Callable[..., Any]:
+    def reference(x: np.ndarray, y: np.ndarray) -> Any:
+        w = _class_weight(x.shape[-1]) if weighted and x.ndim else 1.0
+        losses = -w * (y * np.log(x) + (1 - y) * np.log1p(-x))
+        return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](losses)
+    return reference
+
+
+def _bce_weight(x: Any, torch_dtype: Any = None) -> Any:
+    if not x.ndim:
+        return None
+    weight = _class_weight(x.shape[-1])
+    return weight if torch_dtype is None else t().tensor(weight, dtype=torch_dtype)
+
+
+@st.composite
+def _probability_pair(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    return draw(_arrays(shape, PROBABILITY)), draw(_arrays(shape, PROBABILITY))
+
+
+def _smooth_l1(reduction: str, beta: float) -> Callable[..., Any]:
+    def reference(x: np.ndarray, y: np.ndarray) -> Any:
+        size = np.abs(x - y)
+        losses = np.where(size < beta, 0.5 * (x - y) ** 2 / beta, size - 0.5 * beta)
+        return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](losses)
+    return reference
+
+
+LOSS_ENTRIES += [
+    *[custom(f"binary_cross_entropy-{r}",
+             lambda x, y, r=r: F.binary_cross_entropy(x, y, reduction=r),
+             _bce_reference(r, False),
+             lambda x, y, r=r: t().nn.functional.binary_cross_entropy(x, y, reduction=r),
+             BCE_LAYOUTS, _probability_pair(), PROBABILITY)
+      for r in REDUCTIONS],
+    *[custom(f"binary_cross_entropy-weight-{r}",
+             lambda x, y, r=r: F.binary_cross_entropy(x, y, _bce_weight(x), reduction=r),
+             _bce_reference(r, True),
+             lambda x, y, r=r: t().nn.functional.binary_cross_entropy(
+                 x, y, _bce_weight(x, x.dtype), reduction=r),
+             BCE_LAYOUTS, _probability_pair(), PROBABILITY)
+      for r in REDUCTIONS],
+    *[custom(f"smooth_l1-beta-{beta}-{r}",
+             lambda x, y, r=r, beta=beta: F.smooth_l1_loss(x, y, reduction=r, beta=beta),
+             _smooth_l1(r, beta),
+             lambda x, y, r=r, beta=beta: t().nn.functional.smooth_l1_loss(
+                 x, y, reduction=r, beta=beta),
+             PAIR_LAYOUTS, _same_shape_pair())
+      for r in REDUCTIONS for beta in (0.5, 1.0)],
 ]

@@ -28,6 +28,7 @@ from stir.training import Callback, EarlyStopping, LRSchedulerCallback, ModelChe
 # One layer of each kind an architecture can name (a test checks this covers RECIPES).
 LAYER_EXAMPLES: dict[str, Callable[[], nn.Module]] = {
     "Linear": lambda: nn.Linear(3, 4), "Maxout": lambda: nn.Maxout(4, 4, pieces=2),
+    "Embedding": lambda: nn.Embedding(5, 3, padding_idx=0),
     "Dropout": lambda: nn.Dropout(0.25), "Flatten": lambda: nn.Flatten(),
     "LeakyReLU": lambda: nn.LeakyReLU(0.02), "VeryLeakyReLU": lambda: nn.VeryLeakyReLU(),
     "PReLU": lambda: nn.PReLU(4), "RReLU": lambda: nn.RReLU(0.1, 0.3),
@@ -91,7 +92,7 @@ class Run:
 
     def snapshot(self) -> dict[str, Any]:
         """Copies of every state a load may change."""
-        state: dict[str, Any] = {"model": {key: tensor.data.copy() for key, tensor
+        state: dict[str, Any] = {"model": {key: tensor.array.copy() for key, tensor
                                            in self.model.state_dict().items()}}
         if self.optimizer is not None:
             state["optimizer"] = self.optimizer.state_dict()

@@ -88,7 +88,7 @@ def test_step_learns_nothing_through_a_network() -> None:
     net = nn.MLP([2, 4, 1], activation="step", generator=_seeded())
     loss = net(stir.randn(8, 2, generator=_seeded())).sum()
     loss.backward()
-    assert not net[0].weight.grad.data.any() and net[2].weight.grad.data.any()
+    assert not net[0].weight.grad.array.any() and net[2].weight.grad.array.any()
 
 
 # ----------------------------------------------------------------------------- stability
@@ -118,11 +118,11 @@ def test_elementwise_stability_at_extreme_inputs(dtype: Any, big: float, functio
     with np.errstate(all="raise"):
         y = function(x)
         y.sum().backward()
-    assert y.dtype == dtype and np.isfinite(y.data).all() and np.isfinite(x.grad.data).all()
+    assert y.dtype == dtype and np.isfinite(y.array).all() and np.isfinite(x.grad.array).all()
     rtol = 1e-6 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(y.data, values(big), rtol=rtol, atol=1e-30)
+    np.testing.assert_allclose(y.array, values(big), rtol=rtol, atol=1e-30)
     if derivatives is not None:
-        np.testing.assert_allclose(x.grad.data, derivatives, rtol=rtol, atol=1e-30)
+        np.testing.assert_allclose(x.grad.array, derivatives, rtol=rtol, atol=1e-30)
 
 
 OFFSETS = {np.float32: [0.0, 1e3, -1e3, 1e30, 3e38, -3e38],
@@ -134,22 +134,22 @@ def test_log_softmax_of_equal_logits_is_minus_log_2_at_any_offset(dtype: Any) ->
     for c in OFFSETS[dtype]:
         x = stir.tensor(np.array([c, c], dtype=dtype), requires_grad=True)
         with np.errstate(all="raise"):
-            y = F.log_softmax(x)
+            y = F.log_softmax(x, dim=-1)
             y[0].backward()
-        np.testing.assert_allclose(y.data, [-LN2, -LN2], rtol=1e-6)
-        np.testing.assert_allclose(x.grad.data, [0.5, -0.5], rtol=1e-6)
+        np.testing.assert_allclose(y.array, [-LN2, -LN2], rtol=1e-6)
+        np.testing.assert_allclose(x.grad.array, [0.5, -0.5], rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype, big", EXTREMES, ids=["float32", "float64"])
 def test_softmax_and_log_softmax_at_extreme_inputs(dtype: Any, big: float) -> None:
     x = stir.tensor(np.array([[-big, big], [big, big]], dtype=dtype), requires_grad=True)
     with np.errstate(all="raise"):
-        log_p, p = F.log_softmax(x), F.softmax(x)
+        log_p, p = F.log_softmax(x, dim=-1), F.softmax(x, dim=-1)
         (log_p[:, 0].sum() + p[:, 1].sum()).backward()
-    np.testing.assert_allclose(log_p.data, [[-2 * big, 0], [-LN2, -LN2]], rtol=1e-6)
-    np.testing.assert_allclose(p.data, [[0, 1], [0.5, 0.5]], rtol=1e-6)
+    np.testing.assert_allclose(log_p.array, [[-2 * big, 0], [-LN2, -LN2]], rtol=1e-6)
+    np.testing.assert_allclose(p.array, [[0, 1], [0.5, 0.5]], rtol=1e-6)
     # d log_p0/dx = [1 - p0, -p1]; d p1/dx = p1(δ - p) = [-p0 p1, p0 p1]
-    np.testing.assert_allclose(x.grad.data, [[1, -1], [0.25, -0.25]], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, [[1, -1], [0.25, -0.25]], rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- modules
@@ -172,7 +172,7 @@ MODULES = [  # (module, the function it computes, its repr)
     (nn.Softplus(2, 5), lambda x: F.softplus(x, 2, 5), "Softplus(beta=2.0, threshold=5.0)"),
     (nn.CenteredSoftplus(), F.centered_softplus, "CenteredSoftplus()"),
     (nn.APL(), lambda x: F.relu(x), "APL(num_hinges=2)  # 4 parameters"),
-    (nn.Softmax(), F.softmax, "Softmax(dim=-1)"),
+    (nn.Softmax(dim=-1), lambda x: F.softmax(x, -1), "Softmax(dim=-1)"),
     (nn.LogSoftmax(dim=0), lambda x: F.log_softmax(x, 0), "LogSoftmax(dim=0)"),
     (nn.GELU(), F.gelu, "GELU(approximate='none')"),
     (nn.GELU("tanh"), lambda x: F.gelu(x, "tanh"), "GELU(approximate='tanh')"),
@@ -184,7 +184,7 @@ MODULES = [  # (module, the function it computes, its repr)
 def test_module_computes_its_function_and_reads_well(module: nn.Module, function: Any,
                                                      text: str) -> None:
     x = stir.randn(3, 4, generator=_seeded())
-    np.testing.assert_array_equal(module(x).data, function(x).data)
+    np.testing.assert_array_equal(module(x).array, function(x).array)
     assert repr(module) == text
 
 
@@ -203,12 +203,12 @@ def test_apl_hinges_are_learnable_parameters() -> None:
     layer = nn.APL(num_hinges=3, num_features=2, generator=_seeded())
     assert [name for name, _ in layer.named_parameters()] == ["a", "b"]
     assert layer.a.shape == layer.b.shape == (2, 3)
-    assert not layer.a.data.any() and (np.abs(layer.b.data) <= 1).all()
+    assert not layer.a.array.any() and (np.abs(layer.b.array) <= 1).all()
     x = stir.randn(5, 2, generator=_seeded())
-    np.testing.assert_array_equal(layer(x).data, F.relu(x).data)  # a = 0: a ReLU
-    layer.a.data[...] = 0.5
+    np.testing.assert_array_equal(layer(x).array, F.relu(x).array)  # a = 0: a ReLU
+    layer.a.array[...] = 0.5
     layer(x - 2).sum().backward()
-    assert layer.a.grad.data.any() and layer.b.grad.data.any()
+    assert layer.a.grad.array.any() and layer.b.grad.array.any()
     with pytest.raises(ValueError, match="last dimension is 2"):
         layer(stir.ones(5, 3))
 
@@ -216,12 +216,12 @@ def test_apl_hinges_are_learnable_parameters() -> None:
 def test_rrelu_is_random_in_training_and_the_mean_in_evaluation() -> None:
     x = -stir.ones(1000)
     layer = nn.RReLU(0.1, 0.3)
-    first, second = layer(x).data, layer(x).data
+    first, second = layer(x).array, layer(x).array
     assert (first != second).any() and ((-first >= 0.1) & (-first <= 0.3)).all()
     assert abs(-first.mean() - 0.2) < 0.01
     layer.eval()
-    np.testing.assert_allclose(layer(x).data, -0.2)
-    seeded = [nn.RReLU(generator=_seeded())(x).data for _ in range(2)]
+    np.testing.assert_allclose(layer(x).array, -0.2)
+    seeded = [nn.RReLU(generator=_seeded())(x).array for _ in range(2)]
     np.testing.assert_array_equal(*seeded)
 
 
@@ -265,7 +265,7 @@ def test_make_activation_passes_options_to_the_module() -> None:
 def test_mlp_builds_and_trains_with_every_activation(name: str) -> None:
     net = nn.MLP([2, 5, 1], activation=name, generator=_seeded())
     out = net(stir.randn(4, 2, generator=_seeded()))
-    assert out.shape == (4, 1) and np.isfinite(out.data).all()
+    assert out.shape == (4, 1) and np.isfinite(out.array).all()
     out.sum().backward()
     assert all(p.grad is not None for p in net.parameters())
 
@@ -278,7 +278,7 @@ def test_mlp_builds_and_trains_with_every_activation(name: str) -> None:
     (lambda: F.rrelu(stir.ones(3), 0.5, 0.1), ValueError, "lower ≤ upper"),
     (lambda: F.gelu(stir.ones(3), approximate="erf"), ValueError, "'none' or 'tanh'"),
     (lambda: F.softmax(stir.ones(3), dim=1), ValueError, "out of range"),
-    (lambda: F.log_softmax(stir.ones(3), dim=None), TypeError, "dim must be an int"),
+    (lambda: F.log_softmax(stir.ones(3), dim=1.5), TypeError, "must be int, not float"),
     (lambda: nn.GELU("fast"), ValueError, "'none' or 'tanh'"),
     (lambda: nn.PReLU(0), ValueError, "positive integer"),
     (lambda: nn.APL(num_hinges=0), ValueError, "num_hinges must be a positive integer"),
@@ -312,10 +312,10 @@ def test_every_function_documents_its_derivative() -> None:
 def test_gelu_is_exact_to_float64_over_the_whole_line() -> None:
     """NumPy has no erf: stir's own (piecewise Taylor series) must match math.erf."""
     x = np.concatenate([np.linspace(-12, 12, 4001), [0.0, -0.0, 5.9999, 6.0, -6.0001]])
-    y = F.gelu(stir.tensor(x, dtype=stir.float64)).data
+    y = F.gelu(stir.tensor(x, dtype=stir.float64)).array
     np.testing.assert_allclose(y, 0.5 * x * (1 + _erf(x / math.sqrt(2))), rtol=1e-14,
                                atol=1e-15)
-    assert np.isnan(F.gelu(stir.tensor([np.nan])).data).all()
+    assert np.isnan(F.gelu(stir.tensor([np.nan])).array).all()
 
 
 def test_the_activations_table_names_each_function_by_its_module() -> None:

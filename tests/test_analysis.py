@@ -14,7 +14,7 @@ A = stir.analysis
 def evaluate(model, xs, dtype=np.float64):
     with stir.no_grad():
         out = model(stir.from_numpy(np.asarray(xs, dtype=dtype).reshape(-1, 1)))
-    return np.asarray(out.data, dtype=np.float64).ravel()
+    return np.asarray(out.array, dtype=np.float64).ravel()
 
 
 def random_net(hidden, seed, dtype=np.float64):
@@ -22,8 +22,8 @@ def random_net(hidden, seed, dtype=np.float64):
     generator = stir.Generator(seed)
     net = nn.MLP([1, *hidden, 1], activation="relu", dtype=dtype, generator=generator)
     rng = np.random.default_rng(seed)
-    net[0].weight.data[...] = rng.standard_normal(net[0].weight.shape)
-    net[0].bias.data[...] = rng.uniform(-3, 3, net[0].bias.shape)
+    net[0].weight.array[...] = rng.standard_normal(net[0].weight.shape)
+    net[0].bias.array[...] = rng.uniform(-3, 3, net[0].bias.shape)
     return net
 
 
@@ -77,8 +77,8 @@ def test_deep_nets_do_have_kinks_beyond_the_first_layer():
 
 def test_one_hidden_layer_breakpoints_are_minus_b_over_a():
     net = random_net((8,), 0)
-    a, b = net[0].weight.data.ravel(), net[0].bias.data
-    net[2].weight.data[0, 3] = 0.0  # a unit that is not used adds no kink
+    a, b = net[0].weight.array.ravel(), net[0].bias.array
+    net[2].weight.array[0, 3] = 0.0  # a unit that is not used adds no kink
     expected = np.sort(np.delete(-b / a, 3))
     np.testing.assert_allclose(A.breakpoints(net), expected, rtol=1e-14, atol=1e-14)
 
@@ -86,9 +86,9 @@ def test_one_hidden_layer_breakpoints_are_minus_b_over_a():
 def test_cancelling_kinks_are_not_reported():
     hidden = nn.Linear(1, 2, dtype=np.float64)
     output = nn.Linear(2, 1, dtype=np.float64)
-    hidden.weight.data[...] = [[1.0], [-1.0]]
-    hidden.bias.data[...] = [-0.5, 0.5]  # ReLU(x - ½) - ReLU(½ - x) = x - ½: no kink
-    output.weight.data[...] = [[1.0, -1.0]]
+    hidden.weight.array[...] = [[1.0], [-1.0]]
+    hidden.bias.array[...] = [-0.5, 0.5]  # ReLU(x - ½) - ReLU(½ - x) = x - ½: no kink
+    output.weight.array[...] = [[1.0, -1.0]]
     assert A.breakpoints(nn.Sequential(hidden, nn.ReLU(), output)).size == 0
 
 
@@ -178,11 +178,11 @@ def test_each_bump_is_four_units_making_a_trapezoid(ramp_width):
     cell = (hi - lo) / n_bumps
     net = A.bump_network(target, lo, hi, n_bumps, ramp_width=ramp_width)
     ramp = cell / 2 if ramp_width is None else ramp_width
-    weights = net[2].weight.data.copy()
-    net[2].bias.data[...] = 0.0
+    weights = net[2].weight.array.copy()
+    net[2].bias.array[...] = 0.0
     for k in range(n_bumps):
-        net[2].weight.data[...] = 0.0
-        net[2].weight.data[0, 4 * k:4 * k + 4] = weights[0, 4 * k:4 * k + 4]
+        net[2].weight.array[...] = 0.0
+        net[2].weight.array[0, 4 * k:4 * k + 4] = weights[0, 4 * k:4 * k + 4]
         kinks = A.breakpoints(net)
         assert kinks.size == 4  # up-ramp start and end, down-ramp start and end
         centre = lo + (k + 0.5) * cell
@@ -216,8 +216,8 @@ def classification_setup():
 @pytest.mark.parametrize("normalization", [None, "tensor", "filter"])
 def test_loss_slice_is_the_loss_at_zero_and_restores_parameters(normalization):
     net, x, y = classification_setup()
-    before = [p.data.copy() for p in net.parameters()]
-    arrays = [p.data for p in net.parameters()]
+    before = [p.array.copy() for p in net.parameters()]
+    arrays = [p.array for p in net.parameters()]
     with stir.no_grad():
         loss = F.cross_entropy(net(x), y).item()
     alphas, losses = A.loss_slice(net, F.cross_entropy, x, y, alphas=np.linspace(-1, 1, 11),
@@ -226,21 +226,21 @@ def test_loss_slice_is_the_loss_at_zero_and_restores_parameters(normalization):
     assert losses[5] == loss
     assert np.ptp(losses) > 0
     for parameter, array, original in zip(net.parameters(), arrays, before):
-        assert parameter.data is array
-        assert np.array_equal(parameter.data, original)
+        assert parameter.array is array
+        assert np.array_equal(parameter.array, original)
         assert parameter.grad is None
 
 
 def test_loss_slice_restores_parameters_when_the_loss_fails():
     net, x, y = classification_setup()
-    before = [p.data.copy() for p in net.parameters()]
+    before = [p.array.copy() for p in net.parameters()]
 
     def broken(output, target):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
         A.loss_slice(net, broken, x, y)
-    assert all(np.array_equal(p.data, b) for p, b in zip(net.parameters(), before))
+    assert all(np.array_equal(p.array, b) for p, b in zip(net.parameters(), before))
 
 
 def test_loss_slice_of_a_convex_quadratic_is_a_parabola():
@@ -256,7 +256,7 @@ def test_loss_slice_of_a_convex_quadratic_is_a_parabola():
 
 def test_loss_slice_normalizations_rescale_the_given_direction():
     net, x, y = classification_setup()
-    parameters = [p.data for p in net.parameters()]
+    parameters = [p.array for p in net.parameters()]
     rng = np.random.default_rng(5)
     direction = [rng.standard_normal(p.shape) for p in parameters]
     by_tensor = [d * np.linalg.norm(p) / np.linalg.norm(d) for d, p in zip(direction, parameters)]

@@ -32,16 +32,16 @@ def test_a_checkpoint_restores_model_optimizer_schedule_and_random_state(tmp_pat
     path = checkpoint.save(tmp_path / "run.ckpt", model=model, optimizer=opt,
                            scheduler=schedule, epoch=7, history={"loss": [1.0, 0.5]},
                            best=(0.25, np.arange(3)))
-    expected_draw = stir.randn(4).data
+    expected_draw = stir.randn(4).array
     fresh, fresh_opt, fresh_schedule, _ = trained(steps=0, seed=1)
     contents = checkpoint.load(path, model=fresh, optimizer=fresh_opt,
                                scheduler=fresh_schedule)
-    assert np.array_equal(stir.randn(4).data, expected_draw)  # the random state came back
+    assert np.array_equal(stir.randn(4).array, expected_draw)  # the random state came back
     assert contents["epoch"] == 7 and contents["history"] == {"loss": [1.0, 0.5]}
     assert contents["best"][0] == 0.25 and contents["best"][1].tolist() == [0, 1, 2]
     assert contents["version"] == stir.__version__
     for a, b in zip(model.parameters(), fresh.parameters()):
-        assert np.array_equal(a.data, b.data)
+        assert np.array_equal(a.array, b.array)
     assert fresh_schedule.last_epoch == schedule.last_epoch
     assert fresh_opt.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     # one more identical step on both gives identical weights: the Adam moments came back
@@ -50,18 +50,18 @@ def test_a_checkpoint_restores_model_optimizer_schedule_and_random_state(tmp_pat
         F.cross_entropy(model_(x), y).backward()
         opt_.step()
     for a, b in zip(model.parameters(), fresh.parameters()):
-        assert np.array_equal(a.data, b.data)
+        assert np.array_equal(a.array, b.array)
 
 
 def test_a_checkpoint_that_does_not_fit_changes_nothing(tmp_path):
     model, opt, _, _ = trained()
     path = checkpoint.save(tmp_path / "run.ckpt", model=model, optimizer=opt)
     other = nn.MLP([3, 4, 2])
-    before = [p.data.copy() for p in other.parameters()]
+    before = [p.array.copy() for p in other.parameters()]
     wrong_optimizer = optim.SGD([other[0].weight], lr=0.1)  # fewer parameters than saved
     with pytest.raises(ModelFormatError, match="optimizer state does not fit"):
         checkpoint.load(path, model=other, optimizer=wrong_optimizer)
-    assert all(np.array_equal(a, p.data) for a, p in zip(before, other.parameters()))
+    assert all(np.array_equal(a, p.array) for a, p in zip(before, other.parameters()))
     with pytest.raises(ModelFormatError, match="holds no scheduler"):
         checkpoint.load(path, model=other, scheduler=optim.StepLR(opt, step_size=1))
 

@@ -74,7 +74,7 @@ def test_a_replayed_step_gives_the_eager_numbers_exactly(case):
     assert step.replaying
     assert compiled_losses == eager_losses
     for a, b in zip(eager_model.parameters(), compiled_model.parameters()):
-        assert np.array_equal(a.data, b.data)
+        assert np.array_equal(a.array, b.array)
 
 
 def test_new_shapes_are_captured_again():
@@ -94,7 +94,7 @@ def test_a_parameter_the_loss_does_not_reach_keeps_no_stale_gradient():
     step = stir.compile(model, F.mse_loss, optim.SGD([*model.parameters(), unused], lr=0.1))
     for x, y in batches((4, 2)):
         step(x, y)
-    assert step.replaying and unused.grad is None and (unused.data == 0).all()
+    assert step.replaying and unused.grad is None and (unused.array == 0).all()
 
 
 def test_a_leaf_outside_the_optimizer_accumulates_as_in_eager():
@@ -115,7 +115,7 @@ def test_a_leaf_outside_the_optimizer_accumulates_as_in_eager():
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-        return scale.grad.data.copy(), step
+        return scale.grad.array.copy(), step
     eager_grad, _ = run(False)
     compiled_grad, step = run(True)
     assert step.replaying and np.array_equal(eager_grad, compiled_grad)

@@ -102,7 +102,7 @@ def test_loader_batches_are_copies():
     X = np.zeros((4, 2), dtype=np.float32)
     for shuffle in (False, True):
         for (batch,) in DataLoader(X, batch_size=2, shuffle=shuffle):
-            batch.data += 1
+            batch.array += 1
     assert (X == 0).all()
 
 

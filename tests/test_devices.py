@@ -66,7 +66,7 @@ def test_numpy_of_a_tensor_elsewhere_copies_to_the_host() -> None:
     xp = pytest.importorskip("array_api_strict", reason="array-api-strict is not installed")
     elsewhere = xp.asarray([1.0, 2.0], device=xp.Device("device1"))
     x = stir.Tensor(elsewhere)
-    assert "device1" in x.device
+    assert "device1" in str(x.device)
     host = x.numpy()
     assert type(host) is np.ndarray and host.tolist() == [1.0, 2.0]
     assert x.tolist() == [1.0, 2.0] and "device=" in repr(x)

@@ -161,7 +161,7 @@ def test_corrected_matvec_agrees_with_pytorch():
 class WrongShape(stir.Function):
     @staticmethod
     def forward(ctx, x):
-        return x.data * 2
+        return x.array * 2
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -181,7 +181,7 @@ def test_wrong_gradient_shape_names_the_function_and_both_shapes():
 class TooFew(stir.Function):
     @staticmethod
     def forward(ctx, a, b):
-        return a.data * b.data
+        return a.array * b.array
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -205,7 +205,7 @@ def test_too_few_gradients_is_fine_when_the_rest_need_none():
 class TooMany(stir.Function):
     @staticmethod
     def forward(ctx, x):
-        return x.data + 1
+        return x.array + 1
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -254,7 +254,7 @@ class Recorder(stir.Function):
         Recorder.seen["forward"] = (scale, label)
         ctx.save_for_backward(a, b)
         ctx.scale = scale
-        return a.data * b.data * scale
+        return a.array * b.array * scale
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -288,7 +288,7 @@ class ForwardNeeds(stir.Function):
     @staticmethod
     def forward(ctx, a, b):
         ForwardNeeds.seen = tuple(ctx.needs_input_grad)
-        return a.data * b.data
+        return a.array * b.array
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -372,7 +372,7 @@ class WrongSecondOrder(Cube):
     @staticmethod
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
-        return grad_output * stir.tensor(3 * x.data ** 2)
+        return grad_output * stir.tensor(3 * x.array ** 2)
 
 
 def test_gradgradcheck_catches_a_backward_that_is_not_differentiable():

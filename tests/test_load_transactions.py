@@ -29,7 +29,7 @@ def trained_parts():
 
 def snapshot(model, opt=None, schedule=None, generators=()):
     """Everything a load could change, as plain copies."""
-    weights = {key: value.data.copy() for key, value in model.state_dict().items()}
+    weights = {key: value.array.copy() for key, value in model.state_dict().items()}
     optimizer = opt.state_dict() if opt is not None else None
     schedule_state = schedule.state_dict() if schedule is not None else None
     return weights, optimizer, schedule_state, [g.get_state() for g in generators]
@@ -118,7 +118,7 @@ def test_a_checkpoint_whose_scheduler_does_not_fit_changes_nothing(tmp_path):
                            scheduler=schedule)
     model2, opt2, _ = trained_parts()
     with stir.no_grad():
-        model2[0].weight.data[...] = 5.0  # differs from the file
+        model2[0].weight.array[...] = 5.0  # differs from the file
     opt2.param_groups[0]["lr"] = 0.777
     other = optim.CosineAnnealingLR(opt2, T_max=3)  # not the kind of schedule saved
     before = snapshot(model2, opt2, other, [stir.random.default_generator])
@@ -135,7 +135,7 @@ def test_a_bad_generator_state_leaves_the_model_unloaded(bad, tmp_path):
                                lambda c: c["random"]["default"]["state"].update(state=bad))
     fresh, fresh_opt, _ = trained_parts()
     with stir.no_grad():
-        fresh[0].weight.data[...] = 3.0
+        fresh[0].weight.array[...] = 3.0
     before = snapshot(fresh, fresh_opt, None, [stir.random.default_generator])
     with pytest.raises(stir.ModelFormatError, match="random generator 'default'"):
         checkpoint.load(forged, model=fresh, optimizer=fresh_opt)

@@ -224,7 +224,8 @@ def bce_case(name: str, weighted: bool) -> Case:
 
     return Case(
         name, make,
-        lambda x, y, r: F.binary_cross_entropy_with_logits(x, y, weight, r, pos_weight),
+        lambda x, y, r: F.binary_cross_entropy_with_logits(x, y, weight, reduction=r,
+                                                            pos_weight=pos_weight),
         lambda x, y, r: ref_bce(x, y, weight, pos_weight, r),
         torch_bce,
     )
@@ -234,7 +235,8 @@ def margin_case(name: str, p: int, margin: float, weighted: bool) -> Case:
     weight = WEIGHT if weighted else None
     return Case(
         name, logits_and_classes((5, 4)),
-        lambda x, t, r: F.multi_margin_loss(x, stir.tensor(t), p, margin, weight, r),
+        lambda x, t, r: F.multi_margin_loss(x, stir.tensor(t), p, margin, weight,
+                                             reduction=r),
         lambda x, t, r: ref_hinge(x, t, p, margin, weight, r, divide=True),
         lambda torch, x, t, r: torch.nn.functional.multi_margin_loss(
             x, torch.as_tensor(t), p, margin,
@@ -248,10 +250,10 @@ def signs(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 CASES = [
-    Case("mse", pair((3, 4)), lambda x, t, r: F.mse_loss(x, t, r),
+    Case("mse", pair((3, 4)), lambda x, t, r: F.mse_loss(x, t, reduction=r),
          lambda x, t, r: reduce((x - t) ** 2, r),
          lambda torch, x, t, r: torch.nn.functional.mse_loss(x, t, reduction=r)),
-    Case("l1", pair((3, 4)), lambda x, t, r: F.l1_loss(x, t, r),
+    Case("l1", pair((3, 4)), lambda x, t, r: F.l1_loss(x, t, reduction=r),
          lambda x, t, r: reduce(np.abs(x - t), r),
          lambda torch, x, t, r: torch.nn.functional.l1_loss(x, t, reduction=r), smooth=False),
     Case("huber", pair((3, 4), 2.0), lambda x, t, r: F.huber_loss(x, t, r),
@@ -299,7 +301,8 @@ CASES = [
          lambda torch, x, t, r: reduced_torch(
              torch, 1 - torch.nn.functional.cosine_similarity(x, t), r)),
     Case("cosine-embedding", lambda rng: (pair((5, 3))(rng)[0], (signs(rng, (5,)),)),
-         lambda a, b, y, r: F.cosine_embedding_loss(a, b, stir.tensor(y), 0.2, r),
+         lambda a, b, y, r: F.cosine_embedding_loss(a, b, stir.tensor(y), 0.2,
+                                                         reduction=r),
          lambda a, b, y, r: ref_cosine_embedding(a, b, y, 0.2, r),
          lambda torch, a, b, y, r: torch.nn.functional.cosine_embedding_loss(
              a, b, torch.as_tensor(y), 0.2, reduction=r)),
@@ -322,7 +325,7 @@ def test_matches_numpy_in_float64(case: Case, reduction: str) -> None:
     out = case.stir_fn(*leaves(inputs), *constants, reduction)
     expected = np.asarray(case.numpy_fn(*inputs, *constants, reduction))
     assert out.dtype == np.float64 and out.shape == expected.shape
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("case, reduction", PARAMS)
@@ -350,7 +353,7 @@ def test_recorded_backward_equals_the_ordinary_one(case: Case, reduction: str) -
     recorded = stir.grad(out, xs, grad_outputs=cotangent, create_graph=True)
     ordinary = stir.grad(out, xs, grad_outputs=cotangent)
     for a, b in zip(recorded, ordinary):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("case, reduction", PARAMS)
@@ -362,13 +365,13 @@ def test_matches_pytorch_in_float32(case: Case, reduction: str) -> None:
     out = case.stir_fn(*ours, *constants, reduction)
     expected = case.torch_fn(torch, *theirs, *constants, reduction)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(out.array, expected.detach().numpy(), rtol=1e-3, atol=1e-5)
     cotangent = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
     out.backward(stir.tensor(cotangent))
     expected.backward(torch.tensor(cotangent))
     for mine, reference in zip(ours, theirs):
         assert mine.grad.dtype == np.float32
-        np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(mine.grad.array, reference.grad.numpy(), rtol=1e-3, atol=1e-5)
 
 
 # ----------------------------------------------------------------------------- stability
@@ -391,8 +394,8 @@ def test_cross_entropy_is_finite_and_exact_at_huge_logits(big: float, dtype: Any
         loss.backward()
     # row 0 pays 2·big, row 1 ln 2, row 2 nothing
     assert loss.item() == pytest.approx((2 * big + math.log(2)) / 3, rel=1e-6)
-    assert np.isfinite(logits.grad.data).all()
-    np.testing.assert_allclose(logits.grad.data, softmax_minus_onehot(x, target), atol=1e-7)
+    assert np.isfinite(logits.grad.array).all()
+    np.testing.assert_allclose(logits.grad.array, softmax_minus_onehot(x, target), atol=1e-7)
 
 
 @pytest.mark.parametrize("big, dtype", [(1e3, np.float32), (1e300, np.float64)])
@@ -405,9 +408,9 @@ def test_cross_entropy_with_probabilities_and_smoothing_is_finite_at_huge_logits
         loss.backward()
     # -(0.05·log 1 + 0.95·log e^(-2big)) = 1.9 big for row 0; 0.05·2big for row 1
     assert loss.item() == pytest.approx(1.9 * big + 0.1 * big, rel=1e-6)
-    np.testing.assert_allclose(x.grad.data, [[0.95, -0.95], [-0.05, 0.05]], atol=1e-6)
+    np.testing.assert_allclose(x.grad.array, [[0.95, -0.95], [-0.05, 0.05]], atol=1e-6)
     # dL/dp = -(1 - ε)·log softmax(x)
-    np.testing.assert_allclose(p.grad.data, [[0.0, 1.8 * big], [1.8 * big, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(p.grad.array, [[0.0, 1.8 * big], [1.8 * big, 0.0]], rtol=1e-6)
 
 
 @pytest.mark.parametrize("big, dtype", [(1e3, np.float32), (1e300, np.float64)])
@@ -417,13 +420,13 @@ def test_bce_with_logits_is_finite_and_exact_at_huge_logits(big: float, dtype: A
     with np.errstate(all="raise"):
         losses = F.binary_cross_entropy_with_logits(x, y, reduction="none")
         losses.sum().backward()
-    np.testing.assert_allclose(losses.data, [0.0, 0.0, big, 0.5 * big], rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1.0, -0.5], atol=1e-7)
-    np.testing.assert_allclose(y.grad.data, [-big, big, -big, big], rtol=1e-6)
+    np.testing.assert_allclose(losses.array, [0.0, 0.0, big, 0.5 * big], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, [0.0, 0.0, 1.0, -0.5], atol=1e-7)
+    np.testing.assert_allclose(y.grad.array, [-big, big, -big, big], rtol=1e-6)
     with np.errstate(all="raise"):
         weighted = F.binary_cross_entropy_with_logits(x, y, pos_weight=stir.tensor([2.0]))
         weighted.backward()
-    assert np.isfinite(weighted.item()) and np.isfinite(x.grad.data).all()
+    assert np.isfinite(weighted.item()) and np.isfinite(x.grad.array).all()
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e4, 1e20, 3e38, -3e38])
@@ -433,7 +436,7 @@ def test_cross_entropy_of_two_equal_logits_is_ln_2_at_any_offset(offset: float) 
         loss = F.cross_entropy(logits, stir.tensor([0]))
         loss.backward()
     assert loss.item() == pytest.approx(math.log(2), rel=1e-6)
-    np.testing.assert_allclose(logits.grad.data, [[-0.5, 0.5]])
+    np.testing.assert_allclose(logits.grad.array, [[-0.5, 0.5]])
 
 
 # ----------------------------------------------------------------------------- the fused path
@@ -441,15 +444,15 @@ def test_cross_entropy_fused_backward_can_run_twice_with_retain_graph() -> None:
     logits = stir.randn(8, 5, requires_grad=True)
     loss = F.cross_entropy(logits, stir.tensor(np.arange(8) % 5))
     loss.backward(retain_graph=True)
-    first = logits.grad.data.copy()
+    first = logits.grad.array.copy()
     loss.backward()
-    np.testing.assert_allclose(logits.grad.data, 2 * first, rtol=1e-6)
+    np.testing.assert_allclose(logits.grad.array, 2 * first, rtol=1e-6)
 
 
 def test_cross_entropy_gives_no_gradient_to_ignored_rows_and_nan_when_all_are_ignored() -> None:
     logits = stir.randn(4, 3, requires_grad=True)
     F.cross_entropy(logits, stir.tensor([0, -100, 2, -100])).backward()
-    assert not logits.grad.data[[1, 3]].any() and logits.grad.data[[0, 2]].any()
+    assert not logits.grad.array[[1, 3]].any() and logits.grad.array[[0, 2]].any()
     assert math.isnan(F.cross_entropy(logits, stir.tensor([-100, -100, -100, -100])).item())
 
 
@@ -478,7 +481,7 @@ def test_cross_entropy_of_transposed_logits_is_bit_identical_to_their_copy(
         x = stir.tensor(logits, requires_grad=True)
         loss = F.cross_entropy(x, target, **settings)
         (loss.sum() if loss.ndim else loss).backward()
-        results.append((loss.data.copy(), x.grad.data.copy()))
+        results.append((loss.array.copy(), x.grad.array.copy()))
     for first, second in zip(*results):
         assert first.tobytes() == second.tobytes()
 
@@ -494,7 +497,7 @@ def test_second_derivative_of_cross_entropy_matches_pytorch() -> None:
     tg, = torch.autograd.grad(torch.nn.functional.cross_entropy(
         theirs, torch.tensor([0, 2, 1, 2])), theirs, create_graph=True)
     thv, = torch.autograd.grad((tg * torch.tensor(v)).sum(), theirs)
-    np.testing.assert_allclose(hv.data, thv.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hv.array, thv.numpy(), rtol=1e-10, atol=1e-12)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -602,7 +605,7 @@ def test_one_hot_matches_pytorch(indices: np.ndarray, num_classes: int) -> None:
     ours = F.one_hot(stir.tensor(indices), num_classes)
     theirs = torch.nn.functional.one_hot(torch.tensor(indices.astype(np.int64)), num_classes)
     assert ours.dtype == np.int64
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 @pytest.mark.parametrize("indices, num_classes, match", [
@@ -622,11 +625,12 @@ X, Y = stir.randn(4, 3), stir.randn(4, 3)
 CLASSES = stir.tensor([0, 2, 1, 0])
 PROBABILITIES = stir.tensor(np.full((4, 3), 1 / 3, dtype=np.float32))
 MODULES = [
-    (nn.MSELoss(reduction="sum"), (X, Y), F.mse_loss(X, Y, "sum")),
+    (nn.MSELoss(reduction="sum"), (X, Y), F.mse_loss(X, Y, reduction="sum")),
     (nn.L1Loss(), (X, Y), F.l1_loss(X, Y)),
     (nn.HuberLoss(delta=0.3), (X, Y), F.huber_loss(X, Y, delta=0.3)),
     (nn.CrossEntropyLoss(weight=[1.0, 2.0, 3.0], label_smoothing=0.1, ignore_index=2),
-     (X, CLASSES), F.cross_entropy(X, CLASSES, [1.0, 2.0, 3.0], "mean", 0.1, 2)),
+     (X, CLASSES), F.cross_entropy(X, CLASSES, [1.0, 2.0, 3.0], reduction="mean",
+                                   label_smoothing=0.1, ignore_index=2)),
     (nn.CrossEntropyLoss(), (X, PROBABILITIES), F.cross_entropy(X, PROBABILITIES)),
     (nn.NLLLoss(reduction="none"), (X, CLASSES), F.nll_loss(X, CLASSES, reduction="none")),
     (nn.BCEWithLogitsLoss(pos_weight=[2.0, 1.0, 0.5]), (X, PROBABILITIES),
@@ -647,7 +651,7 @@ MODULES = [
 @pytest.mark.parametrize("module, inputs, expected", MODULES,
                          ids=[type(m[0]).__name__ for m in MODULES])
 def test_modules_compute_their_function(module: nn.Module, inputs: tuple, expected: Any) -> None:
-    np.testing.assert_array_equal(module(*inputs).data, expected.data)
+    np.testing.assert_array_equal(module(*inputs).array, expected.array)
 
 
 def test_loss_modules_print_their_settings_and_keep_weights_as_buffers() -> None:
@@ -678,8 +682,8 @@ def test_cosine_similarity_matches_pytorch_with_broadcasting_dims_and_zero_vecto
         theirs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
         out = F.cosine_similarity(*ours, dim=dim)
         expected = torch.nn.functional.cosine_similarity(*theirs, dim=dim)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(out.array, expected.detach().numpy(), atol=1e-12)
         out.sum().backward()
         expected.sum().backward()
         for mine, reference in zip(ours, theirs):
-            np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), atol=1e-12)
+            np.testing.assert_allclose(mine.grad.array, reference.grad.numpy(), atol=1e-12)

@@ -65,7 +65,7 @@ def test_zero_grad_sets_to_none_or_zero():
     net(stir.ones(1, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(not p.grad.data.any() for p in net.parameters())
+    assert all(not p.grad.array.any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -75,18 +75,18 @@ def test_state_dict_holds_parameters_and_persistent_buffers_sharing_memory():
     state = net.state_dict()
     assert list(state) == ["first.weight", "first.bias", "first.steps",
                            "second.weight", "second.bias", "second.steps"]
-    assert np.shares_memory(state["first.weight"].data, net.first.weight.data)
+    assert np.shares_memory(state["first.weight"].array, net.first.weight.array)
     assert not state["first.weight"].requires_grad
 
 
 def test_load_state_dict_round_trip_copies_values_in_place():
     source, target = Net(), Net()
     with stir.no_grad():
-        source.first.weight.data[...] = 7.0
-    weight_array = target.first.weight.data
+        source.first.weight.array[...] = 7.0
+    weight_array = target.first.weight.array
     target.load_state_dict(source.state_dict())
-    assert target.first.weight.data is weight_array  # copied into, not replaced
-    assert np.array_equal(target.first.weight.data, source.first.weight.data)
+    assert target.first.weight.array is weight_array  # copied into, not replaced
+    assert np.array_equal(target.first.weight.array, source.first.weight.array)
 
 
 def test_load_state_dict_accepts_numpy_arrays():
@@ -102,14 +102,14 @@ def test_strict_load_names_every_missing_unexpected_and_misshaped_key():
     del state["first.bias"]
     state["extra.weight"] = stir.zeros(1)
     state["second.weight"] = stir.zeros(5, 5)
-    before = net.second.weight.data.copy()
+    before = net.second.weight.array.copy()
     with pytest.raises(ValueError) as error:
         net.load_state_dict(state)
     message = str(error.value)
     assert "missing keys: first.bias" in message
     assert "unexpected keys: extra.weight" in message
     assert "size mismatch for second.weight" in message and "(5, 5)" in message
-    assert np.array_equal(net.second.weight.data, before)  # nothing changed
+    assert np.array_equal(net.second.weight.array, before)  # nothing changed
 
 
 def test_non_strict_load_reports_keys_but_still_refuses_wrong_shapes():
@@ -155,9 +155,10 @@ def test_to_double_converts_parameters_and_buffers():
 def test_parameter_is_a_leaf_requiring_grad_sharing_memory():
     array = np.zeros(3, dtype=np.float32)
     p = nn.Parameter(array)
-    assert p.requires_grad and p.is_leaf and np.shares_memory(p.data, array)
-    with pytest.raises(ValueError, match="leaf"):
-        nn.Parameter(stir.ones(2, requires_grad=True) * 2)
+    assert p.requires_grad and p.is_leaf and np.shares_memory(p.array, array)
+    made = stir.ones(2, requires_grad=True) * 2  # a tensor with history: PyTorch's leaf of it
+    q = nn.Parameter(made)
+    assert q.is_leaf and q.requires_grad and np.shares_memory(q.array, made.array)
 
 
 def test_repr_shows_structure_and_counts():

@@ -56,21 +56,21 @@ CASES: list[tuple[str, Callable[..., Any], Callable[..., Any], list[Any]]] = [
     ("max-all-inf-tie", lambda x: x.max(), lambda x: x.max(), [ROWS[3]]),
     ("min-0d-nan", lambda x: x.min(), lambda x: x.min(), [nan]),
     # 2. over a dimension: a single NaN per slice, against torch.max(dim) itself
-    ("max-dim1-one-nan", lambda x: x.max(dim=1), lambda x: x.max(dim=1).values, [ONE_NAN]),
-    ("min-dim1-one-nan", lambda x: x.min(dim=1), lambda x: x.min(dim=1).values, [ONE_NAN]),
-    ("max-dim0-keepdim-one-nan", lambda x: x.max(dim=0, keepdim=True),
+    ("max-dim1-one-nan", lambda x: x.max(axis=1), lambda x: x.max(dim=1).values, [ONE_NAN]),
+    ("min-dim1-one-nan", lambda x: x.min(axis=1), lambda x: x.min(dim=1).values, [ONE_NAN]),
+    ("max-dim0-keepdim-one-nan", lambda x: x.max(axis=0, keepdims=True),
      lambda x: x.max(dim=0, keepdim=True).values, [ONE_NAN]),
     ("min-axis-1-keepdims-one-nan", lambda x: x.min(axis=-1, keepdims=True),
      lambda x: x.min(dim=-1, keepdim=True).values, [ONE_NAN]),
     # ... and any slices (NaNs and ties shared evenly), against PyTorch's rule per slice
-    ("max-dim1", lambda x: x.max(dim=1), per_slice(torch.max, 0), [ROWS]),
-    ("min-dim1", lambda x: x.min(dim=1), per_slice(torch.min, 0), [ROWS]),
-    ("max-dim0", lambda x: x.max(dim=0), per_slice(torch.max, 1), [ROWS]),
-    ("min-dim0-keepdim", lambda x: x.min(dim=0, keepdim=True),
+    ("max-dim1", lambda x: x.max(axis=1), per_slice(torch.max, 0), [ROWS]),
+    ("min-dim1", lambda x: x.min(axis=1), per_slice(torch.min, 0), [ROWS]),
+    ("max-dim0", lambda x: x.max(axis=0), per_slice(torch.max, 1), [ROWS]),
+    ("min-dim0-keepdim", lambda x: x.min(axis=0, keepdims=True),
      lambda x: per_slice(torch.min, 1)(x).unsqueeze(0), [ROWS]),
-    ("max-dims-0-2", lambda x: x.max(dim=(0, 2)), per_slice(torch.max, 1),
+    ("max-dims-0-2", lambda x: x.max(axis=(0, 2)), per_slice(torch.max, 1),
      [ROWS.reshape(3, 2, 4)]),
-    ("min-dims-0-2-keepdim", lambda x: x.min(dim=(0, 2), keepdim=True),
+    ("min-dims-0-2-keepdim", lambda x: x.min(axis=(0, 2), keepdims=True),
      lambda x: per_slice(torch.min, 1)(x).reshape(1, 2, 1), [ROWS.reshape(3, 2, 4)]),
     # 3. maximum and minimum: a NaN on either side passes the gradient to both, as PyTorch
     ("maximum", stir.maximum, torch.maximum,
@@ -121,7 +121,7 @@ def run_stir(function: Callable[..., Any], arrays: list[np.ndarray], upstream: n
     with np.errstate(all="ignore"):  # NumPy's "invalid value" at NaN is expected here
         z = function(*inputs)
         grads = stir.grad(z, inputs, stir.tensor(upstream), create_graph=create_graph)
-    return z.data, [np.asarray(g.data) for g in grads]
+    return z.array, [np.asarray(g.array) for g in grads]
 
 
 def run_torch(function: Callable[..., Any], arrays: list[np.ndarray], upstream: np.ndarray
@@ -167,11 +167,11 @@ def test_indices_of_the_extremes_as_in_pytorch(which: str, dim: int, dtype: str)
     name the first NaN of a slice (or the first of tied extremes), as torch.max(dim) on the
     CPU."""
     x = np.concatenate([ROWS, [[0.0, 5.0, nan, 5.0], [4.0, 4.0, 4.0, nan]]]).astype(DTYPES[dtype])
-    ours = getattr(stir.tensor(x), f"arg{which}")(dim=dim).data
+    ours = getattr(stir.tensor(x), f"arg{which}")(dim=dim).array
     reference = getattr(torch.tensor(x), which)(dim=dim)
     np.testing.assert_array_equal(ours, reference.indices.numpy())
     with np.errstate(all="ignore"):
-        values = getattr(stir.tensor(x), which)(dim=dim).data
+        values = getattr(stir.tensor(x), which)(dim=dim).values.array
     np.testing.assert_array_equal(values, reference.values.numpy())  # NaN == NaN here
 
 
@@ -179,8 +179,8 @@ def test_the_nans_of_a_row_share_its_gradient() -> None:
     """The rule in words, independently of PyTorch: a slice's NaNs share its gradient."""
     x = stir.tensor([[1.0, nan, 3.0, nan], [nan, 0.0, 1.0, 2.0]], requires_grad=True)
     with np.errstate(all="ignore"):
-        x.max(dim=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0, 0.5], [1, 0, 0, 0]])
+        x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0, 0.5], [1, 0, 0, 0]])
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
@@ -203,5 +203,5 @@ def test_second_derivative_of_huber_at_inf_and_nan_as_in_pytorch(reduction: str)
         second = stir.grad(sum((g * stir.tensor(w)).sum() for g, w in zip(first, weights)),
                            [ours_x, ours_t])
     for mine, reference in zip(second, expected):
-        np.testing.assert_allclose(mine.data, reference.numpy(), rtol=1e-12, atol=0,
+        np.testing.assert_allclose(mine.array, reference.numpy(), rtol=1e-12, atol=0,
                                    equal_nan=True)

@@ -31,7 +31,7 @@ def test_an_mlp_learns_to_separate_three_blobs(make_optimizer):
         loss.backward()
         opt.step()
     with stir.no_grad():
-        accuracy = (model(x).argmax(axis=1) == y).data.mean()
+        accuracy = (model(x).argmax(axis=1) == y).array.mean()
     assert loss.item() < 0.3 and accuracy > 0.9
 
 
@@ -52,14 +52,14 @@ def test_training_resumes_exactly_from_model_and_optimizer_state_dicts():
     model, opt = fresh()
     train(model, opt, 10)
     saved_model, saved_opt = model.state_dict(), opt.state_dict()
-    saved_model = {k: v.data.copy() for k, v in saved_model.items()}
+    saved_model = {k: v.array.copy() for k, v in saved_model.items()}
     train(model, opt, 10)
     resumed, resumed_opt = fresh()
     resumed.load_state_dict(saved_model)
     resumed_opt.load_state_dict(saved_opt)
     train(resumed, resumed_opt, 10)
     for (name, a), (_, b) in zip(model.named_parameters(), resumed.named_parameters()):
-        assert np.array_equal(a.data, b.data), name
+        assert np.array_equal(a.array, b.array), name
 
 
 def test_weight_decay_by_penalty_equals_sgd_weight_decay():
@@ -75,7 +75,7 @@ def test_weight_decay_by_penalty_equals_sgd_weight_decay():
             loss = loss + nn.l2_penalty(model.parameters(), weight=0.01)
         loss.backward()
         opt.step()
-        grads.append(model.weight.data.copy())
+        grads.append(model.weight.array.copy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-7)
 
 

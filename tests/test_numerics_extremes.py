@@ -19,7 +19,7 @@ def value_and_grad(function, values, dtype):
     x = stir.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
     y = function(x)
     y.sum().backward()
-    return y.data, x.grad.data
+    return y.array, x.grad.array
 
 
 # (name, function, input as a function of big, expected value, expected gradient)
@@ -61,11 +61,11 @@ def test_equal_logits_give_log_2_at_any_offset(offset, dtype):
         loss = F.cross_entropy(logits, stir.tensor([0]))
         loss.backward()
         lse = stir.logsumexp(logits, dim=1)
-    np.testing.assert_allclose(log_probabilities.data, [[-LN2, -LN2]], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(log_probabilities.array, [[-LN2, -LN2]], atol=1e-6, rtol=0)
     assert abs(float(loss) - LN2) <= 1e-6
-    np.testing.assert_allclose(logits.grad.data, [[-0.5, 0.5]], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(logits.grad.array, [[-0.5, 0.5]], atol=1e-6, rtol=0)
     # log Σ e^x = offset + ln 2, as exactly as the dtype can hold it
-    assert np.isclose(float(lse.data[0]) - offset, LN2, atol=1e-6 + 4 * abs(offset) *
+    assert np.isclose(float(lse.array[0]) - offset, LN2, atol=1e-6 + 4 * abs(offset) *
                       np.finfo(dtype).eps)
 
 
@@ -110,8 +110,8 @@ def test_softmax_family_with_inf_and_nan_as_in_pytorch(row):
     torch = pytest.importorskip("torch")
     logits = np.array([row], dtype=np.float32)
     with np.errstate(all="ignore"):
-        ours = {"softmax": F.softmax(stir.tensor(logits), dim=1).data,
-                "log_softmax": F.log_softmax(stir.tensor(logits), dim=1).data,
+        ours = {"softmax": F.softmax(stir.tensor(logits), dim=1).array,
+                "log_softmax": F.log_softmax(stir.tensor(logits), dim=1).array,
                 "cross_entropy": np.array(float(F.cross_entropy(stir.tensor(logits),
                                                                 stir.tensor([1]))))}
     t = torch.tensor(logits)

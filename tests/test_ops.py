@@ -78,7 +78,7 @@ def test_forward_matches_numpy_in_float64(op: OpSpec) -> None:
         expected = np.asarray(op.numpy_fn(*sample))
         assert out.dtype == np.float64
         assert out.shape == expected.shape
-        np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out.array, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("op", REGISTRY, ids=IDS)
@@ -113,12 +113,12 @@ def test_property_vjp_matches_directional_difference(op: OpSpec, data: st.DataOb
     assume(op.valid(*arrays))
     inputs = leaves(arrays)
     out = op.stir_fn(*inputs)
-    np.testing.assert_allclose(out.data, op.numpy_fn(*arrays), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.array, op.numpy_fn(*arrays), rtol=1e-10, atol=1e-10)
     rng = np.random.default_rng(0)
     u = rng.standard_normal(out.shape)
     v = [rng.standard_normal(a.shape) for a in arrays]
     grads = stir.grad(out, inputs, grad_outputs=stir.tensor(u), allow_unused=True)
-    analytic = sum(float(np.sum(g.data * d)) for g, d in zip(grads, v) if g is not None)
+    analytic = sum(float(np.sum(g.array * d)) for g, d in zip(grads, v) if g is not None)
     eps = 1e-6
     plus = op.numpy_fn(*[a + eps * d for a, d in zip(arrays, v)])
     minus = op.numpy_fn(*[a - eps * d for a, d in zip(arrays, v)])
@@ -136,10 +136,10 @@ def test_matches_pytorch_in_float32(op: OpSpec) -> None:
         ours = leaves(tuple(arrays32), np.float32)
         theirs = [torch.tensor(a, requires_grad=True) for a in arrays32]
         out, expected = op.stir_fn(*ours), op.torch_fn(*theirs)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(out.array, expected.detach().numpy(), rtol=1e-3, atol=1e-5)
         cotangent = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
         out.backward(stir.tensor(cotangent))
         expected.backward(torch.tensor(cotangent))
         for mine, reference in zip(ours, theirs):
-            np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(),
+            np.testing.assert_allclose(mine.grad.array, reference.grad.numpy(),
                                        rtol=1e-3, atol=1e-5)

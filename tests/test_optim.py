@@ -83,8 +83,8 @@ def test_trajectory_matches_pytorch(name, options):
         _loss(X, y, *reference, sign=sign).backward()
         opt.step()
     for ours, theirs, start in zip(params, reference, initial):
-        assert np.abs(ours.data - start).max() > 0.1  # the run went somewhere
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-9, atol=1e-9)
+        assert np.abs(ours.array - start).max() > 0.1  # the run went somewhere
+        np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-9, atol=1e-9)
 
 
 def test_param_groups_and_missing_grads_match_pytorch():
@@ -107,8 +107,8 @@ def test_param_groups_and_missing_grads_match_pytorch():
     ours, opt = run(stir, optim.Adam)
     theirs, _ = run(torch, torch.optim.Adam)
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-9, atol=1e-9)
-    np.testing.assert_array_equal(ours[-1].data, frozen)
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(ours[-1].array, frozen)
     assert ours[-1] not in opt.state and len(opt.state) == 3
 
 
@@ -139,10 +139,10 @@ def test_drives_a_quadratic_bowl_down(name, options):
 @pytest.mark.parametrize("name, options", CASES, ids=CASE_IDS)
 def test_step_leaves_gradients_alone(name, options):
     params, opt = _stir_run(name, options, steps=2, dtype="float32")
-    grads = [p.grad.data.copy() for p in params]
+    grads = [p.grad.array.copy() for p in params]
     opt.step()
     for param, grad in zip(params, grads):
-        np.testing.assert_array_equal(param.grad.data, grad)
+        np.testing.assert_array_equal(param.grad.array, grad)
 
 
 SCHEDULES = {
@@ -177,7 +177,7 @@ def test_state_dict_round_trip_is_exact(name, options, schedule_name):
     train(*straight, 12)
     first = build(initial)
     train(*first, 5)
-    values = [param.data.copy() for param in first[0]]
+    values = [param.array.copy() for param in first[0]]
     saved = (first[1].state_dict(), first[2].state_dict())
     _assert_plain(saved)
     train(*first, 2)  # a snapshot must not follow the live optimizer
@@ -186,7 +186,7 @@ def test_state_dict_round_trip_is_exact(name, options, schedule_name):
     resumed[2].load_state_dict(saved[1])
     train(*resumed, 7)
     for a, b in zip(straight[0], resumed[0]):
-        assert np.array_equal(a.data, b.data)
+        assert np.array_equal(a.array, b.array)
     assert straight[2].get_last_lr() == resumed[2].get_last_lr()
 
 
@@ -214,7 +214,7 @@ def test_zero_grad_to_none_or_to_zeros():
     (w * w).sum().backward()
     grad = w.grad
     opt.zero_grad(set_to_none=False)
-    assert w.grad is grad and np.array_equal(grad.data, [0.0, 0.0])
+    assert w.grad is grad and np.array_equal(grad.array, [0.0, 0.0])
     opt.zero_grad()
     assert w.grad is None
 
@@ -231,7 +231,7 @@ def test_step_with_closure_returns_its_loss_and_uses_its_gradient():
 
     with stir.no_grad():  # the closure records its graph anyway, as in PyTorch
         loss = opt.step(closure)
-    assert loss.item() == 9.0 and w.data[0] == 1.5
+    assert loss.item() == 9.0 and w.array[0] == 1.5
 
 
 def test_step_marks_graphs_that_saved_a_parameter_as_stale():
@@ -278,7 +278,7 @@ def test_numpy_scalar_options_become_python_numbers():
     assert type(opt.param_groups[0]["lr"]) is float
     (w * w).sum().backward()
     opt.step()
-    assert w.dtype == np.float32 and np.allclose(w.data, [0.0, 0.0])
+    assert w.dtype == np.float32 and np.allclose(w.array, [0.0, 0.0])
 
 
 # ---------------------------------------------------------------- schedules
@@ -432,7 +432,7 @@ def test_clip_grad_norm_with_a_nonfinite_gradient(bad):
     reference.grad = torch.tensor([bad, 1.0], dtype=torch.float64)
     reference_total = torch.nn.utils.clip_grad_norm_(reference, 1.0)
     np.testing.assert_equal(total.item(), reference_total.item())
-    np.testing.assert_equal(w.grad.data, reference.grad.numpy())
+    np.testing.assert_equal(w.grad.array, reference.grad.numpy())
 
 
 def test_clip_grad_value_matches_pytorch():
@@ -443,8 +443,8 @@ def test_clip_grad_value_matches_pytorch():
     w.grad, reference.grad = stir.tensor(grad), torch.tensor(grad)
     optim.clip_grad_value_(iter([w]), 0.7)
     torch.nn.utils.clip_grad_value_([reference], 0.7)
-    np.testing.assert_array_equal(w.grad.data, reference.grad.numpy())
-    assert np.abs(w.grad.data).max() == 0.7
+    np.testing.assert_array_equal(w.grad.array, reference.grad.numpy())
+    assert np.abs(w.grad.array).max() == 0.7
 
 
 def test_clipping_without_gradients():
@@ -468,7 +468,7 @@ def test_averages_by_hand_and_swapping(kind):
         sum(((p - n) ** 2).sum() for p, n in zip(params, noise)).backward()
         opt.step()
         averaged.update()
-        snapshots.append([p.data.copy() for p in params])
+        snapshots.append([p.array.copy() for p in params])
     for index, param in enumerate(params):
         values = [snapshot[index] for snapshot in snapshots]
         if kind == "polyak":
@@ -477,30 +477,30 @@ def test_averages_by_hand_and_swapping(kind):
             expected = values[0]
             for value in values[1:]:
                 expected = 0.9 * expected + 0.1 * value
-        np.testing.assert_allclose(averaged.averaged_parameters()[index].data, expected,
+        np.testing.assert_allclose(averaged.averaged_parameters()[index].array, expected,
                                    rtol=1e-13, atol=1e-14)
-    live = [p.data.copy() for p in params]
-    averages = [a.data for a in averaged.averaged_parameters()]
+    live = [p.array.copy() for p in params]
+    averages = [a.array for a in averaged.averaged_parameters()]
     with pytest.raises(ZeroDivisionError):
         with averaged.swapped_in():
             for param, average in zip(params, averages):
-                assert np.array_equal(param.data, average)
+                assert np.array_equal(param.array, average)
             with pytest.raises(RuntimeError, match="swap back"):
                 averaged.update()
             1 / 0  # an error inside the block still swaps back
     for param, value in zip(params, live):
-        assert np.array_equal(param.data, value)
+        assert np.array_equal(param.array, value)
     averaged.swap()
     with pytest.raises(RuntimeError, match="swap back first"):
         averaged.state_dict()
     averaged.swap()
     saved = averaged.state_dict()
     _assert_plain(saved)
-    other = optim.AveragedParameters([stir.tensor(p.data.copy()) for p in params])
+    other = optim.AveragedParameters([stir.tensor(p.array.copy()) for p in params])
     other.load_state_dict(saved)
     assert other.kind == kind and other.n_averaged == 7
     for mine, theirs in zip(other.averaged_parameters(), averaged.averaged_parameters()):
-        np.testing.assert_array_equal(mine.data, theirs.data)
+        np.testing.assert_array_equal(mine.array, theirs.array)
 
 
 @pytest.mark.parametrize("kind", ["polyak", "ema"])
@@ -514,12 +514,12 @@ def test_averages_match_pytorch_averaged_model(kind):
     multi_avg_fn = swa_utils.get_ema_multi_avg_fn(0.8) if kind == "ema" else None
     reference = swa_utils.AveragedModel(model, multi_avg_fn=multi_avg_fn)
     for value in values:
-        ours.data[:] = value
+        ours.array[:] = value
         averaged.update()
         with torch.no_grad():
             model.weight.copy_(torch.tensor(value[None]))
         reference.update_parameters(model)
-    np.testing.assert_allclose(averaged.averaged_parameters()[0].data,
+    np.testing.assert_allclose(averaged.averaged_parameters()[0].array,
                                reference.module.weight.detach().numpy()[0], rtol=1e-12)
 
 

@@ -113,8 +113,8 @@ def make_capacity_grid(path, ax=None):
 
 def make_grid_warp(path, ax=None):
     layer = nn.Sequential(nn.Linear(2, 2, dtype=stir.float64), nn.ReLU())
-    layer[0].weight.data[...] = [[1.0, -0.5], [0.5, 1.0]]
-    layer[0].bias.data[...] = [0.2, -0.1]
+    layer[0].weight.array[...] = [[1.0, -0.5], [0.5, 1.0]]
+    layer[0].bias.array[...] = [0.2, -0.1]
     return stir.plot.grid_warp(layer, -1.0, 1.0, lines=9, ax=ax, path=path)
 
 

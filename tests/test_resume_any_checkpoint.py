@@ -44,7 +44,7 @@ def train(folder, resume_from=None, **length):
 def same_run(first, second):
     (model_a, opt_a, history_a), (model_b, opt_b, history_b) = first, second
     for (name, a), (_, b) in zip(model_a.state_dict().items(), model_b.state_dict().items()):
-        assert np.array_equal(a.data, b.data), name
+        assert np.array_equal(a.array, b.array), name
     state_a, state_b = opt_a.state_dict(), opt_b.state_dict()
     assert state_a["param_groups"] == state_b["param_groups"]
     for index, buffers in state_a["state"].items():

@@ -218,7 +218,7 @@ def test_detach_shares_data_and_drops_history():
     y = x * 2
     d = y.detach()
     assert d.grad_fn is None and not d.requires_grad and d.is_leaf
-    assert np.shares_memory(d.numpy(), y.data)
+    assert np.shares_memory(d.numpy(), y.array)
     assert y.grad_fn is not None  # the original keeps its history
 
 

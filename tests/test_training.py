@@ -31,7 +31,7 @@ def make_mlp(seed: int = 0) -> nn.Module:
 
 
 def parameters_of(model: nn.Module) -> dict[str, np.ndarray]:
-    return {name: tensor.data.copy() for name, tensor in model.state_dict().items()}
+    return {name: tensor.array.copy() for name, tensor in model.state_dict().items()}
 
 
 # ---------------------------------------------------------------- training works
@@ -250,7 +250,7 @@ def test_evaluate_and_predict_use_eval_mode_and_batches():
     x = np.random.default_rng(0).normal(size=(37, 4)).astype(np.float32)
     with stir.no_grad():
         model.eval()
-        expected = model(stir.tensor(x)).data.copy()
+        expected = model(stir.tensor(x)).array.copy()
     model.train()
     out = predict(model, x, batch_size=5)
     assert out.shape == (37, 3) and out.dtype == np.float32

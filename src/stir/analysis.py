@@ -182,7 +182,7 @@ def relu_network_from_keypoints(xs: Sequence[float] | np.ndarray,
 
     >>> import stir
     >>> net = stir.analysis.relu_network_from_keypoints([0.0, 1.0, 3.0], [1.0, 2.0, 0.0])
-    >>> net(stir.tensor([[0.0], [1.0], [2.0], [4.0]], dtype=stir.float64)).data.ravel()
+    >>> net(stir.tensor([[0.0], [1.0], [2.0], [4.0]], dtype=stir.float64)).array.ravel()
     array([ 1.,  2.,  1., -1.])
     """
     x = np.asarray(xs, dtype=np.float64).reshape(-1)
@@ -226,7 +226,7 @@ def bump_network(target_fn: Callable[[float], float], lo: float, hi: float, n_bu
       (1): ReLU()
       (2): Linear(8 => 1)  # 9 parameters
     )  # 25 parameters
-    >>> net(stir.tensor([[0.0], [0.3], [1.0]], dtype=stir.float64)).data.ravel()
+    >>> net(stir.tensor([[0.0], [0.3], [1.0]], dtype=stir.float64)).array.ravel()
     array([2., 2., 2.])
     """
     lo, hi = float(lo), float(hi)
@@ -284,7 +284,7 @@ def loss_slice(model: Module, loss_fn: Callable[[Tensor, Any], Tensor], x: Any, 
     >>> import stir
     >>> import stir.nn.functional as F
     >>> net = stir.nn.Linear(1, 1, bias=False, dtype=stir.float64)
-    >>> net.weight.data[...] = 2.0
+    >>> net.weight.array[...] = 2.0
     >>> x = stir.tensor([[1.0]], dtype=stir.float64)
     >>> alphas, losses = stir.analysis.loss_slice(net, F.mse_loss, x, x, direction=[[[1.0]]],
     ...                                           alphas=[-1.0, 0.0, 1.0])
@@ -307,8 +307,8 @@ def loss_slice(model: Module, loss_fn: Callable[[Tensor, Any], Tensor], x: Any, 
                              f"{len(parameters)} parameters")
         for index, (d, original) in enumerate(zip(raw, originals)):
             if d.shape != original.shape:
-                raise ValueError(f"loss_slice: direction {index} has shape {d.shape}, its "
-                                 f"parameter {original.shape}")
+                raise ValueError(f"loss_slice: direction {index} has shape {tuple(d.shape)}, its "
+                                 f"parameter {tuple(original.shape)}")
     steps = [_normalized(d, original.astype(np.float64), normalization)
              for d, original in zip(raw, originals)]
     x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))

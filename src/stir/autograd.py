@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from . import _array, anomaly, grad_mode
 from .tensor import Tensor
+from .tensor_inplace import current_node
 
 if TYPE_CHECKING:
     import traceback
@@ -111,6 +112,15 @@ class Context:
     _retained: Any = None
     _stack: traceback.StackSummary | None = None
     _arrays = False  # set by the engine while backward runs on NumPy arrays
+    # True on the nodes whose edge depends on the tensor it is reached from (`edge_for`):
+    # a view's node (stamped with the memory's version when made) and a node of several
+    # outputs (`_outputs`: each output's version counter, which tells them apart).
+    routed = False
+    view_version: int | None = None
+    _outputs: tuple[list[int], ...] | None = None
+    _output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
+    materialize_grads = True
+    _non_differentiable: tuple[Any, ...] = ()
 
     def __init__(self, function: type[Function]) -> None:
         self.function = function
@@ -121,6 +131,29 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether `backward` gets zeros (True, the default) or None for the gradient of an
+        output that nothing used (a Function of several outputs)."""
+        self.materialize_grads = bool(value)
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Outputs (returned by forward) that get no history and no gradient, such as
+        indices."""
+        self._non_differentiable = self._non_differentiable + outputs
+
+    def edge_for(self, tensor: Tensor) -> Any:
+        """Where a gradient for `tensor` (whose grad_fn is this node) goes: this node, the
+        refreshed node of a view whose memory changed since it was made, or, for a node of
+        several outputs, an `OutputEdge` naming which output `tensor` is."""
+        outputs = self._outputs
+        if outputs is not None:
+            box = tensor._version
+            for index, output_box in enumerate(outputs):
+                if output_box is box:
+                    return OutputEdge(self, index)
+            raise RuntimeError(f"{self.name}: this tensor is none of its outputs")
+        return current_node(tensor)
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep tensors (or the output array) for `backward`; call at most once, in `forward`."""
@@ -157,9 +190,11 @@ class Context:
         what = "output" if kind == "output" else f"saved tensor {index}"
         return RuntimeError(
             f"{self.name}: its {what} (shape {_shape_of(value)}) was modified in place "
-            f"after it was saved for backward (version {version}, now {box[0]}); backward "
-            "needs the old value. Use an out-of-place operation (x = x * 2, not x *= 2) "
-            "or modify a .clone()."
+            f"after it was saved for backward (version {version}, now {box[0]}); in "
+            "PyTorch's words, one of the variables needed for gradient computation has been "
+            f"modified by an inplace operation: it is at version {box[0]}; expected version "
+            f"{version} instead. Backward needs the old value: use an out-of-place "
+            "operation (x = x * 2, not x *= 2) or modify a .clone()."
         )
 
     def _unpack(self, entry: Any, index: int) -> Any:
@@ -188,8 +223,13 @@ class Context:
         for arg in args:
             if isinstance(arg, Tensor):
                 node = arg.grad_fn
-                if node is None and arg._requires_grad:
-                    node = arg  # a leaf
+                if node is None:
+                    if arg._requires_grad:
+                        node = arg  # a leaf
+                    elif arg._version[0]:  # changed: a view whose root has a history now?
+                        node = current_node(arg)
+                elif node.routed:
+                    node = node.edge_for(arg)
                 if node is not None:
                     data = arg.array
                     inputs.append((index, node, data.shape, data.dtype))
@@ -230,6 +270,46 @@ class Context:
         result.grad_fn = self
         result._requires_grad = True
 
+    def _record_outputs(self, results: tuple[Tensor, ...], raw: tuple[Any, ...]) -> None:
+        """Make this node the grad_fn of each of several outputs (`edge_for` tells them
+        apart by their version counters), freezing what forward saved."""
+        excluded = self._non_differentiable
+        saved = []
+        for value in self._to_save:
+            for result, part in zip(results, raw):
+                if value is result or value is part or value is result.array:
+                    saved.append(("output", result.array, result._version, result._version[0]))
+                    break
+            else:
+                saved.append(self._freeze(value, results[0], None) if value is not None
+                             else None)
+        self._saved = tuple(saved)
+        self._to_save = ()
+        self._outputs = tuple(result._version for result in results)
+        self._output_meta = tuple((tuple(r.array.shape), r.array.dtype) for r in results)
+        self.routed = True
+        for result, part in zip(results, raw):
+            if any(part is e or result is e for e in excluded):
+                continue
+            if _array.is_floating(result.array):
+                result.grad_fn = self
+                result._requires_grad = True
+
+    def output_gradients(self, gradients: list[Any], arrays: bool) -> list[Any]:
+        """The gradient of each output, for one call of backward: what arrived, or zeros
+        (None when `set_materialize_grads(False)`) for outputs nothing used."""
+        given = []
+        for gradient, (shape, dtype) in zip(gradients, self._output_meta):
+            if gradient is None and self.materialize_grads:
+                gradient = _array.NUMPY.zeros(shape, dtype=dtype)
+            if gradient is not None:
+                if arrays and isinstance(gradient, Tensor):
+                    gradient = gradient.array
+                elif not arrays and not isinstance(gradient, Tensor):
+                    gradient = Tensor(gradient)
+            given.append(gradient)
+        return given
+
     @staticmethod
     def _freeze(value: Any, result: Tensor, raw_output: Any) -> Any:
         if value is None:
@@ -261,6 +341,18 @@ class Context:
         self._saved = tuple(saved)
 
 
+class OutputEdge:
+    """An edge of the graph to one output of a node of several: `node`, output `index`."""
+
+    __slots__ = ("node", "index")
+
+    def __init__(self, node: Context, index: int) -> None:
+        self.node, self.index = node, index
+
+    def __repr__(self) -> str:
+        return f"<output {self.index} of {self.node.name}>"
+
+
 def _shape_of(value: Any) -> tuple[int, ...]:
     return tuple(value.shape) if hasattr(value, "shape") else ()
 
@@ -269,10 +361,16 @@ class Function:
     """A differentiable function: subclass it and define `forward` and `backward`.
 
     `forward(ctx, *inputs)` receives the inputs as given to `apply` (tensors and any other
-    values), runs with recording switched off, and returns one tensor (or NumPy array).
+    values), runs with recording switched off, and returns one tensor (or NumPy array), or a
+    tuple of them: then `apply` returns a tuple of tensors, all with this call's node as
+    their grad_fn (integer outputs, and those passed to `ctx.mark_non_differentiable`, get
+    none).
 
-    `backward(ctx, grad_output)` receives the gradient of the loss with respect to the output,
-    a tensor of the output's shape, and returns one gradient per input of `forward`, in order:
+    `backward(ctx, grad_output)` (with several outputs: `backward(ctx, *grad_outputs)`, one
+    per output; zeros for outputs nothing used, or None after
+    `ctx.set_materialize_grads(False)`) receives the gradient of the loss with respect to the
+    output, a tensor of the output's shape, and returns one gradient per input of `forward`,
+    in order:
     a tensor of that input's shape, or None for inputs that need none (non-tensors, tensors
     that do not require grad). Trailing Nones may be left out. A gradient whose shape is the
     input's shape broadcast is summed back to the input's shape. Write `backward` with tensor
@@ -350,6 +448,13 @@ class Function:
             result = Tensor(out)
             if recording and out.dtype.kind == "f":
                 ctx._record(result, out)
+        elif isinstance(out, (tuple, list)):
+            results = tuple(output_tensor(part, args, cls) for part in out)
+            if recording:
+                ctx._record_outputs(results, tuple(out))
+            if _tracer is not None:
+                _tracer.append((cls, ctx, args, results, recording))
+            return results  # type: ignore[return-value]
         else:
             result = output_tensor(out, args, cls)
             if recording and _array.is_floating(result.array):
@@ -361,16 +466,68 @@ class Function:
         return result
 
 
+# ---------------------------------------------------------------- torch.autograd's functions
+_engine: Any = None  # stir.engine, bound by engine.py at its end (the engine imports this)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of `outputs` with respect to `inputs`, returned (not accumulated into
+    `.grad`), as `torch.autograd.grad`; `stir.engine.grad` says more.
+
+    >>> import stir
+    >>> x = stir.tensor([1.0, 2.0], requires_grad=True)
+    >>> stir.autograd.grad((x * x).sum(), x)
+    (tensor([2., 4.]),)
+    """
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) needs vmap, which stir lacks; "
+                                  "call grad once per row of grad_outputs instead")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    results = _engine.grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                           bool(allow_unused) or materialize_grads)
+    if materialize_grads:
+        listed = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        results = tuple(r if r is not None else x.detach() * 0
+                        for r, x in zip(results, listed))
+    return results
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate the gradients of `tensors` (weighted by `grad_tensors`) into the `.grad`
+    of the leaves (only of `inputs`, when given), as `torch.autograd.backward`.
+
+    >>> import stir
+    >>> x = stir.tensor([1.0, 2.0], requires_grad=True)
+    >>> stir.autograd.backward([(x * x).sum(), x.sum()])
+    >>> x.grad
+    tensor([3., 5.])
+    """
+    _engine.backward_all(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
 def output_tensor(out: Any, args: tuple[Any, ...], function: type[Function]) -> Tensor:
     """The output tensor of a call: forward's own tensor when it is new, else a fresh one."""
     if isinstance(out, Tensor):
         if out.grad_fn is None and not out._requires_grad and not any(out is a for a in args):
             return out
         return Tensor(out.array)
-    if isinstance(out, tuple):
-        raise TypeError(
-            f"{function.__name__}.forward returned a tuple; a stir Function returns one tensor"
-        )
     return Tensor(out)
 
 

@@ -65,6 +65,27 @@ class device:  # noqa: N801  (PyTorch's name: torch.device)
         return hash(str(self))
 
 
+_default: list[device] = [device("cpu")]  # the one setting, changed in place
+
+
+def set_default_device(where: Any) -> None:
+    """Make new tensors land on `where` ("cpu", "cuda", "cuda:N", a `stir.device`, or None for
+    the CPU) when a constructor is not given `device=`, as `torch.set_default_device`. As in
+    PyTorch, the name is checked now and the device when a tensor is made there (so "cuda"
+    without CuPy and a GPU fails at the first `stir.zeros`, with the sentence that says why).
+
+    >>> import stir
+    >>> stir.set_default_device("cpu"); stir.get_default_device()
+    device(type='cpu')
+    """
+    _default[0] = device("cpu" if where is None else where)
+
+
+def get_default_device() -> device:
+    """The device new tensors land on when not given `device=` (see `set_default_device`)."""
+    return _default[0]
+
+
 def is_device_name(value: Any) -> bool:
     """Whether `value` names a device ("cpu", "cuda", "cuda:1", or a `device`) rather than a
     dtype."""

@@ -17,10 +17,11 @@ rules through this small interface: `seed_gradient` (d loss / d loss), `padded_g
 from __future__ import annotations
 
 import heapq
+import sys
 from typing import Any, Sequence
 
-from . import _array, anomaly, grad_mode
-from .autograd import Context
+from . import _array, anomaly, autograd, grad_mode
+from .autograd import Context, OutputEdge
 from .tensor import Tensor
 
 # Read for every node: bound once here rather than looked up through their modules.
@@ -111,12 +112,46 @@ def grad(
     return tuple(results)
 
 
+def backward_all(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
+    """`torch.autograd.backward`: the gradients of several outputs at once (weighted by
+    `grad_tensors`), accumulated into the leaves' `.grad` (only into `inputs`, if given)."""
+    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(roots) if grad_tensors is None else [grad_tensors]
+    grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != len(roots):
+        raise RuntimeError(f"backward: got {len(grad_tensors)} grad_tensors for "
+                           f"{len(roots)} tensors")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        found = grad(roots, targets, grad_tensors, retain_graph, create_graph, True)
+        for target, gradient in zip(targets, found):
+            if gradient is not None:
+                deliver(target, gradient, recorded=create_graph)
+        return
+    for root in roots:
+        if not root._requires_grad:
+            raise RuntimeError("backward: element of tensors does not require grad and does "
+                               "not have a grad_fn")
+    root_grads = [_root_gradient(root, gradient, "backward()")
+                  for root, gradient in zip(roots, grad_tensors)]
+    _run(roots, root_grads, retain_graph, create_graph, None)
+
+
 def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
     if gradient is None:
         if output.array.size != 1:
             raise RuntimeError(
                 f"{caller}: a gradient can only be implied for a one-element output; this one "
-                f"has shape {output.shape}. Pass gradient= (d loss / d output) or reduce it "
+                f"has shape {tuple(output.shape)}. Pass gradient= (d loss / d output) or reduce it "
                 "first, e.g. y.sum().backward()"
             )
         # A plain array: the engine takes arrays or tensors alike as gradients.
@@ -127,8 +162,8 @@ def _root_gradient(output: Tensor, gradient: Any, caller: str) -> Any:
                                                          device=_array.device(like)))
     if gradient.shape != output.shape:
         raise ValueError(
-            f"{caller}: gradient has shape {gradient.shape} but the output has shape "
-            f"{output.shape}"
+            f"{caller}: gradient has shape {tuple(gradient.shape)} but the output has shape "
+            f"{tuple(output.shape)}"
         )
     return gradient
 
@@ -172,7 +207,7 @@ def _propagate(
         if root.grad_fn is None:  # a leaf as the output
             hand(root, gradient)
         else:
-            _add_into(buffers, root.grad_fn, gradient)
+            _add_into(buffers, _edge_of(root), gradient)
 
     target_nodes: set[Context] = set()
     useful: set[Context] | None = None
@@ -194,14 +229,17 @@ def _propagate(
             if node not in useful:  # type: ignore[operator]
                 continue
         elif node._retained is not None:
-            hand(node._retained, grad_output)
+            hand(node._retained, _retained_gradient(node, grad_output))
         grads = _call_backward(node, grad_output, create_graph)
         if not retain_graph:
             node._release()
         for parent, gradient in zip(node._parents, grads):
             if gradient is None:
                 continue
-            if type(parent) is not Context:
+            if type(parent) is OutputEdge:
+                if useful is None or parent.node in useful or parent.node in target_nodes:
+                    _add_output_gradient(buffers, heap, parent, gradient)
+            elif type(parent) is not Context:
                 hand(parent, gradient)
             elif useful is None or parent in useful or parent in target_nodes:
                 held = buffers.get(parent)
@@ -217,20 +255,24 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
     """The common pass, `backward()` without `create_graph`: the walk of `_propagate`, with
     every leaf's gradient added into its `.grad`. It runs once per training step, so the
     checks of `_call_backward` are made here inline, as each gradient is passed on."""
-    node = root.grad_fn
-    if node is None:  # a leaf as the output
+    if root.grad_fn is None:  # a leaf as the output
         deliver(root, root_grad)
         return
-    buffers: dict[Context, Any] = {node: root_grad}
-    heap = [(-node.sequence, node)]
+    buffers: dict[Context, Any] = {}
+    heap: list[tuple[int, Context]] = []
+    _add_into(buffers, _edge_of(root), root_grad)
+    node = next(iter(buffers))
+    heap.append((-node.sequence, node))
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         node = pop(heap)[1]
         grad_output = buffers.pop(node)
         if node._retained is not None:
-            deliver(node._retained, grad_output)
+            deliver(node._retained, _retained_gradient(node, grad_output))
         arrays = node.function.backward_on_arrays
-        if arrays:
+        if type(grad_output) is _PerOutput:
+            pass  # one gradient per output, given to backward by _grads_of
+        elif arrays:
             if type(grad_output) is not _ndarray and isinstance(grad_output, Tensor):
                 grad_output = grad_output.array
         elif not isinstance(grad_output, Tensor):
@@ -249,7 +291,10 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
             if checking:
                 anomaly.check_backward(node, index, gradient)
             if type(parent) is not Context:
-                deliver(parent, gradient, grad_output, grads if arrays else None)
+                if type(parent) is OutputEdge:
+                    _add_output_gradient(buffers, heap, parent, gradient)
+                else:
+                    deliver(parent, gradient, grad_output, grads if arrays else None)
             else:
                 held = buffers.get(parent)
                 if held is None:
@@ -267,12 +312,16 @@ def _useful_nodes(
     stack = list(roots)
     while stack:
         for parent in stack.pop()._parents:
+            if type(parent) is OutputEdge:
+                parent = parent.node
             if type(parent) is Context and parent not in reachable:
                 reachable.add(parent)
                 stack.append(parent)
     useful: set[Context] = set()
     for node in sorted(reachable, key=lambda n: n.sequence):  # inputs' nodes first
         for parent in node._parents:
+            if type(parent) is OutputEdge:
+                parent = parent.node
             if type(parent) is Context:
                 hit = parent in target_nodes or parent in useful
             else:
@@ -283,9 +332,54 @@ def _useful_nodes(
     return useful
 
 
-def _add_into(buffers: dict[Context, Any], node: Context, gradient: Any) -> None:
+def _add_into(buffers: dict[Context, Any], node: Any, gradient: Any) -> None:
+    if type(node) is OutputEdge:
+        held = buffers.get(node.node)
+        if held is None:
+            held = buffers[node.node] = _PerOutput(len(node.node._outputs))
+        held.add(node.index, gradient)
+        return
     held = buffers.get(node)
     buffers[node] = gradient if held is None else held + gradient
+
+
+def _edge_of(tensor: Tensor) -> Any:
+    """Where the gradient of a non-leaf `tensor` goes (Context.edge_for)."""
+    node = tensor.grad_fn
+    return node.edge_for(tensor) if node.routed else node
+
+
+class _PerOutput:
+    """The gradients arriving at a node of several outputs, one slot per output."""
+
+    __slots__ = ("gradients",)
+
+    def __init__(self, count: int) -> None:
+        self.gradients: list[Any] = [None] * count
+
+    def add(self, index: int, gradient: Any) -> None:
+        held = self.gradients[index]
+        self.gradients[index] = gradient if held is None else held + gradient
+
+
+def _retained_gradient(node: Context, grad_output: Any) -> Any:
+    """The gradient for the tensor that called retain_grad() on `node` (its output)."""
+    if type(grad_output) is not _PerOutput:
+        return grad_output
+    gradient = grad_output.gradients[node.edge_for(node._retained).index]
+    if gradient is None:
+        shape, dtype = node._output_meta[node.edge_for(node._retained).index]
+        gradient = _array.NUMPY.zeros(shape, dtype=dtype)
+    return gradient
+
+
+def _add_output_gradient(buffers: dict[Context, Any], heap: list[Any], edge: OutputEdge,
+                         gradient: Any) -> None:
+    """A gradient for one output of a node of several: kept in its slot until the node's
+    backward runs, once, with all of them."""
+    if edge.node not in buffers:
+        heapq.heappush(heap, (-edge.node.sequence, edge.node))
+    _add_into(buffers, edge, gradient)
 
 
 def deliver(leaf: Tensor, gradient: Any, grad_output: Any = None,
@@ -348,8 +442,13 @@ class _Capture:
             self.found[id(where)] = gradient if held is None else held + gradient
 
     def results(self) -> list[Tensor | None]:
-        found = [self.found.get(id(t.grad_fn if t.grad_fn is not None else t))
-                 for t in self.targets]
+        found = []
+        for target in self.targets:
+            gradient = self.found.get(id(target.grad_fn if target.grad_fn is not None
+                                         else target))
+            if type(gradient) is _PerOutput:  # the target is one of several outputs
+                gradient = gradient.gradients[_edge_of(target).index]
+            found.append(gradient)
         return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
 
 
@@ -358,14 +457,16 @@ def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
     if node._saved is None:
         raise node.freed_error()
     node._arrays = arrays
+    given = (node.output_gradients(grad_output.gradients, arrays)
+             if type(grad_output) is _PerOutput else (grad_output,))
     if _anomaly_state.enabled:
         _anomaly_state.in_backward = True
         try:
-            grads = node.function.backward(node, grad_output)
+            grads = node.function.backward(node, *given)
         finally:
             _anomaly_state.in_backward = False
     else:
-        grads = node.function.backward(node, grad_output)
+        grads = node.function.backward(node, *given)
     if not isinstance(grads, tuple):
         grads = (grads,)
     count = len(node._parents)
@@ -377,7 +478,9 @@ def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
 def _call_backward(node: Context, grad_output: Any, create_graph: bool) -> list[Any]:
     """Run one node's backward and check what it returns, input by input."""
     arrays = node.function.backward_on_arrays and not create_graph
-    if arrays:
+    if type(grad_output) is _PerOutput:
+        pass  # one gradient per output, given to backward by _grads_of
+    elif arrays:
         if isinstance(grad_output, Tensor):
             grad_output = grad_output.array
     elif not isinstance(grad_output, Tensor):
@@ -432,7 +535,7 @@ def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -
         )
     if values.shape != shape and not _array.reducible(values.shape, shape):
         raise RuntimeError(
-            f"{node.name}.backward returned a gradient of shape {values.shape} for input "
+            f"{node.name}.backward returned a gradient of shape {tuple(values.shape)} for input "
             f"{index}, which has shape {shape}"
         )
     if arrays:
@@ -448,3 +551,10 @@ def conformed_gradient(node: Context, index: int, gradient: Any, arrays: bool) -
     if gradient.dtype != dtype:
         gradient = gradient.to(dtype)
     return gradient
+
+
+
+# stir.autograd's grad() and backward() (torch.autograd's names) call this module, which is
+# built on stir.autograd: the binding is made here, once both exist, rather than by an import
+# there (a cycle).
+autograd._engine = sys.modules[__name__]

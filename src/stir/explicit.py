@@ -108,7 +108,7 @@ class AffineMap:
         if b.shape != (W.shape[0],):
             raise ValueError(
                 f"AffineMap: b must be a vector of length {W.shape[0]} (the rows of W, shape "
-                f"{W.shape}), got shape {b.shape}"
+                f"{W.shape}), got shape {tuple(b.shape)}"
             )
         self.W = W
         self.b = b
@@ -118,7 +118,7 @@ class AffineMap:
         if x.ndim not in (1, 2) or x.shape[-1] != self.W.shape[1]:
             raise ValueError(
                 f"AffineMap({self.W.shape[1]} => {self.W.shape[0]}): input must have shape "
-                f"({self.W.shape[1]},) or (n, {self.W.shape[1]}), got {x.shape}"
+                f"({self.W.shape[1]},) or (n, {self.W.shape[1]}), got {tuple(x.shape)}"
             )
         return x @ self.W.T + self.b  # W x + b for a vector, row by row for a batch
 
@@ -192,13 +192,13 @@ def _pointwise(function: Activation, z: Array, name: str) -> Array:
         out = np.asarray(function(z))
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"NeuralNet: {name} failed on an array of shape {z.shape} ({error}); it must work "
+            f"NeuralNet: {name} failed on an array of shape {tuple(z.shape)} ({error}); it must work "
             "componentwise on NumPy arrays (e.g. np.maximum(x, 0), not `x if x > 0 else 0`)"
         ) from error
     if out.shape != z.shape:
         raise ValueError(
-            f"NeuralNet: {name} must return an array of its input's shape {z.shape}, "
-            f"got {out.shape}"
+            f"NeuralNet: {name} must return an array of its input's shape {tuple(z.shape)}, "
+            f"got {tuple(out.shape)}"
         )
     return out
 
@@ -243,7 +243,7 @@ def backprop(net: NeuralNet, activations: Sequence[Array], y: Any) -> list[Array
     output = activations[-1]
     y = _float_array(y, "backprop")
     if y.shape != output.shape:
-        raise ValueError(f"backprop: y has shape {y.shape} but the net's output has {output.shape}")
+        raise ValueError(f"backprop: y has shape {tuple(y.shape)} but the net's output has {tuple(output.shape)}")
     gradients = [2 * (output - y)]
     last = len(net.maps) - 1
     for j in range(last, -1, -1):

@@ -63,7 +63,7 @@ def _rgb_batch(image: Any, where: str) -> tuple[Array, bool]:
     if rgb.ndim not in (3, 4) or rgb.shape[-1] != 3:
         raise ValueError(
             f"{where}: expected an RGB image of shape (H, W, 3) or a batch (N, H, W, 3), got "
-            f"shape {rgb.shape}"
+            f"shape {tuple(rgb.shape)}"
         )
     single = rgb.ndim == 3
     return (rgb[None] if single else rgb), single
@@ -155,7 +155,7 @@ def _image_batch(image: Any, where: str) -> tuple[Array, bool]:
         return pixels, False
     raise ValueError(
         f"{where}: expected a grey image (H, W), an RGB image (H, W, 3) or a batch "
-        f"(N, H, W, 1 or 3), got shape {pixels.shape}"
+        f"(N, H, W, 1 or 3), got shape {tuple(pixels.shape)}"
     )
 
 

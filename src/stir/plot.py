@@ -295,7 +295,7 @@ def surface(fn_or_model: Model, lo: Sequence[float] = (0.0, 0.0),
     values = _predict(fn_or_model, np.column_stack([grid_x.ravel(), grid_y.ravel()]))
     if values.size != grid_x.size:
         raise ValueError(f"stir.plot.surface: f must give one value per point; for "
-                         f"{grid_x.size} points it gave shape {values.shape}")
+                         f"{grid_x.size} points it gave shape {tuple(values.shape)}")
     ax.plot_surface(grid_x, grid_y, values.reshape(grid_x.shape), cmap="viridis",
                     linewidth=0, antialiased=True)
     ax.set(title=title, xlabel="x₁", ylabel="x₂", zlabel="f(x)")
@@ -393,7 +393,7 @@ def grid_warp(layer_fn: Model, lo: float | Sequence[float] = -1.0,
             image = _predict(layer_fn, points)
             if image.shape != points.shape:
                 raise ValueError(f"stir.plot.grid_warp: the map must send (n, 2) points to "
-                                 f"(n, 2), got {image.shape} for {points.shape}")
+                                 f"(n, 2), got {tuple(image.shape)} for {tuple(points.shape)}")
             before.plot(points[:, 0], points[:, 1], color=colour, linewidth=1)
             after.plot(image[:, 0], image[:, 1], color=colour, linewidth=1)
     before.set(title="input grid", xlabel="x₁", ylabel="x₂", aspect="equal")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from . import _array, devices
+from . import _array, devices, dtypes
 from . import tensor_elementwise, tensor_inplace, tensor_linalg, tensor_reductions, tensor_shapes
-from ._types import Array, DTypeLike, Shape
+from ._types import Array, DTypeLike
+from .size import Size
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_linalg import LinalgMethods
@@ -21,6 +22,7 @@ from .tensor_reductions import ReductionMethods
 from .tensor_shapes import ShapeMethods
 
 _FLOAT_KINDS = "f"
+_EMPTY: Any = ()  # `Tensor()`: PyTorch's empty float tensor
 _ndarray = _array.NDARRAY
 
 
@@ -43,9 +45,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
     __slots__ = ("array", "grad", "grad_fn", "_requires_grad", "_version", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> tensor
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any = _EMPTY, *size: int, requires_grad: bool = False) -> None:
         if type(data) is not _ndarray:  # (a NumPy scalar, as full reductions return: at once)
-            data = _asarray(data) if isinstance(data, _NUMBERS) else _array.as_array(data)
+            if isinstance(data, _NUMBERS) and not size and type(data) is not int:
+                data = _asarray(data)
+            else:
+                data = _legacy_array(data, size)
         self.array: Array = data
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
@@ -56,11 +61,33 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
             self.requires_grad = True
 
     # ----------------------------------------------------------------- attributes
-    # `.array` is the raw array, which stir's own code reads; `.data` is the name users know.
-    # For now `.data` is that same slot under a second name (see the end of this class), so
-    # `p.data -= lr * p.grad.data` costs no Python call; PyTorch's `.data` is a tensor sharing
-    # the array, outside the graph, which is why stir's own code never reads `.data`.
-    data: Array
+    # `.array` is the raw array, which stir's own code reads; `.data` is PyTorch's name for
+    # the same values as a tensor outside the graph.
+    @property
+    def data(self) -> Tensor:
+        """The same values as a tensor that shares this one's array but has no history and
+        does not require grad, as PyTorch's `.data`: `p.data -= lr * p.grad` changes `p`
+        without being recorded. Assigning a tensor to it replaces this tensor's values
+        (`p.data = other`). Unlike `detach()`, in-place changes through `.data` are not
+        seen by autograd's version checks (PyTorch's rule too), so prefer
+        `with stir.no_grad():` in new code.
+
+        >>> import stir
+        >>> w = stir.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data -= 0.5
+        >>> w
+        tensor([0.5, 1.5], requires_grad=True)
+        """
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"assigned .data must be a tensor, not {type(value).__name__} (as in PyTorch); "
+                "wrap an array with stir.from_numpy"
+            )
+        self.array = value.array
 
     @property
     def requires_grad(self) -> bool:
@@ -91,8 +118,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
         return self.grad_fn is None
 
     @property
-    def shape(self) -> Shape:
-        return self.array.shape
+    def shape(self) -> Size:
+        """The sizes of the dimensions, as a `stir.Size` (a tuple; PyTorch's `torch.Size`)."""
+        return Size(self.array.shape)
 
     @property
     def dtype(self) -> Any:
@@ -107,11 +135,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
 
     def size(self, dim: int | None = None) -> Any:
         """The shape (as in PyTorch), or the length of dimension `dim`."""
-        return self.array.shape if dim is None else self.array.shape[dim]
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
         """The number of elements."""
         return int(self.array.size)
+
+    nelement = numel
 
     @property
     def T(self) -> Tensor:
@@ -134,7 +164,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
         """The value of a one-element tensor as a Python number."""
         if self.array.size != 1:
             raise ValueError(
-                f"item() needs a tensor with one element; this one has shape {self.shape}"
+                f"item() needs a tensor with one element; this one has shape {tuple(self.shape)}"
             )
         return self.array.item()
 
@@ -185,6 +215,18 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
         return (self[i] for i in range(self.array.shape[0]))
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` and `f"{loss}"` format a 0-d tensor's value, as PyTorch does;
+        other tensors format as their repr, and take no format spec."""
+        if self.array.ndim == 0:
+            return format(self.array.item(), spec)
+        if spec:
+            raise TypeError(
+                f"format spec {spec!r} applies to 0-d tensors; this one has shape "
+                f"{tuple(self.shape)} (format x.item() or x.tolist() instead, as in PyTorch)"
+            )
+        return repr(self)
 
     def __repr__(self) -> str:
         body, dtype = _array.to_text(self.array, "tensor(")
@@ -266,6 +308,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
         return _binary(_ops.MatMul, self, other, reflected=True)
 
     def __neg__(self) -> Tensor:
+        if _array.kind(self.array.dtype) == "b":
+            return self.neg()  # which raises PyTorch's error, in its words
         return _ops.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
@@ -299,6 +343,15 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
     def __xor__(self, other: Any) -> Tensor:
         return Tensor(self.array ^ _raw(other))
 
+    def __rand__(self, other: Any) -> Tensor:
+        return Tensor(_raw(other) & self.array)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return Tensor(_raw(other) | self.array)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return Tensor(_raw(other) ^ self.array)
+
     def __invert__(self) -> Tensor:
         return Tensor(~self.array)
 
@@ -323,9 +376,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
         return result if result is not self else _ops.Cast.apply(self, self.array.dtype)
 
     @property
-    def device(self) -> str:
-        """Where the array lives: "cpu" (NumPy) or the device of another backend's array."""
-        return devices.device_name(_array.device(self.array))
+    def device(self) -> devices.device:
+        """Where the array lives, as a `stir.device` (PyTorch's `torch.device`, equal to its
+        name): "cpu" for NumPy, "cuda:N" for CuPy's arrays; another array library's own
+        device object for its arrays."""
+        where = _array.device(self.array)
+        name = devices.device_name(where)
+        return devices.device(name) if devices.is_device_name(name) else where
 
     def cpu(self) -> Tensor:
         """This tensor on the host, as a NumPy array (itself when it already is)."""
@@ -364,10 +421,20 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
         return _ops.getitem(self, index)
 
 
-# `.data` is the `array` slot's own descriptor under a second name: the same C-level access,
-# not a property (a Python call per read). A `Tensor` assigned to it is unwrapped by nothing,
-# as before `.array` existed; the PyTorch-parity work gives `.data` PyTorch's meaning.
-Tensor.data = Tensor.__dict__["array"]  # type: ignore[attr-defined]
+def _legacy_array(data: Any, size: tuple[int, ...]) -> Array:
+    """The array of PyTorch's legacy constructor, `Tensor(...)` on anything but an array:
+    `Tensor([1, 2])` has the default float dtype (not int64), `Tensor(2, 3)` is a
+    (2, 3) tensor of the default dtype (zeros here; uninitialized in PyTorch), and
+    `Tensor()` is empty. (stir's own code passes arrays, which are wrapped as they are.)"""
+    default = dtypes.get_default_dtype()
+    if type(data) is int or size:
+        shape = (data, *size)
+        if not all(type(n) is int and n >= 0 for n in shape):
+            raise TypeError(f"Tensor(*size) takes non-negative ints; got {shape}")
+        return _array.NUMPY.zeros(shape, dtype=default)
+    if isinstance(data, (list, tuple)):
+        return _asarray(data, dtype=default)
+    return _array.as_array(data)
 
 
 def _raw(value: Any) -> Any:
@@ -400,39 +467,88 @@ def lift(value: Any, like: Tensor) -> Any:
     array = like.array
     if type(array) is _ndarray and array.dtype.kind == "f":  # constant_like's first case,
         return Tensor(_asarray(value, dtype=array.dtype))      # inline: the common one
-    return Tensor(_array.constant_like(value, array))
+    constant = _array.constant_like(value, array)
+    if isinstance(value, float) and not _array.is_floating(array):  # PyTorch: the default
+        default = _array.dtype_in(array, dtypes.get_default_dtype())     # float dtype
+        if constant.dtype != default:
+            constant = _array.namespace(array).astype(constant, default)
+    return Tensor(constant)
 
 
 def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any:
-    """`tensor OP other` (or `other OP tensor` when reflected) through a primitive.
-
-    Where PyTorch's type promotion differs from NumPy's, stir follows PyTorch: an integer or
-    bool tensor met with a floating one computes in that floating dtype (NumPy would make
-    int64 with float32 float64), and integer true division gives float32.
+    """`tensor OP other` (or `other OP tensor` when reflected) through a primitive, with the
+    operands first converted to PyTorch's result dtype (`promoted_dtype`), which is not
+    NumPy's: float32 with an int64 tensor is float32, and float32 with a 0-d float64 tensor
+    stays float32. Integer true division gives the default float dtype.
     """
+    if function is _ops.Sub and type(other) is bool:
+        return tensor.sub(other)  # which raises PyTorch's error, in its words
     other = lift(other, tensor)
     if other is NotImplemented:
         return NotImplemented
     x, y = (other, tensor) if reflected else (tensor, other)
     x_array, y_array = x.array, y.array
-    if type(x_array) is _ndarray and type(y_array) is _ndarray:  # the common case, inline
-        x_float, y_float = x_array.dtype.kind == "f", y_array.dtype.kind == "f"
+    x_dtype, y_dtype = x_array.dtype, y_array.dtype
+    if x_dtype is y_dtype or x_dtype == y_dtype:  # the common case first
+        if _array.is_floating(x_array):
+            return function.apply(x, y)
+        if function is _ops.MatMul:  # integers and bools: PyTorch's checks (no bool @ bool)
+            return _ops.matmul(x, y)
+        dtype = x_dtype
     else:
-        x_float, y_float = _array.is_floating(x_array), _array.is_floating(y_array)
-    if x_float != y_float:
-        if x_float:
-            y = Tensor(_array.namespace(y.array).astype(y.array, x.array.dtype))
-        else:
-            x = Tensor(_array.namespace(x.array).astype(x.array, y.array.dtype))
-    elif not x_float and function is _ops.Div:
-        xp = _array.namespace(x.array)
-        x, y = Tensor(xp.astype(x.array, xp.float32)), Tensor(xp.astype(y.array, xp.float32))
+        if function is _ops.MatMul:  # PyTorch does not promote here: its checks, its errors
+            return _ops.matmul(x, y)
+        dtype = promoted_dtype(x_array, y_array)
+    if function is _ops.Sub and "b" in (_array.kind(x_dtype), _array.kind(y_dtype)):
+        return x.sub(y)  # which raises PyTorch's error, in its words
+    if function is _ops.Div and _array.kind(dtype) != "f":
+        dtype = dtypes.get_default_dtype()
+    if x_dtype != dtype:
+        x = _ops.Cast.apply(x, _array.dtype_in(x_array, dtype))
+    if y_dtype != dtype:
+        y = _ops.Cast.apply(y, _array.dtype_in(y_array, dtype))
     return function.apply(x, y)
 
 
+def promoted_dtype(x: Array, y: Array) -> Any:
+    """The dtype PyTorch computes `x OP y` in (`torch.result_type`).
+
+    The categories are bool < integer < floating. Between operands of one kind (both 0-d or
+    neither), the higher category's dtype wins (int64 with float32 is float32, where NumPy
+    says float64), and within a category the wider. A 0-d operand only counts when it is of
+    a higher category than the other: `ones(3) + tensor(1.0, dtype=float64)` is float32, and
+    `int32 tensor * tensor(3)` stays int32, but `int32 tensor * tensor(0.5)` is float32.
+    (Python numbers reach here as 0-d arrays already of the right dtype; see `lift`.)
+    """
+    xp = _array.namespace(x)
+    x_zero, y_zero = x.ndim == 0, y.ndim == 0
+    if x_zero == y_zero:
+        return _promote(x.dtype, y.dtype, xp)
+    dimensioned, zero = (y.dtype, x.dtype) if x_zero else (x.dtype, y.dtype)
+    if _category(zero) > _category(dimensioned):
+        return _promote(dimensioned, zero, xp)
+    return dimensioned
+
+
+def _category(dtype: Any) -> int:
+    letter = _array.kind(dtype)
+    return 2 if letter == "f" else 0 if letter == "b" else 1
+
+
+def _promote(a: Any, b: Any, xp: Any) -> Any:
+    """PyTorch's `promote_types`: NumPy's, except that an integer with a float is the float."""
+    a_category, b_category = _category(a), _category(b)
+    if a_category != b_category and 2 in (a_category, b_category):
+        return a if a_category == 2 else b
+    return xp.result_type(a, b)
+
+
 def as_tensor(value: Any) -> Tensor:
-    """`value` itself if it is a tensor, else a tensor of it (not copied when an array)."""
-    return value if isinstance(value, Tensor) else Tensor(value)
+    """`value` itself if it is a tensor, else a tensor of it (not copied when an array; a
+    Python number is a 0-d tensor, not `Tensor(n)`'s legacy n-element one)."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(_asarray(value) if isinstance(value, _NUMBERS) else value)
 
 
 # The seam between Tensor and its operations, and the one import cycle in stir: the operations

@@ -72,6 +72,9 @@ def _scatter_add_standard(xp: Any, z: Any, index: tuple[Any, ...], x: Any) -> An
         raise NotImplementedError(
             "the gradient of this index needs a scatter-add the array standard lacks; "
             f"{type(z).__module__} arrays take integer arrays and masks only")
+    index = tuple(xp.broadcast_arrays(*index)) if len(index) > 1 else index
+    if math.prod(index[0].shape) == 0:  # nothing picked: nothing to add
+        return z
     lead = z.shape[:len(index)]
     flat = None
     for part, size in zip(index, lead):
@@ -305,3 +308,122 @@ def softmax_parts(x: Any) -> tuple[Any, Any, Any]:
     with np.errstate(under="ignore"):
         exps = xp.exp(x - top[..., None])
     return top, exps, xp.matmul(exps, xp.ones(x.shape[1], dtype=x.dtype, device=device(x)))
+
+
+#: The integer dtype of each float dtype's size, to select floats by their bits.
+_BITS = {np.dtype(np.float16): np.dtype(np.int16), np.dtype(np.float32): np.dtype(np.int32),
+         np.dtype(np.float64): np.dtype(np.int64)}
+
+
+def keep_where(kept: Any, values: Any) -> Any:
+    """`values` where the bool array `kept` holds, else 0 (broadcasting both): a selection,
+    so a dropped infinite or NaN value becomes 0, where `values * kept` would give NaN
+    (inf * 0 is NaN). The backward of ReLU, clamp, maximum and minimum.
+
+    On a NumPy float array, as the product of its bits, read as integers, with the mask
+    (1 or 0): branch-free, and as fast as the float product on a layer's gradients
+    (`np.where` is several times slower on a random mask, whose branches are mispredicted).
+    Into a float array of its own, not a view, which the engine can adopt as a `.grad`.
+
+    >>> keep_where(np.array([False, True]), np.array([np.inf, np.inf]))
+    array([ 0., inf])
+    """
+    integer = _BITS.get(values.dtype) if type(values) is _ndarray else None
+    if integer is not None:
+        shape = values.shape
+        if kept.shape != shape:
+            shape = np.broadcast_shapes(kept.shape, shape)
+        out = np.empty(shape, dtype=values.dtype)
+        np.multiply(values.view(integer), kept, out=out.view(integer))
+        return out
+    xp = namespace(values)
+    return xp.where(kept, values, xp.zeros((), dtype=values.dtype, device=device(values)))
+
+
+def standard_function(x: Any, name: str) -> Any:
+    """The array-API function `name` ("floor", "log2", "remainder", ...) for the array x:
+    NumPy's own for NumPy arrays (NumPy 2 spells the standard's names), else x's namespace's.
+    For the functions the NUMPY namespace does not list.
+
+    >>> standard_function(np.ones(2), "floor")(np.array([1.5, -1.5]))
+    array([ 1., -2.])
+    """
+    xp = namespace(x)
+    return getattr(np if xp is NUMPY else xp, name)
+
+
+def multiply_at(z: Any, index: Any, values: Any) -> None:
+    """z[index] *= values in place, repeated positions multiplying each time (the
+    multiplying twin of scatter-add, for `scatter(reduce="multiply")`); NumPy arrays only,
+    as the standard has no unbuffered update."""
+    if type(z) is not _ndarray:
+        raise NotImplementedError("a multiplying scatter needs NumPy arrays")
+    np.multiply.at(z, index, values)
+
+
+def bincount(positions: Any, length: int, weights: Any = None) -> Any:
+    """How many times each of 0 … length-1 occurs in the 1-d integer array `positions`
+    (each occurrence counting its weight, when given): NumPy's bincount, or on other
+    namespaces a sum over a one-hot comparison.
+
+    >>> bincount(np.array([1, 1, 3]), 5)
+    array([0, 2, 0, 1, 0])
+    """
+    if type(positions) is _ndarray:
+        if weights is None:
+            return np.bincount(positions, minlength=length)[:length].astype(np.int64)
+        return np.bincount(positions, weights=weights, minlength=length)[:length]
+    xp = namespace(positions)
+    hits = xp.reshape(positions, (-1, 1)) == xp.arange(length, device=device(positions))
+    if weights is None:
+        return xp.sum(xp.astype(hits, xp.int64), axis=0)
+    return xp.sum(xp.where(hits, xp.reshape(weights, (-1, 1)), 0), axis=0)
+
+
+def einsum(equation: str, *operands: Any) -> Any:
+    """The sum of products that an explicit einsum `equation` of single letters names
+    ("ij,jk->ik": no ellipsis, no spaces, an output always given), size-1 dimensions
+    broadcasting against their letter's size: NumPy's einsum, or on other namespaces (the
+    standard has none) each operand's diagonals taken for repeated letters, the operands
+    laid out on one axis per letter, multiplied, and summed over the letters not in the
+    output.
+
+    >>> einsum("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    """
+    if all(type(x) is _ndarray for x in operands):
+        return np.einsum(equation, *operands, optimize=len(operands) > 2)
+    inputs, output = equation.split("->")
+    xp = namespace(operands[0])
+    letters = list(dict.fromkeys(inputs.replace(",", "")))
+    product = None
+    for subscripts, x in zip(inputs.split(","), operands):
+        subscripts, x = _diagonals(xp, subscripts, x)
+        order = sorted(range(len(subscripts)), key=lambda a: letters.index(subscripts[a]))
+        x = xp.permute_dims(x, tuple(order))
+        sizes = {subscripts[a]: x.shape[i] for i, a in enumerate(order)}
+        x = xp.reshape(x, tuple(sizes.get(letter, 1) for letter in letters))
+        product = x if product is None else product * x
+    summed = tuple(i for i, letter in enumerate(letters) if letter not in output)
+    if summed:
+        product = xp.sum(product, axis=summed)
+    kept = [letter for letter in letters if letter in output]
+    return xp.permute_dims(product, tuple(kept.index(letter) for letter in output))
+
+
+def _diagonals(xp: Any, subscripts: str, x: Any) -> tuple[str, Any]:
+    """x with each repeated letter's diagonal taken (x_ii → d_i), and its letters."""
+    while len(set(subscripts)) < len(subscripts):
+        letter = next(s for s in subscripts if subscripts.count(s) > 1)
+        first = subscripts.index(letter)
+        second = subscripts.index(letter, first + 1)
+        size = x.shape[first]
+        index = xp.arange(size, device=device(x))
+        shape = [1] * x.ndim
+        shape[first] = shape[second] = size
+        row, column = list(shape), list(shape)
+        row[second], column[first] = 1, 1
+        on_diagonal = xp.reshape(index, tuple(row)) == xp.reshape(index, tuple(column))
+        x = xp.sum(x * xp.astype(on_diagonal, x.dtype), axis=second)
+        subscripts = subscripts[:second] + subscripts[second + 1:]
+    return subscripts, x

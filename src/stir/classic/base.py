@@ -44,12 +44,12 @@ def check_targets(y: Any, n_samples: int, where: str, numeric: bool = False) -> 
         if y.dtype.kind not in "biuf":
             raise TypeError(f"{where}: y must hold numbers, got an array of dtype {y.dtype}")
         if y.ndim not in (1, 2):
-            raise ValueError(f"{where}: y must be 1-D or 2-D, got shape {y.shape}")
+            raise ValueError(f"{where}: y must be 1-D or 2-D, got shape {tuple(y.shape)}")
         y = y if y.dtype.kind == "f" else y.astype(np.float64)
         if not np.isfinite(y).all():
             raise ValueError(f"{where}: y contains NaN or infinity")
     elif y.ndim != 1:
-        raise ValueError(f"{where}: y must be 1-D (one label per sample), got shape {y.shape}")
+        raise ValueError(f"{where}: y must be 1-D (one label per sample), got shape {tuple(y.shape)}")
     if len(y) != n_samples:
         raise ValueError(f"{where}: X has {n_samples} samples but y has {len(y)}")
     return y

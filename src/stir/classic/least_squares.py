@@ -128,7 +128,7 @@ class LeastSquares(Model):
         y = check_targets(y, len(prediction), f"{type(self).__name__}.score", numeric=True)
         if y.shape != prediction.shape:
             raise ValueError(
-                f"LeastSquares.score: y has shape {y.shape}, predictions have {prediction.shape}"
+                f"LeastSquares.score: y has shape {tuple(y.shape)}, predictions have {tuple(prediction.shape)}"
             )
         residual = ((y - prediction) ** 2).sum(axis=0)
         total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)

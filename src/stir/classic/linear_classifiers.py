@@ -17,10 +17,10 @@ LossFunction = Callable[..., tuple[float, Array, Array]]
 def _check_loss_inputs(W: Array, b: Array, X: Array, y: Array, where: str) -> None:
     if W.ndim != 2 or b.shape != (W.shape[0],) or X.ndim != 2 or X.shape[1] != W.shape[1]:
         raise ValueError(
-            f"{where}: need W (C, D), b (C,), X (N, D); got W {W.shape}, b {b.shape}, X {X.shape}"
+            f"{where}: need W (C, D), b (C,), X (N, D); got W {W.shape}, b {tuple(b.shape)}, X {X.shape}"
         )
     if y.shape != (len(X),) or y.dtype.kind not in "iu":
-        raise ValueError(f"{where}: y must be {len(X)} integer class indices, got {y.shape} "
+        raise ValueError(f"{where}: y must be {len(X)} integer class indices, got {tuple(y.shape)} "
                          f"of dtype {y.dtype}")
     if len(y) and (y.min() < 0 or y.max() >= len(W)):
         raise ValueError(f"{where}: class indices must lie in [0, {len(W)}), got {y.min()} to "

@@ -29,7 +29,7 @@ class NotCapturable(Exception):
 class ForwardCall:
     """One call to repeat: `function.forward(ctx, *arguments)` into `result.array`.
 
-    `array_arguments` lists (position, tensor) for arguments that were a tensor's `.data`
+    `array_arguments` lists (position, tensor) for arguments that were a tensor's `.array`
     array rather than the tensor (as `F.cross_entropy` passes its integer targets): at each
     replay that position gets the tensor's current array."""
 
@@ -105,7 +105,7 @@ def plan_of(first: list[tuple[Any, ...]], second: list[tuple[Any, ...]],
 
 def _array_source(value: Any, earlier: list[tuple[Any, ...]], slots: list[Tensor]
                   ) -> Tensor | None:
-    """The slot or earlier result whose `.data` `value` is, if it is one."""
+    """The slot or earlier result whose `.array` `value` is, if it is one."""
     if type(value) is not np.ndarray:
         return None
     for tensor in slots:
@@ -148,7 +148,7 @@ def _check_argument(function: type, position: int, old: Any, new: Any,
 def _brief(value: Any) -> str:
     """A value for a message: an array by its shape and dtype, anything else by its repr."""
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

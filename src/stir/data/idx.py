@@ -132,8 +132,8 @@ def load_mnist(
     for images, labels, split in ((images_train, labels_train, "train"),
                                   (images_test, labels_test, "t10k")):
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise IDXError(f"{directory}: {split} images {images.shape} and labels "
-                           f"{labels.shape} do not form an MNIST split")
+            raise IDXError(f"{directory}: {split} images {tuple(images.shape)} and labels "
+                           f"{tuple(labels.shape)} do not form an MNIST split")
 
     def prepared(images: Array) -> Array:
         X = images.astype(np.float32) / 255.0

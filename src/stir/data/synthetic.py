@@ -236,7 +236,7 @@ def blobs(
         points = np.asarray(centers, dtype=np.float64)
         if points.ndim != 2 or len(points) == 0:
             raise ValueError(
-                f"blobs: centers must be a (classes, d) array, got shape {points.shape}"
+                f"blobs: centers must be a (classes, d) array, got shape {tuple(points.shape)}"
             )
     classes = len(points)
     counts = [n // classes + (k < n % classes) for k in range(classes)]

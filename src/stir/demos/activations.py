@@ -32,7 +32,7 @@ def derivative(activation: nn.Module, points: np.ndarray) -> tuple[np.ndarray, n
     x = stir.tensor(points, dtype=stir.float64, requires_grad=True)
     y = activation(x)
     y.sum().backward()  # ∂(Σⱼ σ(xⱼ))/∂xᵢ = σ'(xᵢ), as σ acts elementwise
-    return y.data, x.grad.data
+    return y.array, x.grad.array
 
 
 def central_difference(activation: nn.Module, points: np.ndarray) -> np.ndarray:
@@ -42,8 +42,8 @@ def central_difference(activation: nn.Module, points: np.ndarray) -> np.ndarray:
     array([1.])
     """
     with stir.no_grad():
-        right = activation(stir.tensor(points + H, dtype=stir.float64)).data
-        left = activation(stir.tensor(points - H, dtype=stir.float64)).data
+        right = activation(stir.tensor(points + H, dtype=stir.float64)).array
+        left = activation(stir.tensor(points - H, dtype=stir.float64)).array
     return (right - left) / (2 * H)
 
 

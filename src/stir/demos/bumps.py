@@ -41,7 +41,7 @@ def target(x: np.ndarray | float) -> np.ndarray | float:
 def bump(x: stir.Tensor, e1: float, e2: float, e3: float, e4: float) -> stir.Tensor:
     """The trapezoid T(x) of four ReLUs, for ramps of the same width r = e2 - e1 = e4 - e3.
 
-    >>> bump(stir.tensor([0.0, 0.15, 0.5, 0.9], dtype=stir.float64), *EDGES).data.round(6)
+    >>> bump(stir.tensor([0.0, 0.15, 0.5, 0.9], dtype=stir.float64), *EDGES).array.round(6)
     array([0. , 0.5, 1. , 0. ])
     """
     r = e2 - e1
@@ -55,7 +55,7 @@ def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     (3,)
     """
     with stir.no_grad():
-        return model(stir.tensor(x.reshape(-1, 1), dtype=stir.float64)).data.reshape(-1)
+        return model(stir.tensor(x.reshape(-1, 1), dtype=stir.float64)).array.reshape(-1)
 
 
 def kinks_inside(model: nn.Module) -> int:
@@ -89,7 +89,7 @@ def bumps(out: str | Path = DEFAULT_OUT, quick: bool = False, seed: int = 0) -> 
     3 000 steps (quick: 300). Returns the max errors and the kinks by name."""
     heading("bumps: a sum of K ReLU bumps, 4 hidden units each (seed 003)")
     points = [0.0, 0.15, 0.3, 0.5, 0.75, 0.9]
-    values = bump(stir.tensor(points, dtype=stir.float64), *EDGES).data
+    values = bump(stir.tensor(points, dtype=stir.float64), *EDGES).array
     print(f"one bump with edges {', '.join(map(str, EDGES))}: "
           + ", ".join(f"T({x}) = {value:.2f}" for x, value in zip(points, values)))
 
@@ -119,7 +119,7 @@ def bumps(out: str | Path = DEFAULT_OUT, quick: bool = False, seed: int = 0) -> 
     def draw(path: Path):
         plt = pyplot()
         figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-        left.plot(grid, bump(stir.tensor(grid), *EDGES).data, "k", linewidth=2, label="T(x)")
+        left.plot(grid, bump(stir.tensor(grid), *EDGES).array, "k", linewidth=2, label="T(x)")
         r = EDGES[1] - EDGES[0]
         for sign, edge in zip((1, -1, -1, 1), EDGES):  # the four scaled ReLUs that T sums
             left.plot(grid, sign * np.maximum(grid - edge, 0) / r, "--", linewidth=1,

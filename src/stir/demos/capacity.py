@@ -52,7 +52,7 @@ def train_regularized(width: int, strength: float, X: np.ndarray, y: np.ndarray,
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
     """The share of points whose largest score is their class."""
     with stir.no_grad():
-        return float(np.mean(model(stir.tensor(X)).data.argmax(axis=1) == y))
+        return float(np.mean(model(stir.tensor(X)).array.argmax(axis=1) == y))
 
 
 def capacity(out: str | Path = DEFAULT_OUT, quick: bool = False,

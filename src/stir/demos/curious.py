@@ -32,12 +32,12 @@ def relu_sum(d: int, rng: np.random.Generator) -> nn.Sequential:
     seed's start: aᵢ = ±1, bᵢ ~ U[-1, 1], wᵢ ~ N(0, 1).
 
     >>> relu_sum(3, np.random.default_rng(0))(stir.zeros(2, 1)).shape
-    (2, 1)
+    stir.Size([2, 1])
     """
     hidden, output = nn.Linear(1, d), nn.Linear(d, 1, bias=False)
-    hidden.weight.data[...] = rng.choice([-1.0, 1.0], size=(d, 1))
-    hidden.bias.data[...] = rng.uniform(-1.0, 1.0, size=d)
-    output.weight.data[...] = rng.standard_normal((1, d))
+    hidden.weight.array[...] = rng.choice([-1.0, 1.0], size=(d, 1))
+    hidden.bias.array[...] = rng.uniform(-1.0, 1.0, size=d)
+    output.weight.array[...] = rng.standard_normal((1, d))
     return nn.Sequential(hidden, nn.ReLU(), output)
 
 
@@ -58,7 +58,7 @@ def sgd_one_sample(model: nn.Module, optimizer: optim.Optimizer, x: np.ndarray, 
 def mse(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     """(1/n)·Σ (h(xᵢ) - yᵢ)²."""
     with stir.no_grad():  # evaluation only: nothing to record for backward
-        return float(np.mean((model(stir.tensor(x)).data - y) ** 2))
+        return float(np.mean((model(stir.tensor(x)).array - y) ** 2))
 
 
 def curious(out: str | Path = DEFAULT_OUT, quick: bool = False, seed: int = 0) -> dict[str, float]:

@@ -69,7 +69,7 @@ def landscape(out: str | Path = DEFAULT_OUT, quick: bool = False,
              steps=steps, batch_size=50, verbose=0, generator=generator)
     curves["trained"] = slices(model, inputs, targets, DIRECTIONS, alphas, seed)
     with stir.no_grad():
-        accuracy = float(np.mean(model(inputs).data.argmax(axis=1) == y))
+        accuracy = float(np.mean(model(inputs).array.argmax(axis=1) == y))
     numbers = {"trained_accuracy": accuracy}
     print(f"{len(X)} points of 10 clusters in 10 dimensions, MLP "
           f"{' → '.join(map(str, ARCHITECTURE))}, {steps:,} Adam steps: training accuracy "

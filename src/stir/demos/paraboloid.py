@@ -38,7 +38,7 @@ def as_module(net: explicit.NeuralNet) -> nn.MLP:
     >>> net = explicit.train([2, 3, 1], explicit.relu, explicit.relu_prime,
     ...                      (np.zeros((4, 2)), np.zeros((4, 1))), 4, iterations=0, rng=0)
     >>> x = np.ones((1, 2))
-    >>> bool(np.allclose(as_module(net)(stir.tensor(x)).data, net(x)))
+    >>> bool(np.allclose(as_module(net)(stir.tensor(x)).array, net(x)))
     True
     """
     model = nn.MLP(explicit.architecture(net), activation="relu", dtype=stir.float64)
@@ -66,7 +66,7 @@ def gradient_difference(net: explicit.NeuralNet, X: np.ndarray, Y: np.ndarray,
     by_hand = (explicit.weight_gradients(net, activations, gradients)
                + explicit.bias_gradients(net, gradients))
     layers = [layer for layer in model if isinstance(layer, nn.Linear)]
-    by_autograd = [layer.weight.grad.data for layer in layers] + [layer.bias.grad.data
+    by_autograd = [layer.weight.grad.array for layer in layers] + [layer.bias.grad.array
                                                                  for layer in layers]
     return max(float(np.abs(auto - hand / BATCH_SIZE).max())
                for auto, hand in zip(by_autograd, by_hand))

@@ -33,19 +33,19 @@ MARGIN = 0.15
 def hidden_layer() -> nn.Sequential:
     """h(x) = ReLU(Wx + b) with the W and b above.
 
-    >>> hidden_layer()(stir.tensor([[0.0, 0.0]], dtype=stir.float64)).data
+    >>> hidden_layer()(stir.tensor([[0.0, 0.0]], dtype=stir.float64)).array
     array([[0.1, 0. ]])
     """
     layer = nn.Linear(2, 2, dtype=stir.float64)
-    layer.weight.data[...] = WEIGHT
-    layer.bias.data[...] = BIAS
+    layer.weight.array[...] = WEIGHT
+    layer.bias.array[...] = BIAS
     return nn.Sequential(layer, nn.ReLU())
 
 
 def features(hidden: nn.Module, points: np.ndarray) -> np.ndarray:
     """h(x) for each row x of points."""
     with stir.no_grad():
-        return hidden(stir.tensor(points, dtype=stir.float64)).data
+        return hidden(stir.tensor(points, dtype=stir.float64)).array
 
 
 def labelled_points(hidden: nn.Module, n: int, seed: int

@@ -2,12 +2,13 @@
 
 `describe(model)` gives a nested dict naming each layer's class and constructor arguments,
 e.g. {"type": "Linear", "in_features": 2, "out_features": 5, "bias": true, "dtype":
-"float32"}; containers (`Sequential`, `MLP`) list their layers by name. `build(spec)` makes
-a fresh model of that architecture (its weights are then loaded from the file). Only the
-layers in `RECIPES` can be named, so a file can never make stir construct anything else,
-and the parameter count a spec implies is checked against the file before anything is
-allocated. `RECIPES` is read from the modules themselves, the constructors of stir.nn's
-public classes, so it cannot drift from them; a few tables add what a signature cannot say.
+"float32"}; containers (`Sequential`, `MLP`, `ModuleList`, `ModuleDict`) list their layers
+by name. `build(spec)` makes a fresh model of that architecture (its weights are then loaded
+from the file). Only the layers in `RECIPES` can be named, so a file can never make stir
+construct anything else, and the parameter count a spec implies is checked against the file
+before anything is allocated. `RECIPES` is read from the modules themselves, the
+constructors of stir.nn's public classes, so it cannot drift from them; a few tables add
+what a signature cannot say.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import nn
+from ..nn.functional.sparse import padding_row
 from ..nn.module import Module
+from ..nn.registration import check_name
 from ..random import Generator
 from .bounded_json import MAX_DEPTH, depth
 from .errors import ModelFormatError, quote
 
-CONTAINERS = {"Sequential": nn.Sequential, "MLP": nn.MLP}
+CONTAINERS = {"Sequential": nn.Sequential, "MLP": nn.MLP, "ModuleList": nn.ModuleList,
+              "ModuleDict": nn.ModuleDict}
 DTYPE_NAMES = ("float16", "float32", "float64")
 #: Largest width, count or number of layers a file may name.
 MAX_COUNT = 2**40
@@ -76,10 +80,17 @@ def real(value: Any, where: str) -> float:
     return value
 
 
-def fraction(value: Any, where: str) -> float:
-    """A number in [0, 1)."""
-    if not 0 <= real(value, where) < 1:
-        raise _fail(where, "a number in [0, 1)", value)
+def probability(value: Any, where: str) -> float:
+    """A number in [0, 1]."""
+    if not 0 <= real(value, where) <= 1:
+        raise _fail(where, "a number in [0, 1]", value)
+    return value
+
+
+def optional_positive(value: Any, where: str) -> float | None:
+    """None, or a finite number above 0."""
+    if value is not None and not real(value, where) > 0:
+        raise _fail(where, "null or a number above 0", value)
     return value
 
 
@@ -87,6 +98,21 @@ def dim(value: Any, where: str) -> int:
     """A dimension index, from -64 to 63."""
     if isinstance(value, bool) or not isinstance(value, int) or not -64 <= value < 64:
         raise _fail(where, "a dimension index from -64 to 63", value)
+    return value
+
+
+def optional_dim(value: Any, where: str) -> int | None:
+    """None (PyTorch's implicit choice of dimension), or a `dim`."""
+    return None if value is None else dim(value, where)
+
+
+def optional_index(value: Any, where: str) -> int | None:
+    """None, or an integer from -MAX_COUNT to MAX_COUNT - 1 (a row, negative from the end;
+    `RELATIONS` bounds it by the table's size)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or not -MAX_COUNT <= value < MAX_COUNT):
+        raise _fail(where, f"null or an integer from -2**{MAX_COUNT.bit_length() - 1} to "
+                    f"2**{MAX_COUNT.bit_length() - 1} - 1", value)
     return value
 
 
@@ -103,7 +129,8 @@ def choice(*allowed: str) -> Check:
 class Recipe:
     """How to save and remake one layer class: `arguments` maps each constructor argument
     saved to its check; `values(layer)` gives their values (the attributes of the same names
-    unless `read` says otherwise); `numel(arguments)` the parameter count they imply."""
+    unless `read` says otherwise); `numel(arguments)` the parameter count they imply;
+    `relate(arguments)` raises ValueError when they do not fit together."""
 
     cls: type
     arguments: dict[str, Check]
@@ -111,6 +138,7 @@ class Recipe:
     read: dict[str, Callable[[Any], Any]]
     has_dtype: bool  # whether the constructor takes dtype= for its parameters
     initialises_randomly: bool  # whether it takes generator= for its initial values
+    relate: Callable[[dict[str, Any]], Any]
 
     def values(self, layer: Any) -> dict[str, Any]:
         """The saved arguments of `layer`, in the constructor's order."""
@@ -125,19 +153,28 @@ class Recipe:
 #: The public Module classes that cannot be saved, and why.
 UNSAVEABLE: dict[str, str] = {
     "Module": "the base class: a model of your own has no recipe; load it with model=",
-    **dict.fromkeys(("BCEWithLogitsLoss", "CosineEmbeddingLoss", "CosineSimilarityLoss",
-                     "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss",
-                     "MultiClassHingeLoss", "MultiMarginLoss", "NLLLoss", "PerceptronLoss"),
+    **dict.fromkeys(("BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss",
+                     "CosineSimilarityLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
+                     "MSELoss", "MultiClassHingeLoss", "MultiMarginLoss", "NLLLoss",
+                     "PerceptronLoss", "SmoothL1Loss"),
                     "a loss scores a model's output; it is not part of a model's forward"),
+    **dict.fromkeys(("ParameterList", "ParameterDict"),
+                    "it holds bare tensors of any shape, not layers; load it with model="),
 }
 #: Ranges an annotation (int, float) is too loose to give.
 RANGES: dict[type, dict[str, Check]] = {
-    nn.Dropout: {"p": fraction},  # a probability; p = 1 would scale by 1/0
+    nn.Dropout: {"p": probability},  # p = 1 zeroes everything, as PyTorch's
     nn.Flatten: {"start_dim": dim, "end_dim": dim},  # indices, negative from the end
-    nn.Softmax: {"dim": dim},
+    nn.Softmax: {"dim": optional_dim},
+    nn.Embedding: {"padding_idx": optional_index, "max_norm": optional_positive},
 }
-#: Arguments not saved, and why: they set only initial values, which the file replaces.
-NOT_SAVED: dict[type, dict[str, str]] = {nn.PReLU: {"init": "the saved weight replaces it"}}
+#: Arguments not saved, and why: they say how a layer runs or starts, not what it computes
+#: (so files from a stir before the argument existed load too).
+NOT_SAVED: dict[type, dict[str, str]] = {
+    nn.PReLU: {"init": "the saved weight replaces it"},
+    nn.ReLU: {"inplace": "whether it overwrites its input, not what it computes"},
+    nn.Dropout: {"inplace": "whether it overwrites its input, not what it computes"},
+}
 #: How to read back an argument a layer does not keep as the attribute of its name.
 READ: dict[type, dict[str, Callable[[Any], Any]]] = {
     nn.Linear: {"bias": lambda layer: layer.bias is not None},  # the attribute is a tensor
@@ -150,6 +187,12 @@ NUMEL: dict[type, Callable[[dict[str, Any]], int]] = {
     nn.Maxout: lambda a: a["out_features"] * a["pieces"] * (a["in_features"] + 1),
     nn.PReLU: lambda a: a["num_parameters"],
     nn.APL: lambda a: 2 * a["num_hinges"] * (a["num_features"] or 1),
+    nn.Embedding: lambda a: a["num_embeddings"] * a["embedding_dim"],
+}
+#: Rules tying checked arguments together, each raising ValueError (with the layer's own
+#: message) when they do not fit; run before anything is allocated.
+RELATIONS: dict[type, Callable[[dict[str, Any]], Any]] = {
+    nn.Embedding: lambda a: padding_row(a["padding_idx"], a["num_embeddings"]),
 }
 #: The check an annotation names (besides a Literal of strings: `choice`), as written.
 BY_ANNOTATION: dict[str, Check] = {"int": count, "bool": flag, "float": real,
@@ -212,8 +255,10 @@ def _recipe(cls: type) -> Recipe:
     if numel is None and has_dtype:
         raise _NoRecipe("it takes dtype=, so it has parameters, but NUMEL has no formula "
                         "for their count")
+    relate = next((RELATIONS[klass] for klass in cls.__mro__ if klass in RELATIONS),
+                  lambda arguments: None)
     return Recipe(cls, arguments, numel or (lambda arguments: 0), read, has_dtype,
-                  initialises_randomly)
+                  initialises_randomly, relate)
 
 
 def derive(namespace: Any = nn) -> tuple[dict[str, Recipe], dict[str, str]]:
@@ -267,6 +312,10 @@ def _describe(model: Module) -> dict[str, Any]:
         spec: dict[str, Any] = {"type": kind}
         if kind == "MLP":
             spec["architecture"] = list(model.architecture)
+        for position, key in enumerate(model._modules):
+            if why := _name_problem(model, key, position):
+                raise UnsupportedArchitecture(f"stir cannot describe a {kind} with a layer "
+                                              f"named {key!r}: {why}")
         spec["layers"] = {name: _describe(layer) for name, layer in model._modules.items()}
         return spec
     recipe = RECIPES.get(kind)
@@ -333,11 +382,11 @@ def _check(spec: Any, where: str, name: str) -> tuple[int, int]:
             for width in widths:
                 count(width, f"{name}: {where} (MLP): a width")
         numel = nbytes = 0
-        for key, layer in layers.items():
-            if not key or "." in key or len(key) > MAX_NAME:
-                raise _fail(f"{name}: {where} ({kind}): a layer name",
-                            f"a non-empty name of at most {MAX_NAME} characters without "
-                            "'.'", key)
+        empty = _empty(kind, spec.get("architecture", []))
+        for position, (key, layer) in enumerate(layers.items()):
+            if why := _name_problem(empty, key, position):
+                raise ModelFormatError(f"{name}: {where} ({kind}): the layer name "
+                                       f"{quote(key)} cannot be used: {why}")
             layer_numel, layer_bytes = _check(layer, f"{where}.{key}", name)
             numel, nbytes = numel + layer_numel, nbytes + layer_bytes
         return numel, nbytes
@@ -345,6 +394,10 @@ def _check(spec: Any, where: str, name: str) -> tuple[int, int]:
     if recipe is None:
         raise ModelFormatError(f"{name}: {where}: unknown layer type {quote(kind)}")
     arguments = _arguments(spec, recipe, f"{name}: {where}")
+    try:
+        recipe.relate(arguments)
+    except ValueError as error:
+        raise ModelFormatError(f"{name}: {where} ({kind}): {error}") from None
     numel = recipe.numel(arguments)
     itemsize = np.dtype(spec["dtype"]).itemsize if recipe.has_dtype else 0
     return numel, numel * itemsize
@@ -365,18 +418,38 @@ def _arguments(spec: dict[str, Any], recipe: Recipe, where: str) -> dict[str, An
             for key, validate in recipe.arguments.items()}
 
 
+def _empty(kind: str, widths: list[int]) -> Module:
+    """A container of `kind` holding no layers yet (an MLP keeps its `widths`)."""
+    cls = CONTAINERS[kind]
+    if kind != "MLP":
+        return cls()
+    model = cls.__new__(cls)  # its constructor would make the layers itself
+    nn.Sequential.__init__(model)  # an MLP is a Sequential + widths
+    model.architecture = widths
+    return model
+
+
+def _name_problem(container: Module, key: Any, position: int) -> str | None:
+    """Why `key` cannot name the layer at `position` of `container` (add_module's rules:
+    no ".", not the name of an attribute such as "train"; a ModuleList's "0", "1", ...), or
+    None. The same rule for `describe` and `check`, so stir never writes what it refuses."""
+    if not isinstance(key, str) or len(key) > MAX_NAME:
+        return f"a layer name must be a string of at most {MAX_NAME} characters"
+    if type(container) is nn.ModuleList and key != str(position):
+        return f"a ModuleList numbers its layers 0, 1, ... in order, so this one is {position}"
+    try:
+        check_name(container, "module", key, container._modules)
+    except (KeyError, TypeError) as error:
+        return str(error.args[0])
+    return None
+
+
 def _build(spec: dict[str, Any], where: str, name: str) -> Module:
     kind = spec["type"]
     if kind in CONTAINERS:
-        layers = {key: _build(layer, f"{where}.{key}", name)
-                  for key, layer in spec["layers"].items()}
-        model = CONTAINERS[kind].__new__(CONTAINERS[kind])
-        nn.Sequential.__init__(model, *layers.values())  # an MLP is a Sequential + widths
-        model._modules.clear()
-        for key, layer in layers.items():
-            model.add_module(key, layer)
-        if kind == "MLP":
-            model.architecture = spec["architecture"]
+        model = _empty(kind, spec.get("architecture", []))
+        for key, layer in spec["layers"].items():
+            model.add_module(key, _build(layer, f"{where}.{key}", name))
         return model
     recipe = RECIPES[kind]
     arguments = _arguments(spec, recipe, f"{name}: {where}")
@@ -397,6 +470,10 @@ class _ZerosInstead:
 
     @staticmethod
     def uniform(low: float, high: float, size: tuple[int, ...]) -> np.ndarray:
+        return np.broadcast_to(np.float32(0), size)
+
+    @staticmethod
+    def standard_normal(size: tuple[int, ...]) -> np.ndarray:
         return np.broadcast_to(np.float32(0), size)
 
 

@@ -63,8 +63,9 @@ def encode(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
             raise TypeError(f"cannot save tensor {name!r}: dtype {array.dtype} has no "
                             f"safetensors name (supported: {', '.join(DTYPES)})")
     # safetensors wants C-contiguous little-endian arrays.
-    arrays = {name: np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
-              for name, array in tensors.items()}
+    # (reshaped: ascontiguousarray makes a 0-d array 1-d, and a scalar keeps its shape ())
+    arrays = {name: np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).reshape(
+        array.shape) for name, array in tensors.items()}
     return save(arrays, metadata=metadata or None)
 
 
@@ -121,7 +122,11 @@ def _header(file: BinaryIO, size: int | None, name: str
             ) -> tuple[dict[str, dict[str, Any]], dict[str, str], int]:
     """Read and check the length prefix and the header; with the file's size known, the
     data the header describes must fill the rest of it exactly."""
-    header_length = int.from_bytes(_read_exactly(file, LENGTH_BYTES, name, size), "little")
+    first = _read_exactly(file, LENGTH_BYTES, name, size)
+    header_length = int.from_bytes(first, "little")
+    if header_length > MAX_HEADER_BYTES or (size is not None
+                                            and header_length > size - LENGTH_BYTES):
+        _refuse_foreign(bytes(first), name)
     if header_length > MAX_HEADER_BYTES:
         raise ModelFormatError(f"{name}: not a safetensors file: its first 8 bytes claim "
                                f"a {header_length}-byte header, more than the "
@@ -136,6 +141,30 @@ def _header(file: BinaryIO, size: int | None, name: str
     if size is not None:
         _check_total(data_size, size - LENGTH_BYTES - header_length, name)
     return entries, metadata, data_size
+
+
+#: How PyTorch's files begin: `torch.save` writes a zip archive (since PyTorch 1.6) or,
+#: before that, a bare stream of Python's object serialization, protocol 2 and up.
+ZIP_MAGIC = b"PK\x03\x04"
+#: The advice every refusal of a PyTorch file gives.
+CONVERT = ("convert it once, in PyTorch: `from safetensors.torch import save_file; "
+           "save_file(model.state_dict(), 'model.safetensors')`, then in stir: "
+           "`stir.load('model.safetensors', model=YourModel())`")
+
+
+def _refuse_foreign(first: bytes, name: str) -> None:
+    """Raise ModelFormatError naming the format of a file that is not safetensors, when its
+    first bytes say what it is: PyTorch's own files get the way to convert them."""
+    if first.startswith(ZIP_MAGIC):
+        raise ModelFormatError(
+            f"{name}: this is a zip archive, as `torch.save` writes (a .pt or .pth file "
+            "holding Python objects to unpickle); stir never unpickles a file, since "
+            f"unpickling can run any code. To use its weights, {CONVERT}")
+    if first[:1] == b"\x80" and 2 <= first[1] <= 5:
+        raise ModelFormatError(
+            f"{name}: this is a file of serialized Python objects, as the torch.save of "
+            "PyTorch before 1.6 wrote; stir never unpickles a file, since unpickling can run "
+            f"any code. To use its weights, {CONVERT}")
 
 
 def _utf8(raw: bytearray, name: str) -> str:

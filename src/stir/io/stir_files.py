@@ -27,9 +27,10 @@ PREFIX = "stir."
 REQUIRED = ("format", "format_version", "version", "numpy_version", "sha256")
 
 
-def write_stir_file(path: str | Path, kind: str, tensors: dict[str, np.ndarray],
-                    fields: dict[str, Any]) -> Path:
-    """Write `tensors` and the JSON-ready `fields` atomically as a stir file of `kind`.
+def write_stir_file(path: str | Path | BinaryIO, kind: str, tensors: dict[str, np.ndarray],
+                    fields: dict[str, Any]) -> Any:
+    """Write `tensors` and the JSON-ready `fields` atomically as a stir file of `kind` at
+    `path` (returned), or into the binary file object `path` (which cannot be atomic).
 
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "demo.safetensors"
@@ -43,7 +44,11 @@ def write_stir_file(path: str | Path, kind: str, tensors: dict[str, np.ndarray],
     for key, value in fields.items():
         metadata[PREFIX + key] = bounded_json.dumps(value, repr(key))
     metadata[PREFIX + "sha256"] = checksum(tensors, metadata)
-    return write_atomic(path, encode(tensors, metadata))
+    data = encode(tensors, metadata)
+    if hasattr(path, "write"):
+        path.write(data)
+        return path
+    return write_atomic(path, data)
 
 
 def read_stir_file(path: str | Path | BinaryIO, kind: str, fields: Collection[str],

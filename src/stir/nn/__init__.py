@@ -3,8 +3,11 @@
 `stir.nn.functional` (import it as F) holds the stateless maths; the modules here wrap it.
 
     module.py          Module: parameters by assignment, state dicts, train/eval
+    registration.py    the rules for names, and the warning about plain lists of modules
     parameter.py       Parameter: a tensor a module learns
-    layers.py          Linear, MLP, Maxout, Dropout, Flatten, Sequential
+    containers.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+    layers.py          Linear, MLP, Maxout, Dropout, Flatten
+    sparse.py          Embedding
     activations.py     one module per activation function, and make_activation
     losses.py          one module per loss function
     init.py            initializers (Xavier, Kaiming, ...);  regularization.py: L1/L2 penalties
@@ -13,9 +16,12 @@
 """
 
 from . import functional, init, utils
-from .layers import MLP, Dropout, Flatten, Linear, Maxout, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .layers import MLP, Dropout, Flatten, Linear, Maxout
 from .module import IncompatibleKeys, Module
 from .parameter import Parameter
+from .registration import UnregisteredModuleWarning
+from .sparse import Embedding
 from .regularization import l1_penalty, l2_penalty
 
 # --- activations: exported names (owned by the activations engineer) ---
@@ -27,7 +33,8 @@ from .activations import (
 
 # --- losses: exported names (owned by the losses engineer) ---
 from .losses import (
-    BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarityLoss, CrossEntropyLoss, HuberLoss,
-    L1Loss, MSELoss, MultiClassHingeLoss, MultiMarginLoss, NLLLoss, PerceptronLoss, SVMLoss,
+    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarityLoss, CrossEntropyLoss,
+    HuberLoss, L1Loss, MSELoss, MultiClassHingeLoss, MultiMarginLoss, NLLLoss, PerceptronLoss,
+    SmoothL1Loss, SVMLoss,
 )
 # --- end losses ---

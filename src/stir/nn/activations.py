@@ -15,6 +15,8 @@ import numpy as np
 from .. import random as _random
 from ..tensor import Tensor
 from . import functional as F
+from .functional.activations import implicit_dim
+from .functional.dropout import in_place_result
 from .module import Module
 from .parameter import Parameter
 
@@ -80,15 +82,28 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """The rectified linear unit as a module: wraps `F.relu`.
+    """The rectified linear unit as a module: wraps `F.relu`. With `inplace=True` the input
+    itself is overwritten and returned, with PyTorch's in-place rules (see `F.dropout`'s
+    `in_place_result`).
 
     >>> import stir
     >>> stir.nn.ReLU()(stir.tensor([-1.0, 2.0]))
     tensor([0., 2.])
+    >>> x = stir.tensor([-1.0, 2.0])
+    >>> stir.nn.ReLU(inplace=True)(x) is x, x
+    (True, tensor([0., 2.]))
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+        result = F.relu(x)
+        return in_place_result(x, result) if self.inplace and isinstance(x, Tensor) else result
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -130,7 +145,7 @@ class PReLU(Module):
     >>> import stir
     >>> layer = stir.nn.PReLU(3)
     >>> layer, layer(stir.ones(2, 3)).shape
-    (PReLU(num_parameters=3)  # 3 parameters, (2, 3))
+    (PReLU(num_parameters=3)  # 3 parameters, stir.Size([2, 3]))
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25,
@@ -232,7 +247,7 @@ class APL(Module):
     >>> import stir
     >>> layer = stir.nn.APL(num_hinges=2, num_features=4)
     >>> layer, layer(stir.ones(3, 4)).shape
-    (APL(num_hinges=2, num_features=4)  # 16 parameters, (3, 4))
+    (APL(num_hinges=2, num_features=4)  # 16 parameters, stir.Size([3, 4]))
     """
 
     def __init__(self, num_hinges: int = 2, num_features: int | None = None,
@@ -256,19 +271,25 @@ class APL(Module):
 
 
 class Softmax(Module):
-    """The softmax along `dim` as a module: wraps `F.softmax`.
+    """The softmax along `dim` as a module: wraps `F.softmax`. Without a `dim`, PyTorch's
+    deprecated implicit choice (dimension 0 for inputs of 0, 1 or 3 dimensions, else 1),
+    with its warning.
 
     >>> import stir
     >>> stir.nn.Softmax(dim=-1)(stir.tensor([0.0, 0.0]))
     tensor([0.5, 0.5])
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
+    def _dim(self, x: Tensor) -> int:
+        return implicit_dim(type(self).__name__.lower(), x.ndim, 5) if self.dim is None \
+            else self.dim
+
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.dim)
+        return F.softmax(x, self._dim(x))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -283,7 +304,7 @@ class LogSoftmax(Softmax):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, self.dim)
+        return F.log_softmax(x, self._dim(x))
 
 
 class GELU(Module):
@@ -345,6 +366,8 @@ def make_activation(name: str, **options: Any) -> Module:
     compact = name.strip().lower().replace("-", "").replace("_", "")
     if compact in _COMPACT:
         make = ACTIVATIONS[_COMPACT[compact]]
+        if make in (Softmax, LogSoftmax):  # by name: over the last dimension, the classes
+            options.setdefault("dim", -1)
         try:
             return make(**options)
         except TypeError as error:

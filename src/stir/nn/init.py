@@ -16,7 +16,8 @@ from ..tensor import Tensor
 from .module import Module
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0),
-          "selu": 3 / 4}
+          "selu": 3 / 4, **dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                                          "conv_transpose2d", "conv_transpose3d"), 1.0)}
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -39,7 +40,7 @@ def fans(tensor: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (out, in, *receptive field)."""
     if tensor.ndim < 2:
         raise ValueError(f"fan in and fan out need a tensor of 2 or more dimensions, got shape "
-                         f"{tensor.shape}")
+                         f"{tuple(tensor.shape)}")
     receptive = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -117,6 +118,75 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     generator: _random.Generator | None = None) -> Tensor:
     """He: N(0, σ²) with σ = gain/√fan."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: _random.Generator | None = None) -> Tensor:
+    """Fill with samples of N(mean, std²) truncated to [a, b] (redrawn until inside)."""
+    rng, size = _rng(generator), int(np.prod(tensor.shape))
+    values = np.empty(0)
+    while values.size < size:
+        draw = rng.normal(mean, std, size=2 * (size - values.size) + 8)
+        values = np.concatenate([values, draw[(draw >= a) & (draw <= b)]])
+    return _fill(tensor, values[:size].reshape(tensor.shape))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-D (convolution) weight with the Dirac delta, so the convolution
+    keeps each of its first input channels in each group."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_channels = tensor.shape[0]
+    if out_channels % groups:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = out_channels // groups
+    values = np.zeros(tensor.shape)
+    centre = tuple(n // 2 for n in tensor.shape[2:])
+    for group in range(groups):
+        for channel in range(min(per_group, tensor.shape[1])):
+            values[(group * per_group + channel, channel) + centre] = 1
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0,
+                generator: _random.Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times `gain` (Saxe et al., 2013), from the QR
+    decomposition of a normal draw, as PyTorch; more than 2 dimensions are flattened after
+    the first."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    rows = tensor.shape[0]
+    columns = int(np.prod(tensor.shape)) // rows if rows else 0
+    flattened = _rng(generator).normal(0.0, 1.0, size=(rows, columns))
+    if rows < columns:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q *= np.sign(np.diag(r))  # a unique decomposition: r's diagonal made positive
+    if rows < columns:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: _random.Generator | None = None) -> Tensor:
+    """Fill a 2-D tensor with N(0, std²) samples, then zero ceil(sparsity·rows) random
+    entries of each column."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, columns = tensor.shape
+    rng = _rng(generator)
+    values = rng.normal(0.0, std, size=(rows, columns))
+    zeros = math.ceil(sparsity * rows)
+    for column in range(columns):
+        values[rng.permutation(rows)[:zeros], column] = 0
+    return _fill(tensor, values)
 
 
 def seed_init_(module: Module, bias: float = 0.1,

@@ -1,18 +1,22 @@
-"""Layers: `Linear`, `Sequential`, `MLP`, `Dropout`, `Flatten`, `Maxout`."""
+"""Layers: `Linear`, `MLP`, `Dropout`, `Flatten`, `Maxout` (`Sequential`, which MLP is, and
+the other containers are in containers.py)."""
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
 from . import functional as F
+from .containers import Sequential
+from .functional.dropout import dropout_probability
 from .module import Module
 from .parameter import Parameter
+
+__all__ = ["Dropout", "Flatten", "Linear", "MLP", "Maxout", "Sequential"]
 
 
 def _uniform(shape: tuple[int, ...], bound: float, generator: _random.Generator | None,
@@ -31,7 +35,7 @@ class Linear(Module):
     >>> layer
     Linear(5 => 2)  # 12 parameters
     >>> layer(stir.ones(3, 5)).shape
-    (3, 2)
+    stir.Size([3, 2])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -58,6 +62,7 @@ class Linear(Module):
             return F.linear(x, weight, bias)
         except ValueError:
             shape = getattr(x, "shape", None)
+            shape = tuple(shape) if shape is not None else None
             raise ValueError(
                 f"{type(self).__name__}({self.in_features} => {self.out_features}) expects "
                 f"inputs whose last dimension is {self.in_features}; got shape {shape}"
@@ -66,49 +71,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return f"{self.in_features} => {self.out_features}" + ("" if self.bias is not None
                                                                 else ", bias=False")
-
-
-class Sequential(Module):
-    """Modules applied one after another: Sequential(f, g)(x) = g(f(x)).
-
-    >>> import stir
-    >>> net = stir.nn.Sequential(stir.nn.Linear(2, 3), stir.nn.Linear(3, 1))
-    >>> len(net), net(stir.ones(4, 2)).shape
-    (2, (4, 1))
-    """
-
-    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            for index, module in enumerate(modules):
-                self.add_module(str(index), module)
-
-    def forward(self, x: Any) -> Any:
-        for name, module in self._modules.items():
-            try:
-                x = module(x)
-            except ValueError as error:
-                raise ValueError(f"{type(self).__name__} layer {name}: {error}") from None
-        return x
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
 
 
 def _activation_factory(activation: Any) -> Callable[[], Module]:
@@ -166,8 +128,8 @@ class MLP(Sequential):
 
 
 class Dropout(Module):
-    """In training, zero each element with probability p and scale the rest by 1/(1-p), so
-    the expected value is unchanged; in evaluation, the identity.
+    """Dropout as a module: wraps `F.dropout` (zero each element with probability p in
+    training, scaling the rest by 1/(1-p)); in evaluation, the identity.
 
     >>> import stir
     >>> drop = stir.nn.Dropout(0.5, generator=stir.Generator().manual_seed(0))
@@ -176,25 +138,27 @@ class Dropout(Module):
     ([0.0, 2.0], 1.0)
     """
 
-    def __init__(self, p: float = 0.5, generator: _random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False,
+                 generator: _random.Generator | None = None) -> None:
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        self.p = float(p)
+        dropout_probability("Dropout", p)
+        self.p, self.inplace = float(p), bool(inplace)
         self.generator = generator
 
     def forward(self, x: Tensor) -> Tensor:
-        if not self.training or self.p == 0:
-            return x
-        keep = _random.resolve(self.generator).random(x.shape) >= self.p
-        return x * (keep * (1 / (1 - self.p))).astype(x.dtype)
+        return F.dropout(x, self.p, self.training, self.inplace, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}" + (", inplace=True" if self.inplace else "")
 
 
 class Flatten(Module):
-    """Merge dimensions start_dim … end_dim into one (by default all but the batch)."""
+    """Merge dimensions start_dim … end_dim into one (by default all but the batch).
+
+    >>> import stir
+    >>> stir.nn.Flatten()(stir.zeros(2, 3, 4)).shape
+    stir.Size([2, 12])
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
@@ -202,6 +166,9 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Maxout(Module):
@@ -211,7 +178,7 @@ class Maxout(Module):
     >>> import stir
     >>> layer = stir.nn.Maxout(3, 2, pieces=4)
     >>> layer(stir.ones(5, 3)).shape, layer.parameter_count()
-    ((5, 2), 32)
+    (stir.Size([5, 2]), 32)
     """
 
     def __init__(self, in_features: int, out_features: int, pieces: int = 2,

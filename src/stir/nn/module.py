@@ -15,6 +15,7 @@ import numpy as np
 from .. import _array, devices
 from ..tensor import Tensor
 from .parameter import Parameter
+from .registration import PLAIN_CONTAINERS, check_name, warn_if_unregistered
 
 
 class IncompatibleKeys(NamedTuple):
@@ -65,10 +66,10 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         parameters, buffers, modules = self._registries()
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=parameters)  # a replaced one keeps its place, as PyTorch
             parameters[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif name in parameters:
             if value is not None:
@@ -86,11 +87,16 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__} as submodule {name!r}")
             modules[name] = None
         else:
+            if type(value) in PLAIN_CONTAINERS and value:
+                warn_if_unregistered(self, name, value, Module, stacklevel=3)
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: dict[str, Any] | None = None) -> None:
+        """Drop `name` from every registry but `keep` (where it is about to be replaced in
+        place, so it keeps its position) and from the plain attributes."""
         for registry in self._registries():
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
@@ -118,37 +124,70 @@ class Module:
     def register_parameter(self, name: str, parameter: Parameter | None) -> None:
         """Register `parameter` under `name` (None keeps the name with no parameter)."""
         if parameter is not None and not isinstance(parameter, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None")
-        self._forget(name)
-        self._registries()[0][name] = parameter
+            raise TypeError(f"cannot assign '{type(parameter).__name__}' object to parameter "
+                            f"'{name}' (stir.nn.Parameter or None required)")
+        registry = self._registries()[0]
+        check_name(self, "parameter", name, registry)
+        self._forget(name, keep=registry)
+        registry[name] = parameter
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register state that is not learned (running statistics, masks) under `name`;
         persistent buffers are part of the state dict."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a tensor or None")
-        self._forget(name)
-        self._registries()[1][name] = tensor
-        if not persistent:
+        registry = self._registries()[1]
+        check_name(self, "buffer", name, registry)
+        self._forget(name, keep=registry)
+        registry[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Register `module` as a submodule named `name`."""
+        """Register `module` as a submodule named `name` (PyTorch's rules: a string, not
+        empty, without ".", not the name of another attribute)."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
-        self._forget(name)
-        self._registries()[2][name] = module
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        registry = self._registries()[2]
+        check_name(self, "module", name, registry)
+        self._forget(name, keep=registry)
+        registry[name] = module
+
+    register_module = add_module  # PyTorch's other name for it
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path `target` ("" is this module).
+
+        >>> import stir
+        >>> net = stir.nn.Sequential(stir.nn.Linear(2, 3), stir.nn.ReLU())
+        >>> net.get_submodule("1")
+        ReLU()
+        """
+        module: Module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = child
+        return module
 
     # ---------------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule below it, each once, with dotted names."""
-        seen: set[int] = set()
+    def named_modules(self, memo: set[Any] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule below it, depth first, with dotted names; each
+        once unless `remove_duplicate` is False (a shared one then under each name)."""
+        seen: set[int] = set() if memo is None else {id(m) for m in memo}
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
+                if memo is not None:
+                    memo.add(module)
             yield name, module
             children = [(f"{name}.{child}" if name else child, sub)
                         for child, sub in module._modules.items() if sub is not None]
@@ -167,39 +206,57 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name, each once even if shared."""
-        yield from self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name (a module's own, then each submodule's, in
+        the order they were assigned), each once even if shared unless `remove_duplicate`
+        is False."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True
-                      ) -> Iterator[tuple[str, Tensor]]:
-        yield from self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    def _named_members(self, registry: str, prefix: str, recurse: bool
-                       ) -> Iterator[tuple[str, Any]]:
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else iter([(prefix, self)])
         for owner_name, owner in owners:
+            owner._check_plain_attributes()
             for name, member in getattr(owner, registry).items():
-                if member is None or id(member) in seen:
+                if member is None or (remove_duplicate and id(member) in seen):
                     continue
                 seen.add(id(member))
                 yield (f"{owner_name}.{name}" if owner_name else name), member
 
+    def _check_plain_attributes(self) -> None:
+        """Once per module, the first time its parameters are listed: warn about a plain
+        list, tuple or dict attribute that was filled with modules after it was assigned
+        (`self.layers = []`, then `self.layers.append(...)`), which `__setattr__` missed."""
+        attributes = self.__dict__
+        if "_plain_checked" in attributes:
+            return
+        object.__setattr__(self, "_plain_checked", True)
+        for name, value in list(attributes.items()):
+            if type(value) in PLAIN_CONTAINERS and value:
+                warn_if_unregistered(self, name, value, Module, stacklevel=5)
+
     # ---------------------------------------------------------------- modes and gradients
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout active, RReLU random) here and below; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self) -> Module:
@@ -220,9 +277,19 @@ class Module:
         return self
 
     def apply(self, function: Callable[[Module], None]) -> Module:
-        """Call `function` on every submodule (children first) and on self."""
-        for module in reversed(list(self.modules())):
-            function(module)
+        """Call `function` on every submodule, then on self, as PyTorch: each child's
+        `apply` first, in order (so a submodule's own children come before it).
+
+        >>> import stir
+        >>> net = stir.nn.Sequential(stir.nn.Linear(2, 2), stir.nn.ReLU())
+        >>> _ = net.apply(lambda m: print(type(m).__name__))
+        Linear
+        ReLU
+        Sequential
+        """
+        for child in self.children():
+            child.apply(function)
+        function(self)
         return self
 
     def to(self, *target: Any, dtype: Any = None, device: Any = None) -> Module:
@@ -234,7 +301,7 @@ class Module:
         >>> import stir
         >>> layer = stir.nn.Linear(2, 1).to("cpu", stir.float64)
         >>> layer.weight.dtype, layer.weight.device
-        (dtype('float64'), 'cpu')
+        (dtype('float64'), device(type='cpu'))
         """
         for value in target:
             if devices.is_device_name(value):
@@ -272,17 +339,21 @@ class Module:
         return self.to(np.float32)
 
     # ---------------------------------------------------------------- state
-    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
-        """Every parameter and persistent buffer by dotted name, detached (sharing memory)."""
-        state: OrderedDict[str, Tensor] = OrderedDict()
-        for owner_name, owner in self.named_modules(prefix):
-            lead = f"{owner_name}." if owner_name else ""
+    def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Every parameter and persistent buffer by dotted name (after `prefix`, which ends
+        in "." as PyTorch's does), detached and sharing memory (or the tensors themselves
+        with `keep_vars`); a submodule used twice is there under both names, as in PyTorch.
+        Entries go into `destination` when given (and it is returned)."""
+        state: Any = OrderedDict() if destination is None else destination
+        for owner_name, owner in self.named_modules(remove_duplicate=False):
+            lead = prefix + (f"{owner_name}." if owner_name else "")
             for name, parameter in owner._parameters.items():
                 if parameter is not None:
-                    state[lead + name] = parameter.detach()
+                    state[lead + name] = parameter if keep_vars else parameter.detach()
             for name, buffer in owner._buffers.items():
                 if buffer is not None and name not in owner._non_persistent:
-                    state[lead + name] = buffer.detach()
+                    state[lead + name] = buffer if keep_vars else buffer.detach()
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -323,7 +394,7 @@ class Module:
                 problems.append(f"{key} is a {type(value).__name__}, not a tensor or array")
             elif array.shape != target.shape:
                 problems.append(f"size mismatch for {key}: the state dict has shape "
-                                f"{array.shape}, the model {target.shape}")
+                                f"{array.shape}, the model {tuple(target.shape)}")
             elif not np.can_cast(array.dtype, target.array.dtype, casting="same_kind"):
                 problems.append(f"{key} holds {array.dtype}, which does not cast to the "
                                 f"model's {target.array.dtype}")
@@ -344,7 +415,8 @@ class Module:
 
     # ---------------------------------------------------------------- calling and printing
     def forward(self, *inputs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
         return self.forward(*inputs, **kwargs)

@@ -12,12 +12,17 @@ from ..tensor import Tensor
 class Parameter(Tensor):
     """A leaf tensor that requires grad and is registered by a `Module` on assignment.
 
-    It shares memory with the array or tensor it is made from, as `torch.nn.Parameter` does.
+    As `torch.nn.Parameter`, it shares memory with the tensor (or array) it is made from;
+    made from a tensor with history (`Parameter(torch.randn(3, 2) * 0.1)`) it is a new leaf
+    holding those values, with no history of its own. `Parameter()` is empty (shape (0,)).
 
     >>> import stir
     >>> w = stir.nn.Parameter(stir.zeros(2, 3))
-    >>> w.requires_grad, w.shape
-    (True, (2, 3))
+    >>> w.requires_grad, w.shape, w.is_leaf
+    (True, stir.Size([2, 3]), True)
+    >>> stir.nn.Parameter(stir.ones(2, requires_grad=True) * 3)
+    Parameter containing:
+    tensor([3., 3.], requires_grad=True)
     """
 
     __slots__ = ()
@@ -26,13 +31,13 @@ class Parameter(Tensor):
         if data is None:
             data = np.zeros(0, dtype=np.float32)
         if isinstance(data, Tensor):
-            if data.grad_fn is not None:
-                raise ValueError(
-                    "a Parameter must be made from a leaf tensor (this one has a grad_fn); "
-                    "use .detach() first"
-                )
+            version = data._version
             data = data.array
-        super().__init__(np.asarray(data), requires_grad=requires_grad)
+        else:
+            version, data = None, np.asarray(data)
+        super().__init__(data, requires_grad=requires_grad)
+        if version is not None:  # the same memory: in-place changes of either are seen
+            self._version = version
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -18,8 +18,10 @@ from ..autograd import Context
 from ..tensor import Tensor
 from . import dual
 from .primitive import Primitive
+from .rounding import ZeroGradient, keep_layout
 
 _ndarray, _NUMPY = _array.NDARRAY, _array.NUMPY
+_keep_where = _array.maths.keep_where
 
 
 class Tanh(Primitive):
@@ -63,62 +65,58 @@ class Sigmoid(Primitive):
 
 
 class ReLU(Primitive):
-    """z = max(0, x);  dz/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
+    """z = max(0, x);  dz/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch).
+
+    The backward selects rather than multiplies: where the output is ≤ 0 the gradient is 0
+    even if the incoming one is infinite (`relu(w).sqrt()` at w = 0), as in PyTorch, where a
+    product with a 0/1 mask would give inf·0 = NaN. A NaN output passes the gradient on."""
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
         data = x.array
-        xp = _NUMPY if type(data) is _ndarray else _array.namespace(data)  # (inline: hot)
-        z = xp.maximum(data, _array.zero(data))
+        numpy = type(data) is _ndarray
+        xp = _NUMPY if numpy else _array.namespace(data)  # (inline: hot)
+        if (data.dtype.kind if numpy else _array.kind(data.dtype)) == "b":
+            raise RuntimeError("Boolean inputs not supported for relu (as in PyTorch)")
+        z = xp.maximum(_array.zero(data), data)  # x second: relu(-0.0) is -0.0, as PyTorch
         ctx.save_for_backward(z)
         return z
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Any:
+    def backward(ctx: Context, grad_output: Any) -> Any:
         z, = ctx.saved_tensors
-        z = z.array if isinstance(z, Tensor) else z
-        # Zero where the output is ≤ 0; a NaN output passes the gradient on, as in PyTorch.
-        # (A product with the mask: where() is 15x slower on a large random mask.)
-        if type(z) is _ndarray:  # namespace and mask inline, on every ReLU layer's step
-            return grad_output * _NUMPY.logical_not(z <= _array.zero(z))
-        kept = _array.namespace(z).logical_not(z <= _array.zero(z))
-        return grad_output * _array.mask(kept, z)
+        # z ≥ 0 or NaN, so z ≠ 0 says where the gradient passes (NaN included) in one test.
+        if type(z) is _ndarray:  # on arrays (inline: every ReLU layer's step)
+            return _keep_where(z != _array.zero(z), grad_output)
+        if isinstance(grad_output, Tensor):
+            return dual.where(z.array != _array.zero(z.array), grad_output, 0)
+        return _keep_where(z != _array.zero(z), grad_output)
 
 
 # ----------------------------------------------------------------------------- primitives
-def _keep_layout(ctx: Context, x: Any) -> None:
-    """Note what a zero gradient of x is made of: its namespace, shape, dtype and device."""
-    ctx.xp, ctx.shape, ctx.dtype, ctx.device = (
-        _array.namespace(x), x.shape, x.dtype, _array.device(x))
-
-
-class _PiecewiseConstant(Primitive):
-    """Shared backward of step and sign: flat on both sides of the jump, so dz/dx = 0
-    everywhere (0 is also taken at the jump, where there is no derivative)."""
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> Any:
-        return ctx.xp.zeros(ctx.shape, dtype=ctx.dtype, device=ctx.device)
-
-
-class Step(_PiecewiseConstant):
+class Step(ZeroGradient):
     """z = 1 for x ≥ 0, else 0 (Heaviside);  dz/dx = 0 everywhere."""
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        _keep_layout(ctx, x.array)
+        keep_layout(ctx, x.array)
         xp = ctx.xp
         jump = xp.astype(x.array >= 0, x.dtype)
         return xp.where(xp.isnan(x.array), x.array, jump)  # NaN stays NaN
 
 
-class Sign(_PiecewiseConstant):
-    """z = sign(x) ∈ {-1, 0, 1};  dz/dx = 0 everywhere."""
+class Sign(ZeroGradient):
+    """z = sign(x) ∈ {-1, 0, 1}, and 0 at NaN (as PyTorch; NumPy's sign gives NaN);
+    dz/dx = 0 everywhere. On bool tensors, the values themselves."""
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Any:
-        _keep_layout(ctx, x.array)
-        return ctx.xp.sign(x.array)
+        array = x.array
+        keep_layout(ctx, array)
+        xp = ctx.xp
+        if _array.kind(array.dtype) != "f":
+            return xp.asarray(array, copy=True) if array.dtype == xp.bool else xp.sign(array)
+        return xp.astype(array > 0, array.dtype) - xp.astype(array < 0, array.dtype)
 
 
 class LeakyReLU(Primitive):

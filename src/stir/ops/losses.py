@@ -46,8 +46,9 @@ class MSELoss(Primitive):
         x_data, target_data = x.array, target.array
         if x_data.shape != target_data.shape:
             raise ValueError(
-                f"mse_loss: input of shape {x.shape} and target of shape {target.shape} differ; "
-                "broadcasting them would silently compare the wrong pairs"
+                f"mse_loss: input of shape {tuple(x.shape)} and target of shape "
+                f"{tuple(target.shape)} differ; broadcasting them would silently compare the "
+                "wrong pairs"
             )
         ctx.save_for_backward(x, target)
         difference = x_data - target_data
@@ -372,3 +373,55 @@ class BinaryCrossEntropyWithLogits(Primitive):
             if need_y:
                 grad_y = (softplus * (pos_weight - 1) - x) * scale
         return grad_x, grad_y, None, None, None
+
+
+class BinaryCrossEntropy(Primitive):
+    """Binary cross-entropy of probabilities x against targets y, with weights w (a constant,
+    broadcast to x's shape), as PyTorch computes it:
+
+        L = -w·[y·max(log x, -100) + (1-y)·max(log(1-x), -100)],
+    dL/dx = w·(x - y) / max(x(1-x), 1e-12),   dL/dy = w·(log(1-x) - log x);  reduced by
+    mean, sum or none.
+
+    A primitive to match PyTorch at the ends: its clamps keep the loss finite at x = 0 or 1
+    and its gradient's denominator away from 0, where a composition of log and clip would
+    give the clip's zero gradient (or 0·∞).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, target: Tensor, weight: Any, reduction: str) -> Any:
+        p, y = x.array, target.array
+        xp = _array.namespace(p)
+        with _array.errstate(divide="ignore"):
+            log_p, log_q = xp.log(p), xp.log1p(-p)
+        # PyTorch's expression, term for term (so its signed zeros too)
+        losses = (y - 1) * xp.maximum(log_q, -100.0) - y * xp.maximum(log_p, -100.0)
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(x, target)
+        ctx.weight, ctx.reduction, ctx.denominator = weight, reduction, p.size
+        ctx.logs = log_p, log_q  # reused by an ordinary backward
+        return _reduced(losses, reduction, p.size, xp)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        scale = dual.reshape(grad_output, x.shape) if ctx.reduction == "none" else (
+            _scale(grad_output, ctx.reduction, ctx.denominator))
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
+        grad_x = grad_y = None
+        if isinstance(x, Tensor):  # recorded: rebuilt from x and y, for a second derivative
+            if need_x:
+                grad_x = (x - y) / (x * (1 - x)).clip(min=1e-12) * scale
+            if need_y:
+                grad_y = ((1 - x).log() - x.log()) * scale
+            return grad_x, grad_y, None, None
+        xp = _array.namespace(x)
+        if need_x:
+            grad_x = (x - y) / xp.maximum(x * (1 - x), 1e-12) * scale
+        if need_y:
+            log_p, log_q = ctx.logs
+            grad_y = (log_q - log_p) * scale
+        return grad_x, grad_y, None, None

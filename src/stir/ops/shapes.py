@@ -1,9 +1,15 @@
 """Shape primitives: reshape, permute, indexing (and its adjoint, scatter-add), concatenate;
-with the composites built on them (squeeze, transpose, stack, ...).
+with the composites built on them (squeeze, transpose, stack, ...); and what in-place
+changes through views need (`stir.tensor_inplace` states the rules).
 
-Reshape, permute and basic indexing return views of the input's memory, as NumPy and PyTorch
-do; such a view shares its base's counter of in-place changes, so modifying either is caught
-if backward still needs the old values.
+Views, as PyTorch's: basic indexing (ints, slices, None, Ellipsis; a single element too, as
+a 0-d view), reshape when the layout allows it (`view`, `squeeze`, `unsqueeze`, `flatten`),
+permute (`transpose`, `.T`, `.mT`, `t`), `expand` (read-only, as writing to it would write
+one element several times) and `narrow` share the input's memory: a change through the view
+reaches the base. A view shares its base's counter of in-place changes, so modifying either
+is caught if backward still needs the old values, and remembers how it was made
+(`_view`: the tensor it came from, and the step), so that a recorded change through it can
+rebase the base's history. Indexing with arrays (advanced indexing) gives a copy.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import itertools
 import math
 from typing import Any, Sequence
 
-from .. import _array
+from .. import _array, autograd
 from ..autograd import Context
 from ..tensor import Tensor, as_tensor
 from . import dual
@@ -22,9 +28,22 @@ from .reductions import BroadcastTo, normalize_axes
 _ndarray = _array.NDARRAY
 
 
-def _share_version_if_view(result: Tensor, source: Tensor) -> Tensor:
+def _share_version_if_view(result: Tensor, source: Tensor, step: tuple[str, Any]) -> Tensor:
     if _array.may_share_memory(result.array, source.array):
-        result._version = source._version
+        return mark_view(result, source, step)
+    return result
+
+
+def mark_view(result: Tensor, source: Tensor, step: tuple[str, Any]) -> Tensor:
+    """Note that `result` is `step` applied to `source` and shares its memory: the version
+    counter is shared, and a recorded view's node is stamped with the version it was made
+    at, so that `Context.edge_for` refreshes its history once the memory changes."""
+    result._version = source._version
+    result._view = (source, step)
+    node = result.grad_fn
+    if node is not None:
+        node.routed = True
+        node.view_version = source._version[0]
     return result
 
 
@@ -50,6 +69,7 @@ class Permute(Primitive):
         for position, axis in enumerate(axes):
             inverse[axis] = position
         ctx.inverse = tuple(inverse)
+        ctx.axes = axes
         values = x.array
         if type(values) is _ndarray:  # `.T` of every layer by hand: the method, sooner
             return values.transpose(axes)
@@ -134,14 +154,22 @@ def _scatter_add(x: Any, index: Any, target: tuple[int, ...]) -> Any:
 
 
 def raw_index(index: Any) -> Any:
-    """An index with tensors replaced by their arrays, ready for NumPy."""
-    if isinstance(index, Tensor):
-        return index.array
+    """An index with tensors replaced by their arrays, ready for NumPy (a 0-d integer
+    tensor becomes an int, as PyTorch treats it; lists become arrays)."""
     if isinstance(index, tuple):
-        return tuple(part.array if isinstance(part, Tensor) else part for part in index)
-    if isinstance(index, list):
-        return _array.values(index)
-    return index
+        return tuple(_raw_part(part) for part in index)
+    return _raw_part(index)
+
+
+def _raw_part(part: Any) -> Any:
+    if isinstance(part, Tensor):
+        values = part.array
+        if values.ndim == 0 and _array.kind(values.dtype) in "iu":
+            return int(values)
+        return values
+    if isinstance(part, list):
+        return _array.values(part)
+    return part
 
 
 # ----------------------------------------------------------------------------- shape
@@ -153,7 +181,12 @@ def _shape_argument(shape: Sequence[Any]) -> tuple[int, ...]:
 
 
 def reshape(x: Tensor, shape: Sequence[Any]) -> Tensor:
-    return _share_version_if_view(Reshape.apply(x, _shape_argument(shape)), x)
+    shape = _shape_argument(shape)
+    if -1 in shape:  # resolved once, so that the step remembered for a view is exact
+        known = math.prod(n for n in shape if n != -1)
+        missing = x.array.size // known if known else 0
+        shape = tuple(missing if n == -1 else n for n in shape)
+    return _share_version_if_view(Reshape.apply(x, shape), x, ("reshape", shape))
 
 
 def permute(x: Tensor, dims: Sequence[Any]) -> Tensor:
@@ -166,9 +199,7 @@ def permute(x: Tensor, dims: Sequence[Any]) -> Tensor:
 
 def transposed(x: Tensor, axes: tuple[int, ...]) -> Tensor:
     """`x` permuted by `axes`, already known to be valid (a view sharing x's version)."""
-    result = Permute.apply(x, axes)
-    result._version = x._version
-    return result
+    return mark_view(Permute.apply(x, axes), x, ("permute", axes))
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -214,10 +245,15 @@ def expand(x: Tensor, shape: Sequence[Any]) -> Tensor:
     for i, n in enumerate(target):
         if n == -1:
             target[i] = x.shape[i - offset]
-    return BroadcastTo.apply(x, tuple(target))
+    return _share_version_if_view(BroadcastTo.apply(x, tuple(target)), x,
+                                  ("expand", tuple(target)))
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
+    """x[index] with PyTorch's rules: a basic index gives a view; an index that mixes
+    integers with index arrays applies the integers first (PyTorch's layout: the array
+    dimensions stay where NumPy puts them only when nothing separates them), so
+    `x[0, :, [1, 0]]` is `x[0][:, [1, 0]]`."""
     index = raw_index(index)
     if not _array.is_numpy(x.array):  # index arrays made on the host go beside x
         parts = index if isinstance(index, tuple) else (index,)
@@ -225,7 +261,112 @@ def getitem(x: Tensor, index: Any) -> Tensor:
                       if isinstance(part, _array.NDARRAY) else part
                       for part in parts)
         index = parts if isinstance(index, tuple) else parts[0]
-    return _share_version_if_view(GetItem.apply(x, index), x)
+    if is_basic_index(index):
+        index = _as_view_index(index)
+        return mark_view(GetItem.apply(x, index), x, ("getitem", index))
+    split = _integers_first(index)
+    if split is not None:
+        return GetItem.apply(getitem(x, split[0]), split[1])
+    return GetItem.apply(x, index)
+
+
+def _as_view_index(index: Any) -> Any:
+    """A basic index that gives an array even when it picks one element (NumPy gives a
+    scalar copy for `a[0, 1]`, but a 0-d view for `a[0, 1, ...]`)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(part is Ellipsis or hasattr(part, "dtype") for part in parts):
+        return index  # (a 0-d array, such as a 0-d mask, is left as it is)
+    return parts + (Ellipsis,)
+
+
+def _integers_first(index: Any) -> tuple[Any, Any] | None:
+    """For an index mixing integers with index arrays: (the basic index of its integers and
+    slices, the rest to apply to that), PyTorch's order; else None."""
+    parts = index if isinstance(index, tuple) else (index,)
+    integers = [_is_integer(part) for part in parts]
+    arrays = [not (flag or part is None or part is Ellipsis or isinstance(part, slice))
+              for flag, part in zip(integers, parts)]
+    if not any(integers) or not any(arrays) or any(type(p) is bool for p in parts):
+        return None
+    first: list[Any] = []
+    rest: list[Any] = []
+    for part, integer, array in zip(parts, integers, arrays):
+        if integer:
+            first.append(part)
+        elif array:
+            dims = getattr(part, "ndim", 1) if _array.kind(_dtype_of(part)) == "b" else 1
+            first.extend([slice(None)] * dims)
+            rest.append(part)
+        else:  # a slice or None applies in the first step; Ellipsis spans both
+            first.append(part)
+            rest.append(Ellipsis if part is Ellipsis else slice(None))
+    return tuple(first), tuple(rest)
+
+
+def _is_integer(part: Any) -> bool:
+    return (type(part) is not bool and hasattr(part, "__index__")
+            and getattr(part, "ndim", 0) == 0 and _array.kind(_dtype_of(part)) in "iu")
+
+
+def _dtype_of(part: Any) -> Any:
+    dtype = getattr(part, "dtype", None)
+    if dtype is not None:
+        return dtype
+    return _array.values(part).dtype
+
+
+# ----------------------------------------------------------------------------- writing
+def assign(x: Tensor, index: Any, values: Any) -> None:
+    """x[index] = values into x's memory (not recorded), with PyTorch's layout of index."""
+    index = raw_index(index)
+    if is_basic_index(index):
+        x.array[index] = values
+        return
+    split = _integers_first(index)
+    if split is not None:
+        x.array[split[0]][split[1]] = values
+        return
+    x.array[index] = values
+
+
+def view_through(root: Tensor, steps: tuple[tuple[str, Any], ...]) -> Tensor:
+    """The view `steps` make of root, made afresh (recorded when root's history is)."""
+    view = root
+    for kind, argument in steps:
+        view = _VIEWS[kind].apply(view, argument)
+    return view
+
+
+def refresh_view(view: Tensor, root: Tensor, steps: tuple[tuple[str, Any], ...]) -> Any:
+    """Give `view` the history of the view of root's current history (after an in-place
+    change of their memory, as PyTorch regenerates a view's grad_fn); return its node."""
+    node = view_through(root, steps).grad_fn
+    if node is not None:
+        node.routed = True
+        node.view_version = view._version[0]
+    view.grad_fn = node
+    view._requires_grad = node is not None
+    return node
+
+
+_VIEWS: dict[str, Any] = {"getitem": GetItem, "reshape": Reshape, "permute": Permute,
+                          "expand": BroadcastTo}
+
+
+def note_in_place_change(name: str) -> None:
+    """Tell `stir.compile`'s capture that a recorded in-place change ran: its replay
+    repeats Functions' forwards, not writes into memory, so such a step runs eagerly."""
+    if autograd._tracer is not None:
+        autograd._tracer.append((RecordedInPlaceChange, None, (), None, False))
+
+
+class RecordedInPlaceChange:
+    """A marker in a captured step (never called): an in-place change was recorded."""
+
+
+def sequence_mark() -> int:
+    """A number below every graph node made from now on (nodes are numbered in order)."""
+    return next(autograd._sequence)
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

@@ -41,9 +41,9 @@ class AveragedParameters:
     ...     averaged.update()
     >>> with averaged.swapped_in():                          # evaluate with the average
     ...     print(w.data)
-    [3. 4.]
+    tensor([3., 4.])
     >>> w.data                                               # the live weights are back
-    array([6., 8.], dtype=float32)
+    tensor([6., 8.])
     """
 
     def __init__(self, params: Iterable[Tensor], kind: str = "polyak",
@@ -149,7 +149,7 @@ class AveragedParameters:
             if not is_array(average) or tuple(average.shape) != tuple(param.shape) \
                     or not casts_to_floating(average.dtype):
                 raise ValueError(f"loaded average {index} must be an array of shape "
-                                 f"{param.shape} and a floating dtype, got "
+                                 f"{tuple(param.shape)} and a floating dtype, got "
                                  f"{_describe(average)} of shape {_shape(average)}")
 
     def __repr__(self) -> str:

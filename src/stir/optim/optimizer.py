@@ -35,7 +35,9 @@ from ..tensor import Tensor
 ParamsT = Iterable[Any]  # tensors, (name, tensor) pairs, or dicts (parameter groups)
 
 # Keys a group may hold besides its options: PyTorch's names, and what schedules add.
-_EXTRA_GROUP_KEYS = frozenset({"params", "param_names", "initial_lr", "name"})
+_EXTRA_GROUP_KEYS = frozenset({"params", "param_names", "initial_lr", "name"} | {
+    "max_lr", "min_lr", "max_momentum", "base_momentum"})  # OneCycleLR's and CyclicLR's
+_SCHEDULE_RATES = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
 
 class Optimizer:
@@ -129,7 +131,7 @@ class Optimizer:
                 if id(param) in seen:
                     raise ValueError(
                         f"some parameters appear more than once: {where} "
-                        f"(shape {param.shape}) is the same tensor as {seen[id(param)]}"
+                        f"(shape {tuple(param.shape)}) is the same tensor as {seen[id(param)]}"
                     )
                 seen[id(param)] = where
         self.param_groups.append(group)
@@ -156,6 +158,7 @@ class Optimizer:
         `closure` re-evaluates the loss (with gradients enabled) before the update.
         """
         loss = None
+        self._opt_called = True  # read by the schedules' check of the call order
         if closure is not None:
             with enable_grad():
                 loss = closure()
@@ -277,8 +280,9 @@ class Optimizer:
             raise ValueError(f"loaded parameter group {index}: param_names must be a list of "
                              f"{len(group['params'])} strings")
         try:
-            if "initial_lr" in new_group:
-                check_range(type(self).__name__, new_group, "initial_lr")
+            for key in _SCHEDULE_RATES:
+                if key in new_group:
+                    check_range(type(self).__name__, new_group, key)
             if "name" in new_group and not isinstance(new_group["name"], str):
                 raise TypeError(f"the group's name must be a string, got {new_group['name']!r}")
             self.check_options(new_group)
@@ -399,7 +403,7 @@ def _check_param(param: Any, where: str) -> None:
         raise TypeError(f"{where} is {param.array.dtype}; only floating-point tensors can be "
                         "optimized")
     if not param.requires_grad:
-        raise ValueError(f"{where} (shape {param.shape}) does not require grad; create it "
+        raise ValueError(f"{where} (shape {tuple(param.shape)}) does not require grad; create it "
                          "with requires_grad=True or leave it out of the optimizer")
     if not param.is_leaf:
         raise ValueError(f"can't optimize a non-leaf Tensor: {where} was computed from other "
@@ -407,8 +411,8 @@ def _check_param(param: Any, where: str) -> None:
 
 
 def _refuse_grad(param: Tensor, grad: Tensor) -> None:
-    raise ValueError(f"a parameter of shape {param.shape} and dtype {param.dtype} has a .grad "
-                     f"of shape {grad.shape} and dtype {grad.dtype}; they must be the same")
+    raise ValueError(f"a parameter of shape {tuple(param.shape)} and dtype {param.dtype} has a .grad "
+                     f"of shape {tuple(grad.shape)} and dtype {grad.dtype}; they must be the same")
 
 
 def _plain(value: Any) -> Any:
@@ -437,12 +441,14 @@ def _restored(value: Any, default: Any) -> Any:
 
 
 def _cast_like(value: Any, param: Tensor, where: str, copy: bool = True) -> Any:
+    if isinstance(value, Tensor):  # PyTorch's state dicts hold tensors; stir's, arrays
+        value = value.array
     if not is_array(value):
-        raise ValueError(f"{where} must be an array of shape {param.shape}, got "
+        raise ValueError(f"{where} must be an array of shape {tuple(param.shape)}, got "
                          f"{type(value).__name__}")
     if tuple(value.shape) != tuple(param.shape):
         raise ValueError(f"{where} has shape {tuple(value.shape)}, the parameter has shape "
-                         f"{param.shape}")
+                         f"{tuple(param.shape)}")
     if not casts_to_floating(value.dtype):
         raise ValueError(f"{where} holds {value.dtype}, which does not cast to the "
                          f"parameter's {param.array.dtype}")

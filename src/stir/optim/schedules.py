@@ -10,24 +10,41 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from bisect import bisect_right
-from typing import Any, Callable
+from collections import Counter
+from typing import Any, Callable, Iterable
 
 from .optimizer import Optimizer, check_value
+
+#: PyTorch's warnings, word for word.
+STEP_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+    "value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+    "deprecation, if epoch is different from None, the closed form is used instead of the "
+    "new chainable form, where available. Please open an issue if you are unable to "
+    "replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
 
 #: A hyperparameter's check: (owner, name, value) → None, raising ValueError or TypeError.
 Check = Callable[[str, str, Any], None]
 
 
 def _count(minimum: int) -> Check:
-    return lambda owner, name, value: _check_count(owner, name, value, minimum)
+    return lambda owner, name, value: check_count(owner, name, value, minimum)
 
 
 def _number(low: float = 0.0, high: float = math.inf, **ends: bool) -> Check:
     return lambda owner, name, value: check_value(owner, name, value, low, high, **ends)
 
 
-def _rates(owner: str, name: str, values: Any) -> None:
+def check_rates(owner: str, name: str, values: Any) -> None:
+    """Raise ValueError unless `values` is a list of finite rates >= 0."""
     if not isinstance(values, list):
         raise ValueError(f"{owner}: {name} must be a list of rates, got {values!r}")
     for value in values:
@@ -50,17 +67,25 @@ def _one_of(*allowed: str) -> Check:
 class LRScheduler:
     """The base of the schedules: `step()`, `get_last_lr()`, `state_dict()`.
 
-    A subclass defines `get_lr()`, the rates for `last_epoch` (already advanced), and
-    `closed_form_lr()`, the same rates from `base_lrs` alone.
+    A subclass defines `get_lr()`, the rates for `last_epoch` (already advanced), and, when
+    there is one, `closed_form_lr()`, the same rates from `base_lrs` alone (PyTorch's
+    `_get_closed_form_lr`: `step(epoch)` and `SequentialLR` use it).
+
+    As in PyTorch, building a schedule sets every group's rate to the schedule's first one,
+    and the first `step()` warns when it comes before any `optimizer.step()` (the usual
+    order is `optimizer.step()` then `scheduler.step()`; the other skips the first rate).
     """
 
     _is_initial = False
+    _get_lr_called_within_step = False
     #: The schedule's settings, each with its check: the constructor and `load_state_dict`
     #: both apply them, so a state dict cannot set a value the constructor would refuse.
     _hyperparameters: dict[str, Check] = {}
     #: Where the schedule is, checked the same way (`last_epoch` is -1 before the first step).
-    _progress: dict[str, Check] = {"last_epoch": _count(-1), "base_lrs": _rates,
-                                   "_last_lr": _rates}
+    _progress: dict[str, Check] = {"last_epoch": _count(-1), "base_lrs": check_rates,
+                                   "_last_lr": check_rates, "_step_count": _count(0)}
+    #: State-dict keys a file may lack (state dicts saved before stir kept them).
+    _optional = frozenset({"_step_count"})
 
     def _check_hyperparameters(self) -> None:
         """Raise ValueError/TypeError naming the first bad setting."""
@@ -86,6 +111,7 @@ class LRScheduler:
         self._initial_step()
 
     def _initial_step(self) -> None:
+        self._step_count = 0
         self._is_initial = True  # the step that applies the schedule's starting rate
         try:
             self.step()
@@ -93,22 +119,51 @@ class LRScheduler:
             del self._is_initial
 
     def get_lr(self) -> list[float]:
-        """The rates for the epoch `last_epoch` (called by `step()`)."""
+        """The rates for the epoch `last_epoch` (called by `step()`; to read the current
+        rates, call `get_last_lr()`: calling this warns, as in PyTorch)."""
         raise NotImplementedError
 
     def closed_form_lr(self) -> list[float]:
         """The rates at `last_epoch` computed from `base_lrs` alone."""
         raise NotImplementedError
 
-    def step(self) -> None:
-        """Advance one epoch and set every group's learning rate."""
+    def _has_closed_form(self) -> bool:
+        return type(self).closed_form_lr is not LRScheduler.closed_form_lr
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set every group's learning rate (`epoch`, deprecated in
+        PyTorch and warned about as there, jumps to that epoch instead)."""
         if len(self.base_lrs) != len(self.optimizer.param_groups):
             raise RuntimeError(f"{type(self).__name__} was built for {len(self.base_lrs)} "
                                f"parameter group(s), the optimizer now has "
                                f"{len(self.optimizer.param_groups)}; build the schedule after "
                                "adding the groups")
-        self.last_epoch += 1
-        self._set(self.get_lr())
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Move to the next epoch (or to `epoch`, by the closed form if there is one) and set
+        the rates."""
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                lrs = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                lrs = self.closed_form_lr() if self._has_closed_form() else self.get_lr()
+        finally:
+            del self._get_lr_called_within_step
+        self._set(lrs)
+
+    def _warn_outside_step(self) -> None:
+        if not self._get_lr_called_within_step:
+            warnings.warn("To get the last learning rate computed by the scheduler, please "
+                          "use `get_last_lr()`.", UserWarning, stacklevel=3)
 
     def _set(self, lrs: list[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -124,14 +179,14 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute except the optimizer, as plain data."""
-        return {key: _copied(value) for key, value in vars(self).items() if key != "optimizer"}
+        return {key: copied(value) for key, value in vars(self).items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved (from a schedule of the same kind, over the same
         parameter groups); nothing changes unless all of it fits (see `check_state_dict`)."""
         self.check_state_dict(state_dict)
         for key, value in state_dict.items():
-            setattr(self, key, _copied(value))
+            setattr(self, key, copied(value))
 
     def check_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Raise the ValueError `load_state_dict(state_dict)` would raise, changing nothing:
@@ -139,7 +194,10 @@ class LRScheduler:
         integer where it has an integer, a list as long as its list), and every setting and
         rate one the constructor would accept."""
         own = self.state_dict()
-        _conform(state_dict, own, f"a {type(self).__name__} state dict")
+        if isinstance(state_dict, dict):  # keys newer than the file keep their values
+            own = {key: value for key, value in own.items()
+                   if key in state_dict or key not in self._optional}
+        conform(state_dict, own, f"a {type(self).__name__} state dict")
         candidate = copy.copy(self)  # checked with the new values; self stays as it is
         for key, value in state_dict.items():
             setattr(candidate, key, value)
@@ -165,7 +223,7 @@ class StepLR(LRScheduler):
     >>> rates = []
     >>> for epoch in range(5):
     ...     rates += schedule.get_last_lr()
-    ...     schedule.step()
+    ...     _ = opt.step(); schedule.step()
     >>> rates
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
@@ -179,6 +237,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        self._warn_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -195,7 +254,7 @@ class ExponentialLR(LRScheduler):
     >>> from stir.optim import SGD, ExponentialLR
     >>> opt = SGD([stir.zeros(1, requires_grad=True)], lr=1.0)
     >>> schedule = ExponentialLR(opt, gamma=0.5)
-    >>> schedule.step(); schedule.step(); schedule.get_last_lr()
+    >>> _ = opt.step(); schedule.step(); schedule.step(); schedule.get_last_lr()
     [0.25]
     """
 
@@ -207,6 +266,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        self._warn_outside_step()
         if self._is_initial:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -227,7 +287,7 @@ class CosineAnnealingLR(LRScheduler):
     >>> rates = []
     >>> for epoch in range(5):
     ...     rates.append(round(schedule.get_last_lr()[0], 4))
-    ...     schedule.step()
+    ...     _ = opt.step(); schedule.step()
     >>> rates
     [1.0, 0.8536, 0.5, 0.1464, 0.0]
     """
@@ -241,9 +301,12 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        self._warn_outside_step()
         epoch, T, low = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._lrs()
+        if self._step_count == 1 and epoch > 0:  # resumed (last_epoch given): closed form
+            return self.closed_form_lr()
         if (epoch - 1 - T) % (2 * T) == 0:  # leaving the bottom: the ratio below is 0/0
             return [lr + (base - low) * (1 - math.cos(math.pi / T)) / 2
                     for base, lr in zip(self.base_lrs, self._lrs())]
@@ -268,7 +331,7 @@ class LinearLR(LRScheduler):
     >>> rates = []
     >>> for epoch in range(5):
     ...     rates += schedule.get_last_lr()
-    ...     schedule.step()
+    ...     _ = opt.step(); schedule.step()
     >>> rates
     [0.25, 0.5, 0.75, 1.0, 1.0]
     """
@@ -284,6 +347,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        self._warn_outside_step()
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._lrs()]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -299,122 +363,141 @@ class LinearLR(LRScheduler):
         return [base * factor for base in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
-    """Run `schedulers` one after another, switching at the epochs in `milestones`.
+class MultiStepLR(LRScheduler):
+    """Multiply the rate by gamma at each epoch in `milestones` (a milestone given twice
+    multiplies twice): lr = base_lr·gamma^(number of milestones ≤ epoch).
 
     >>> import stir
-    >>> from stir.optim import SGD, ExponentialLR, LinearLR, SequentialLR
+    >>> from stir.optim import SGD
+    >>> from stir.optim.lr_scheduler import MultiStepLR
     >>> opt = SGD([stir.zeros(1, requires_grad=True)], lr=1.0)
-    >>> warm = LinearLR(opt, start_factor=0.5, total_iters=2)
-    >>> decay = ExponentialLR(opt, gamma=0.5)
-    >>> schedule = SequentialLR(opt, [warm, decay], milestones=[2])
+    >>> schedule = MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
     >>> rates = []
     >>> for epoch in range(5):
     ...     rates += schedule.get_last_lr()
-    ...     schedule.step()
+    ...     _ = opt.step(); schedule.step()
     >>> rates
-    [0.5, 0.75, 1.0, 0.5, 0.25]
+    [1.0, 0.5, 0.5, 0.25, 0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
-                 milestones: list[int], last_epoch: int = -1) -> None:
-        if not schedulers:
-            raise ValueError("SequentialLR needs at least one scheduler")
-        for index, scheduler in enumerate(schedulers):
-            if not isinstance(scheduler, LRScheduler) or isinstance(scheduler,
-                                                                    ReduceLROnPlateau):
-                raise TypeError(f"SequentialLR: scheduler {index} is a "
-                                f"{type(scheduler).__name__}, not an epoch-driven schedule")
-            if scheduler.optimizer is not optimizer:
-                raise ValueError(f"SequentialLR: scheduler {index} belongs to another optimizer")
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR needs one milestone fewer than schedulers, got "
-                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
-        if any(not isinstance(m, int) or m < 1 for m in milestones) \
-                or list(milestones) != sorted(set(milestones)):
-            raise ValueError(f"SequentialLR: milestones must be increasing positive integers, "
-                             f"got {list(milestones)}")
-        self.optimizer = optimizer
-        self._schedulers = list(schedulers)
-        self._milestones = list(milestones)
-        self.last_epoch = last_epoch + 1
-        # Undo what building the schedulers did, then start the first one afresh.
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        for scheduler in self._schedulers:
-            scheduler.last_epoch -= 1
-        self._schedulers[0]._initial_step()
-        self._last_lr = self._schedulers[0].get_last_lr()
+    _hyperparameters = {"gamma": _number(0.0)}
 
-    def step(self) -> None:
-        self.last_epoch += 1
-        index = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[index]
-        if index > 0 and self._milestones[index - 1] == self.last_epoch:
-            scheduler.last_epoch = 0  # the next schedule starts from its base rates
-            scheduler._set(scheduler.closed_form_lr())
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        self.milestones = Counter(milestones)
+        _check_milestones("MultiStepLR", self.milestones)
+        self.gamma = gamma
+        self._check_hyperparameters()
+        super().__init__(optimizer, last_epoch)
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {key: _copied(value) for key, value in vars(self).items()
-                 if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self.last_epoch not in self.milestones:
+            return self._lrs()
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.check_state_dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"]):
-            scheduler.load_state_dict(saved)
-        for key in ("last_epoch", "_milestones", "_last_lr"):
-            setattr(self, key, _copied(state_dict[key]))
+    def closed_form_lr(self) -> list[float]:
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
 
     def check_state_dict(self, state_dict: dict[str, Any]) -> None:
-        keys = {"last_epoch", "_milestones", "_last_lr", "_schedulers"}
-        inner = state_dict.get("_schedulers") if isinstance(state_dict, dict) else None
-        if not isinstance(state_dict, dict) or set(state_dict) != keys \
-                or not isinstance(inner, list) or len(inner) != len(self._schedulers):
-            raise ValueError(f"a SequentialLR state dict has the keys {sorted(keys)}, with "
-                             f"{len(self._schedulers)} state dicts under '_schedulers'")
-        for scheduler, saved in zip(self._schedulers, inner):
-            scheduler.check_state_dict(saved)
-        own = {key: value for key, value in self.state_dict().items() if key in keys}
-        _conform({key: state_dict[key] for key in keys - {"_schedulers"}},
-                 {key: own[key] for key in keys - {"_schedulers"}}, "a SequentialLR state dict")
-        milestones = state_dict["_milestones"]
-        if any(isinstance(m, bool) or not isinstance(m, int) or m < 1 for m in milestones) \
-                or milestones != sorted(set(milestones)):
-            raise ValueError(f"SequentialLR: milestones must be increasing positive integers, "
-                             f"got {str(milestones)[:80]}")
-        try:
-            _check_count("SequentialLR", "last_epoch", state_dict["last_epoch"], 0)
-            _rates("SequentialLR", "_last_lr", state_dict["_last_lr"])
-        except TypeError as error:
-            raise ValueError(str(error)) from None
+        # The milestones are a setting, not a shape: any set of them may be loaded.
+        if not isinstance(state_dict, dict) or not isinstance(state_dict.get("milestones"),
+                                                              dict):
+            raise ValueError("a MultiStepLR state dict needs its 'milestones' as a dict of "
+                             "epoch → count")
+        _check_milestones("MultiStepLR", state_dict["milestones"])
+        candidate = copy.copy(self)
+        candidate.milestones = Counter()  # the same shape as any milestones
+        LRScheduler.check_state_dict(candidate, {**state_dict, "milestones": {}})
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(self.milestones)
 
 
-def warmup(scheduler: LRScheduler, warmup_iters: int, start_factor: float = 1.0 / 3
-           ) -> SequentialLR:
-    """Linear warm-up from start_factor·lr to lr over `warmup_iters` epochs, then `scheduler`.
+def _check_milestones(owner: str, milestones: dict[Any, Any]) -> None:
+    for epoch, count in milestones.items():
+        epoch = int(epoch) if isinstance(epoch, str) and epoch.isdigit() else epoch
+        check_count(owner, "a milestone", epoch, 0)
+        check_count(owner, "a milestone's count", count, 1)
 
-    The same as PyTorch's `SequentialLR(opt, [LinearLR(opt, start_factor, 1.0,
-    warmup_iters), scheduler], milestones=[warmup_iters])`.
+
+class ConstantLR(LRScheduler):
+    """Multiply the rate by `factor` for the first `total_iters` epochs, then restore it:
+    lr = base_lr·factor while epoch < total_iters, else base_lr.
 
     >>> import stir
-    >>> from stir.optim import SGD, CosineAnnealingLR, warmup
+    >>> from stir.optim import SGD
+    >>> from stir.optim.lr_scheduler import ConstantLR
     >>> opt = SGD([stir.zeros(1, requires_grad=True)], lr=1.0)
-    >>> schedule = warmup(CosineAnnealingLR(opt, T_max=2), warmup_iters=2, start_factor=0.5)
+    >>> schedule = ConstantLR(opt, factor=0.5, total_iters=2)
     >>> rates = []
-    >>> for epoch in range(5):
+    >>> for epoch in range(4):
     ...     rates += schedule.get_last_lr()
-    ...     schedule.step()
-    >>> [round(rate, 4) for rate in rates]
-    [0.5, 0.75, 1.0, 0.5, 0.0]
+    ...     _ = opt.step(); schedule.step()
+    >>> rates
+    [0.5, 0.5, 1.0, 1.0]
     """
-    optimizer = scheduler.optimizer
-    ramp = LinearLR(optimizer, start_factor, 1.0, total_iters=warmup_iters)
-    return SequentialLR(optimizer, [ramp, scheduler], milestones=[warmup_iters])
+
+    _hyperparameters = {"factor": _number(0.0, 1.0), "total_iters": _count(0)}
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        self.factor, self.total_iters = factor, total_iters
+        self._check_hyperparameters()
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._lrs()
+        return [lr * (1.0 / self.factor) for lr in self._lrs()]
+
+    def closed_form_lr(self) -> list[float]:
+        factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base * factor for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the rate to zero over `total_iters` epochs along a polynomial of `power`:
+
+        lr = base_lr·(1 − min(epoch, total_iters) / total_iters)^power
+
+    >>> import stir
+    >>> from stir.optim import SGD
+    >>> from stir.optim.lr_scheduler import PolynomialLR
+    >>> opt = SGD([stir.zeros(1, requires_grad=True)], lr=1.0)
+    >>> schedule = PolynomialLR(opt, total_iters=4, power=2.0)
+    >>> rates = []
+    >>> for epoch in range(6):
+    ...     rates += schedule.get_last_lr()
+    ...     _ = opt.step(); schedule.step()
+    >>> rates
+    [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    _hyperparameters = {"total_iters": _count(1), "power": _number(0.0)}
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters, self.power = total_iters, power
+        self._check_hyperparameters()
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        epoch, total = self.last_epoch, self.total_iters
+        if self._is_initial or epoch > total:
+            return self._lrs()
+        decay = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
+        return [lr * decay for lr in self._lrs()]
+
+    def closed_form_lr(self) -> list[float]:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left**self.power for base in self.base_lrs]
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -439,9 +522,9 @@ class ReduceLROnPlateau(LRScheduler):
         "mode": _one_of("min", "max"), "threshold_mode": _one_of("rel", "abs"),
         "factor": _number(0.0, 1.0, high_open=True), "patience": _count(0),
         "cooldown": _count(0), "threshold": _number(0.0), "eps": _number(0.0),
-        "min_lrs": _rates,
+        "min_lrs": check_rates,
     }
-    _progress = {"last_epoch": _count(0), "_last_lr": _rates, "best": _any_number,
+    _progress = {"last_epoch": _count(0), "_last_lr": check_rates, "best": _any_number,
                  "num_bad_epochs": _count(0), "cooldown_counter": _count(0)}
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
@@ -467,14 +550,19 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self._last_lr = self._lrs()
 
-    def step(self, metrics: Any) -> None:  # type: ignore[override]
-        """Record this epoch's metric (a number or a one-element tensor)."""
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record this epoch's metric (a number or a one-element tensor); `epoch`, deprecated
+        in PyTorch and warned about as there, sets `last_epoch`."""
         if len(self.min_lrs) != len(self.optimizer.param_groups):
             raise RuntimeError(f"ReduceLROnPlateau was built for {len(self.min_lrs)} parameter "
                                f"group(s), the optimizer now has "
                                f"{len(self.optimizer.param_groups)}")
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
         else:
@@ -501,7 +589,7 @@ class ReduceLROnPlateau(LRScheduler):
         return metric > best + self.threshold
 
 
-def _conform(value: Any, like: Any, where: str) -> None:
+def conform(value: Any, like: Any, where: str) -> None:
     """Raise ValueError unless `value` has the shape of `like`: the same keys, lists of the
     same lengths, numbers where it has numbers, strings where it has strings."""
     if isinstance(like, dict):
@@ -509,27 +597,29 @@ def _conform(value: Any, like: Any, where: str) -> None:
             got = sorted(map(str, value)) if isinstance(value, dict) else type(value).__name__
             raise ValueError(f"{where} has the keys {sorted(like)}, got {str(got)[:200]}")
         for key, item in like.items():
-            _conform(value[key], item, f"{where}[{key!r}]")
+            conform(value[key], item, f"{where}[{key!r}]")
     elif isinstance(like, list):
         if not isinstance(value, list) or len(value) != len(like):
             raise ValueError(f"{where} must be a list of {len(like)}, got {str(value)[:80]}")
         for index, item in enumerate(like):
-            _conform(value[index], item, f"{where}[{index}]")
+            conform(value[index], item, f"{where}[{index}]")
     elif isinstance(like, (int, float)) and not isinstance(like, bool):
         _any_number("", where, value)
     elif not isinstance(value, type(like)):
         raise ValueError(f"{where} must be a {type(like).__name__}, got {str(value)[:80]}")
 
 
-def _copied(value: Any) -> Any:
+def copied(value: Any) -> Any:
+    """A copy of the lists and dicts of `value` (the numbers and strings in them shared)."""
     if isinstance(value, list):
-        return [_copied(item) for item in value]
+        return [copied(item) for item in value]
     if isinstance(value, dict):
-        return {key: _copied(item) for key, item in value.items()}
+        return {key: copied(item) for key, item in value.items()}
     return value
 
 
-def _check_count(owner: str, name: str, value: Any, minimum: int) -> None:
+def check_count(owner: str, name: str, value: Any, minimum: int) -> None:
+    """Raise ValueError unless `value` is an integer (not a bool) >= `minimum`."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{owner}: invalid {name} = {value!r}; expected an integer >= "
                          f"{minimum}")

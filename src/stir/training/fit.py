@@ -385,8 +385,8 @@ def _arrays(owner: str, x: Any, y: Any, dtype: np.dtype) -> tuple[np.ndarray, np
     x_data, y_data = _array(owner, "x", x, dtype), _array(owner, "y", y, dtype)
     if len(x_data) != len(y_data):
         raise ValueError(f"{owner}: x and y must have the same number of samples; x has "
-                         f"{len(x_data)} (shape {x_data.shape}), y has {len(y_data)} "
-                         f"(shape {y_data.shape})")
+                         f"{len(x_data)} (shape {tuple(x_data.shape)}), y has {len(y_data)} "
+                         f"(shape {tuple(y_data.shape)})")
     return x_data, y_data
 
 

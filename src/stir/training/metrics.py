@@ -42,8 +42,8 @@ def accuracy(output: np.ndarray, target: np.ndarray) -> float:
         else:
             predicted = (scores > 0).astype(np.int64)
     if predicted.shape != target.shape:
-        raise ValueError(f"accuracy: targets of shape {target.shape} do not match "
-                         f"predictions of shape {predicted.shape}")
+        raise ValueError(f"accuracy: targets of shape {tuple(target.shape)} do not match "
+                         f"predictions of shape {tuple(predicted.shape)}")
     return float((predicted == target).mean())
 
 
@@ -129,7 +129,7 @@ def _aligned(output: np.ndarray, target: np.ndarray, name: str
     output, target = np.asarray(output), np.asarray(target)
     if output.shape != target.shape:
         if output.size != target.size:
-            raise ValueError(f"{name}: outputs of shape {output.shape} and targets of shape "
-                             f"{target.shape} do not match")
+            raise ValueError(f"{name}: outputs of shape {tuple(output.shape)} and targets of shape "
+                             f"{tuple(target.shape)} do not match")
         target = target.reshape(output.shape)
     return output, target

@@ -1,7 +1,8 @@
 """The stateless maths of networks, as PyTorch's `torch.nn.functional` (import it as F).
 
 One file per family, named as in `stir.ops`: `activations.py`, `losses.py` (with the checks
-every loss makes in `loss_inputs.py`) and `linalg.py`. Each function states its formula, its
+every loss makes in `loss_inputs.py`), `linalg.py` and `shapes.py` (padding); and as PyTorch
+groups them, `dropout.py` and `sparse.py` (embeddings). Each function states its formula, its
 derivative convention and an example; the modules of `stir.nn` wrap these functions, and the
 primitives they call are in `stir.ops`.
 """
@@ -12,18 +13,23 @@ from .activations import (
     apl, centered_softplus, elu, gelu, heaviside, identity, leaky_relu, log_softmax, prelu,
     relu, rrelu, sigmoid, sign, silu, softmax, softplus, step, tanh, very_leaky_relu,
 )
+from .dropout import dropout
 from .linalg import linear
 from .losses import (
-    binary_cross_entropy_with_logits, cosine_embedding_loss, cosine_similarity,
-    cosine_similarity_loss, cross_entropy, huber_loss, l1_loss, mse_loss, multi_margin_loss,
-    multiclass_hinge_loss, nll_loss, one_hot, perceptron_loss, svm_loss,
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
+    cosine_similarity, cosine_similarity_loss, cross_entropy, huber_loss, l1_loss, mse_loss,
+    multi_margin_loss, multiclass_hinge_loss, nll_loss, one_hot, perceptron_loss,
+    smooth_l1_loss, svm_loss,
 )
+from .shapes import pad
+from .sparse import embedding
 
 __all__ = [
-    "apl", "binary_cross_entropy_with_logits", "centered_softplus", "cosine_embedding_loss",
-    "cosine_similarity", "cosine_similarity_loss", "cross_entropy", "elu", "gelu", "heaviside",
-    "huber_loss", "identity", "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss",
-    "multi_margin_loss", "multiclass_hinge_loss", "nll_loss", "one_hot", "perceptron_loss",
-    "prelu", "relu", "rrelu", "sigmoid", "sign", "silu", "softmax", "softplus", "step", "svm_loss",
-    "tanh", "very_leaky_relu",
+    "apl", "binary_cross_entropy", "binary_cross_entropy_with_logits", "centered_softplus",
+    "cosine_embedding_loss", "cosine_similarity", "cosine_similarity_loss", "cross_entropy",
+    "dropout", "elu", "embedding", "gelu", "heaviside", "huber_loss", "identity", "l1_loss",
+    "leaky_relu", "linear", "log_softmax", "mse_loss", "multi_margin_loss",
+    "multiclass_hinge_loss", "nll_loss", "one_hot", "pad", "perceptron_loss", "prelu", "relu",
+    "rrelu", "sigmoid", "sign", "silu", "smooth_l1_loss", "softmax", "softplus", "step",
+    "svm_loss", "tanh", "very_leaky_relu",
 ]

@@ -9,17 +9,15 @@ of `stir.nn` (`activations.py`) wrap these, and the primitives they need are in
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
-
-import numpy as np
 
 from ... import _array
 from ... import random as _random
-from ...ops.activations import (
-    ELU, LeakyReLU, LogSoftmax, NormalCDF, Sigmoid, Sign, Softmax, Softplus, Step,
-)
-from ...ops.reductions import normalize_axes
+from ...ops import probabilities
+from ...ops.activations import ELU, LeakyReLU, NormalCDF, Sigmoid, Sign, Softplus, Step
 from ...tensor import Tensor, as_tensor
+from .dropout import in_place_result
 
 LN2 = math.log(2.0)
 
@@ -78,14 +76,17 @@ def tanh(input: Any) -> Tensor:
     return as_tensor(input).tanh()
 
 
-def relu(input: Any) -> Tensor:
+def relu(input: Any, inplace: bool = False) -> Tensor:
     """ReLU(x) = max(0, x);  ReLU'(x) = 1 for x > 0, else 0 (0 at x = 0, as PyTorch).
+    `inplace=True` writes the result into `input` and returns it, with PyTorch's in-place
+    rules.
 
     >>> import stir, stir.nn.functional as F
     >>> F.relu(stir.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 0., 2.])
     """
-    return as_tensor(input).relu()
+    result = as_tensor(input).relu()
+    return in_place_result(input, result) if inplace else result
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
@@ -125,8 +126,8 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
         channels = x.shape[1] if x.ndim >= 2 else 1
         if weight.ndim != 1 or count != channels:
             raise ValueError(
-                f"prelu: weight of shape {weight.shape} must have 1 element or one per channel "
-                f"(dimension 1 of the input, of shape {x.shape})"
+                f"prelu: weight of shape {tuple(weight.shape)} must have 1 element or one per channel "
+                f"(dimension 1 of the input, of shape {tuple(x.shape)})"
             )
         weight = weight.reshape((count,) + (1,) * (x.ndim - 2))
     else:
@@ -201,45 +202,57 @@ def apl(input: Any, a: Tensor, b: Tensor) -> Tensor:
     x, a, b = as_tensor(input), as_tensor(a), as_tensor(b)
     if a.shape != b.shape or a.ndim not in (1, 2):
         raise ValueError(
-            f"apl: a and b need one shape, (S,) or (features, S); got {a.shape} and {b.shape}"
+            f"apl: a and b need one shape, (S,) or (features, S); got {tuple(a.shape)} and {tuple(b.shape)}"
         )
     if a.ndim == 2 and (x.ndim == 0 or x.shape[-1] != a.shape[0]):
         raise ValueError(
-            f"apl: per-feature hinges of shape {a.shape} need inputs whose last dimension is "
-            f"{a.shape[0]}; got shape {x.shape}"
+            f"apl: per-feature hinges of shape {tuple(a.shape)} need inputs whose last dimension is "
+            f"{a.shape[0]}; got shape {tuple(x.shape)}"
         )
     hinges = (b - x.unsqueeze(-1)).relu()
     return x.relu() + (a * hinges).sum(axis=-1)
 
 
-def _dim(function: str, x: Tensor, dim: int) -> tuple[int, ...]:
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"{function}: dim must be an int, got {dim!r}")
-    return normalize_axes(dim, x.ndim)
+def implicit_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
+    """PyTorch's deprecated choice when no dim is given: 0 for inputs of 0, 1 or 3
+    dimensions, else 1, with its warning (`stacklevel` frames up: the user's call)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Any, dim: int = -1) -> Tensor:
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
     """softmax(x)_i = e^(x_i) / Σ_j e^(x_j) along `dim`: positive, summing to 1;
-    ∂y_i/∂x_j = y_i(δ_ij - y_j). Stable for any x.
+    ∂y_i/∂x_j = y_i(δ_ij - y_j). Stable for any x. `dtype` converts x first (an integer x
+    needs it, as in PyTorch); an empty dimension gives an empty result. Without `dim`,
+    PyTorch's deprecated implicit choice (0 for 0, 1 or 3 dimensions, else 1), with its
+    warning.
 
     >>> import stir, stir.nn.functional as F
-    >>> F.softmax(stir.tensor([1.0, 1.0, 1000.0]))
+    >>> F.softmax(stir.tensor([1.0, 1.0, 1000.0]), dim=0)
     tensor([0., 0., 1.])
     """
     x = as_tensor(input)
-    return Softmax.apply(x, _dim("softmax", x, dim))
+    if dim is None:
+        dim = implicit_dim("softmax", x.ndim)
+    return probabilities.softmax(x, dim, dtype=dtype)
 
 
-def log_softmax(input: Any, dim: int = -1) -> Tensor:
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
     """log_softmax(x)_i = x_i - log Σ_j e^(x_j) along `dim`;  ∂y_i/∂x_j = δ_ij - softmax(x)_j.
     Stable for any x: log_softmax([c, c]) = [-ln 2, -ln 2] up to c = 3e38 in float32.
+    `dtype`, an empty dimension and an omitted `dim` as in `softmax`.
 
     >>> import stir, stir.nn.functional as F
-    >>> F.log_softmax(stir.tensor([3e38, 3e38]))
+    >>> F.log_softmax(stir.tensor([3e38, 3e38]), dim=-1)
     tensor([-0.6931472, -0.6931472])
     """
     x = as_tensor(input)
-    return LogSoftmax.apply(x, _dim("log_softmax", x, dim))
+    if dim is None:
+        dim = implicit_dim("log_softmax", x.ndim)
+    return probabilities.log_softmax(x, dim, dtype=dtype)
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:

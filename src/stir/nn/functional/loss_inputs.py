@@ -8,6 +8,7 @@ array-API input (CuPy's, say) takes NumPy class indices and weights as PyTorch t
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,9 @@ def pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
         target = target.to(x.dtype)
     if x.shape != target.shape:
         raise ValueError(
-            f"{name}: input of shape {x.shape} and target of shape {target.shape} differ; "
-            "broadcasting them would silently compare the wrong pairs"
+            f"{name}: input of shape {tuple(x.shape)} and target of shape "
+            f"{tuple(target.shape)} differ; broadcasting them would silently compare the "
+            "wrong pairs"
         )
     return x, target
 
@@ -80,7 +82,7 @@ def class_weight(name: str, weight: Any, classes: int, x: Tensor) -> Any:
     if array is not None and array.shape != (classes,):
         raise ValueError(
             f"{name}: weight must hold one number per class, shape ({classes},); "
-            f"got shape {array.shape}"
+            f"got shape {tuple(array.shape)}"
         )
     return array
 
@@ -153,7 +155,49 @@ def index_rows(name: str, x: Tensor, target: Any) -> tuple[Tensor, Any, tuple]:
     expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
     if target.shape != expected:
         raise ValueError(
-            f"{name}: a class-index target for input of shape {x.shape} must have shape "
-            f"{expected} (one index per sample); got {target.shape}"
+            f"{name}: a class-index target for input of shape {tuple(x.shape)} must have shape "
+            f"{tuple(expected)} (one index per sample); got {tuple(target.shape)}"
         )
     return rows(x), _array.namespace(target).reshape(target, (-1,)), expected
+
+
+def legacy_reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str:
+    """The reduction PyTorch's deprecated `size_average` and `reduce` arguments ask for, read
+    by PyTorch's rule (with its warning); `reduction` itself when both are None.
+
+    A string where `size_average` goes is stir's older positional `reduction`
+    (`F.mse_loss(x, t, "sum")`; for cross_entropy, the settings after it in stir's older
+    order too): PyTorch would read it as size_average=True and compute the mean, so stir
+    warns rather than silently give either answer."""
+    if size_average is None and reduce is None:
+        check_reduction(name, reduction)
+        return reduction
+    if isinstance(size_average, str):
+        check_reduction(name, size_average)
+        if reduce is not None:
+            raise TypeError(f"{name}: reduction given twice, as {size_average!r} where PyTorch "
+                            f"has size_average and as reduce={reduce!r}; pass reduction= by "
+                            "keyword")
+        warnings.warn(
+            f"{name}: the positional argument {size_average!r} is read as "
+            f"reduction={size_average!r} (stir's older order); in PyTorch that position is "
+            "the deprecated size_average, and a string there gives the mean: pass "
+            "reduction= and the settings after it by keyword",
+            UserWarning, stacklevel=3)
+        return size_average
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=3)
+    return legacy
+
+
+def elementwise_weight(name: str, weight: Any, x: Tensor) -> Any:
+    """A weight of the input's shape (PyTorch 2.13's `weight=` of the regression losses) as
+    a constant array, or None."""
+    array = constant(name, "weight", weight, x)
+    if array is not None and array.shape != x.shape:
+        raise ValueError(f"{name}: weights and input must have the same size; got weight of "
+                         f"shape {tuple(array.shape)} for input of shape {tuple(x.shape)}")
+    return array

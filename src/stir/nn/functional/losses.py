@@ -13,21 +13,32 @@ from typing import Any
 
 from ... import _array, ops
 from ...ops.losses import (
-    BinaryCrossEntropyWithLogits, HuberLoss, MSELoss, SoftmaxCrossEntropy,
+    BinaryCrossEntropy, BinaryCrossEntropyWithLogits, HuberLoss, MSELoss, SoftmaxCrossEntropy,
     SoftmaxCrossEntropyProbabilities, check_class_indices,
 )
 from ...tensor import Tensor, as_tensor
 from . import loss_inputs as inputs
 
 # ----------------------------------------------------------------------------- regression
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """The squared error (input - target)², averaged (`mean`), summed (`sum`) or not (`none`).
+# `size_average` and `reduce` are PyTorch's deprecated spellings of `reduction`, in its
+# positions (see `loss_inputs.legacy_reduction`).
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Any = None) -> Tensor:
+    """The squared error w·(input - target)², averaged over all elements (`mean`), summed
+    (`sum`) or not (`none`); `weight` w (of the input's shape) is 1 by default, and with it
+    the mean is Σ w·L / Σ w, as PyTorch 2.13.
 
     >>> import stir
     >>> import stir.nn.functional as F
     >>> F.mse_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
     tensor(2.5)
     """
+    reduction = inputs.legacy_reduction("mse_loss", size_average, reduce, reduction)
+    if weight is not None:
+        x, target = inputs.pair("mse_loss", input, target)
+        weight = inputs.elementwise_weight("mse_loss", weight, x)
+        difference = x - target
+        return _weighted(difference * difference, weight, reduction)
     if not isinstance(input, Tensor):
         input = Tensor(input)
     if not isinstance(target, Tensor):
@@ -38,8 +49,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return MSELoss.apply(input, target, reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """The absolute error |input - target|, reduced; its gradient is sign(input - target),
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", weight: Any = None) -> Tensor:
+    """The absolute error w·|input - target|, reduced; its gradient is w·sign(input - target),
     0 where they are equal (as PyTorch).
 
     >>> import stir
@@ -47,13 +59,25 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     >>> F.l1_loss(stir.tensor([1.0, 3.0]), stir.tensor([0.0, 1.0]))
     tensor(1.5)
     """
-    inputs.check_reduction("l1_loss", reduction)
+    reduction = inputs.legacy_reduction("l1_loss", size_average, reduce, reduction)
     x, target = inputs.pair("l1_loss", input, target)
-    return inputs.reduce((x - target).abs(), reduction)
+    losses = (x - target).abs()
+    if weight is not None:
+        return _weighted(losses, inputs.elementwise_weight("l1_loss", weight, x), reduction)
+    return inputs.reduce(losses, reduction)
+
+
+def _weighted(losses: Tensor, weight: Any, reduction: str) -> Tensor:
+    """w·L reduced as PyTorch 2.13's mse_loss and l1_loss do: the mean is Σ w·L / Σ w (the
+    weighted mean; huber_loss divides by the number of elements instead)."""
+    weighted = losses * weight
+    if reduction != "mean":
+        return inputs.reduce(weighted, reduction)
+    return weighted.sum() * (1 / _array.namespace(weight).sum(weight))
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+               delta: float = 1.0, weight: Any = None) -> Tensor:
     """The Huber loss of d = input - target: ½d² where |d| < δ, else δ(|d| - ½δ), reduced.
     Quadratic near 0, linear (slope δ) beyond δ, so outliers pull less than in MSE.
     dL/dd = d where |d| < δ, else δ·sign(d): ±δ at d = ±∞ as in PyTorch (NaN at d = NaN).
@@ -67,12 +91,37 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x, target = inputs.pair("huber_loss", input, target)
+    if weight is not None:
+        weight = inputs.elementwise_weight("huber_loss", weight, x)
+        return inputs.reduce(HuberLoss.apply(x, target, "none", float(delta)) * weight,
+                             reduction)
     return HuberLoss.apply(x, target, reduction, float(delta))
 
 
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """The smooth L1 loss of d = input - target: ½d²/β where |d| < β, else |d| - ½β, reduced;
+    the Huber loss with δ = β divided by β (so its slope far out is 1), and the L1 loss at
+    β = 0. dL/dd = clip(d/β, -1, 1).
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.smooth_l1_loss(stir.tensor([0.5, 3.0]), stir.tensor([0.0, 0.0]), reduction="none")
+    tensor([0.125, 2.5  ])
+    """
+    reduction = inputs.legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
+    if beta < 0:
+        raise ValueError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    x, target = inputs.pair("smooth_l1_loss", input, target)
+    return HuberLoss.apply(x, target, reduction, float(beta)) * (1 / beta)
+
+
 # ----------------------------------------------------------------------------- classification
-def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
-                  label_smoothing: float = 0.0, ignore_index: int = -100) -> Tensor:
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """The cross-entropy of logits against class indices or class probabilities, as PyTorch:
     Lᵢ = -Σ_c qᵢc log softmax(xᵢ)_c, softmax computed stably (x - max - log Σ exp(x - max)).
 
@@ -91,7 +140,13 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
     [0.2395, 1.0986]
     """
     logits = input if type(input) is Tensor else as_tensor(input)
-    inputs.check_reduction("cross_entropy", reduction)
+    if isinstance(size_average, str):  # stir's older order: weight, reduction, smoothing, ignore
+        if ignore_index != -100:
+            label_smoothing, ignore_index = ignore_index, -100
+        if reduce is not None:
+            ignore_index, reduce = reduce, None
+    _check_ignore_index("cross_entropy", ignore_index, reduce)
+    reduction = inputs.legacy_reduction("cross_entropy", size_average, reduce, reduction)
     classes = inputs.classes_of("cross_entropy", logits)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -108,6 +163,17 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
+def _check_ignore_index(name: str, ignore_index: Any, reduce: Any) -> None:
+    """An integer ignore_index, and no stray positional value: stir's older positional order
+    (weight, reduction, label_smoothing, ignore_index) is not PyTorch's."""
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int) or (
+            reduce is not None and not isinstance(reduce, bool)):
+        raise TypeError(
+            f"{name}: ignore_index must be an integer, got {ignore_index!r} (and reduce, if "
+            f"given, a bool, got {reduce!r}); PyTorch's order after weight is size_average, "
+            "ignore_index, reduce, reduction, label_smoothing: pass the settings by keyword")
+
+
 def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: Any,
                                  reduction: str, label_smoothing: float) -> Tensor:
     if not isinstance(target, Tensor):
@@ -117,8 +183,8 @@ def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: Any,
     if target.shape != logits.shape:
         raise ValueError(
             f"cross_entropy: a float target is read as class probabilities and must have the "
-            f"logits' shape {logits.shape}; got {target.shape} (pass class indices as an "
-            "integer tensor)"
+            f"logits' shape {tuple(logits.shape)}; got {tuple(target.shape)} (pass class "
+            "indices as an integer tensor)"
         )
     inputs.check_finite("cross_entropy", "the target (class probabilities)", target.array)
     loss = SoftmaxCrossEntropyProbabilities.apply(
@@ -127,8 +193,8 @@ def _cross_entropy_probabilities(logits: Tensor, target: Any, weight: Any,
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
-def nll_loss(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
-             ignore_index: int = -100) -> Tensor:
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of log-probabilities (e.g. from log_softmax) at the target
     classes, Lᵢ = -w_{tᵢ} · input[i, tᵢ], with PyTorch's weighted mean Σ Lᵢ / Σ w_{tᵢ} and
     `ignore_index`. Shapes as in `cross_entropy` with class indices.
@@ -139,7 +205,8 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, reduction: str = "m
     tensor(1.25)
     """
     log_probabilities = as_tensor(input)
-    inputs.check_reduction("nll_loss", reduction)
+    _check_ignore_index("nll_loss", ignore_index, reduce)
+    reduction = inputs.legacy_reduction("nll_loss", size_average, reduce, reduction)
     classes = inputs.classes_of("nll_loss", log_probabilities)
     weight = inputs.class_weight("nll_loss", weight, classes, log_probabilities)
     indices = inputs.index_target("nll_loss", target, log_probabilities)
@@ -161,7 +228,35 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, reduction: str = "m
     return total * (1 / denominator) if denominator else total * float("nan")
 
 
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities x in [0, 1] against targets y in [0, 1]:
+    L = -w·[y·log x + (1-y)·log(1-x)], each log clamped at -100 as PyTorch does (so x = 0 or
+    1 gives a finite loss); dL/dx = w·(x - y) / max(x(1-x), 1e-12). `weight` w broadcasts
+    against x and is a constant. On logits, `binary_cross_entropy_with_logits` is stabler.
+
+    >>> import stir
+    >>> import stir.nn.functional as F
+    >>> F.binary_cross_entropy(stir.tensor([0.5, 1.0, 0.0]), stir.tensor([1.0, 1.0, 1.0]),
+    ...                        reduction="none")     # ln 2, 0 (-0, as PyTorch's), the clamp's 100
+    tensor([  0.6931472,  -0.       , 100.       ])
+    """
+    name = "binary_cross_entropy"
+    reduction = inputs.legacy_reduction(name, size_average, reduce, reduction)
+    x, target = inputs.pair(name, input, target)
+    for what, values in (("input", x.array), ("target", target.array)):
+        if not inputs.every((values >= 0) & (values <= 1)):
+            raise ValueError(f"{name}: all elements of {what} should be between 0 and 1")
+    array = inputs.constant(name, "weight", weight, x)
+    if array is not None and inputs.broadcast(array.shape, x.shape) != x.shape:
+        raise ValueError(f"{name}: weight of shape {tuple(array.shape)} does not broadcast to "
+                         f"the input's shape {tuple(x.shape)}")
+    return BinaryCrossEntropy.apply(x, target, array, reduction)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of logits x against targets y in [0, 1], computed stably:
     L = w·[max(x, 0) - x·y + log(1 + e^(-|x|))], finite for logits of any size.
@@ -177,15 +272,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any 
     tensor([0.6931472, 0.       ])
     """
     name = "binary_cross_entropy_with_logits"
-    inputs.check_reduction(name, reduction)
+    if isinstance(size_average, str) and reduce is not None and not isinstance(reduce, bool):
+        pos_weight, reduce = reduce, None  # stir's older order: weight, reduction, pos_weight
+    reduction = inputs.legacy_reduction(name, size_average, reduce, reduction)
     x, target = inputs.pair(name, input, target)
     inputs.check_finite(name, "the target", target.array)
     constants = []
     for what, value in (("weight", weight), ("pos_weight", pos_weight)):
         array = inputs.constant(name, what, value, x)
         if array is not None and inputs.broadcast(array.shape, x.shape) != x.shape:
-            raise ValueError(f"{name}: {what} of shape {array.shape} does not broadcast to the "
-                             f"input's shape {x.shape}")
+            raise ValueError(f"{name}: {what} of shape {tuple(array.shape)} does not "
+                             f"broadcast to the input's shape {tuple(x.shape)}")
         constants.append(array)
     return BinaryCrossEntropyWithLogits.apply(x, target, *constants, reduction)
 
@@ -198,7 +295,7 @@ def _hinge_terms(name: str, input: Tensor, target: Any, margin: float, p: int,
     scores = as_tensor(input)
     classes = inputs.classes_of(name, scores)
     if scores.ndim > 2:
-        raise ValueError(f"{name}: input must have shape (C,) or (N, C); got {scores.shape}")
+        raise ValueError(f"{name}: input must have shape (C,) or (N, C); got {tuple(scores.shape)}")
     weight = inputs.class_weight(name, weight, classes, scores)
     rows, flat, shape = inputs.index_rows(name, scores,
                                           inputs.index_target(name, target, scores))
@@ -215,7 +312,8 @@ def _hinge_terms(name: str, input: Tensor, target: Any, margin: float, p: int,
 
 
 def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0,
-                      weight: Any = None, reduction: str = "mean") -> Tensor:
+                      weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Tensor:
     """PyTorch's multiclass hinge loss: Lᵢ = (1/C) Σ_{j ≠ tᵢ} w_{tᵢ}·max(0, margin - s_{tᵢ} + s_j)^p
     for scores s of shape (N, C) (or (C,)) and class indices t; p is 1 or 2. This is the
     seed-003 SVM loss divided by C; `multiclass_hinge_loss` is the seed's form.
@@ -225,7 +323,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     >>> F.multi_margin_loss(stir.tensor([[3.0, 5.0, -2.0]]), stir.tensor([0]))    # (3 + 0) / 3
     tensor(1.)
     """
-    inputs.check_reduction("multi_margin_loss", reduction)
+    reduction = inputs.legacy_reduction("multi_margin_loss", size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     terms, shape = _hinge_terms("multi_margin_loss", input, target, margin, p, weight)
@@ -289,7 +387,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     a, b = as_tensor(x1), as_tensor(x2)
     shape = inputs.broadcast(a.shape, b.shape)
     if shape is None:
-        raise ValueError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not broadcast")
+        raise ValueError(f"cosine_similarity: shapes {tuple(a.shape)} and {tuple(b.shape)} "
+                         "do not broadcast")
     if not -len(shape) <= dim < max(len(shape), 1):
         raise ValueError(f"cosine_similarity: dim {dim} is out of range for shape {shape}")
     unit = []
@@ -319,6 +418,7 @@ def cosine_similarity_loss(input: Tensor, target: Tensor, dim: int = 1, eps: flo
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
                           reduction: str = "mean") -> Tensor:
     """PyTorch's cosine embedding loss, for pairs labelled y = 1 (similar) or -1 (dissimilar):
     L = 1 - cos θ where y = 1, max(0, cos θ - margin) where y = -1; cos θ over the last
@@ -331,12 +431,13 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     tensor([1. , 0.5])
     """
     name = "cosine_embedding_loss"
-    inputs.check_reduction(name, reduction)
+    reduction = inputs.legacy_reduction(name, size_average, reduce, reduction)
     x1, x2 = inputs.pair(name, input1, input2)
     labels = inputs.beside(target, x1)
     if x1.ndim not in (1, 2) or labels.shape != x1.shape[:-1]:
         raise ValueError(f"{name}: inputs must have shape (N, D) or (D,) with a target of "
-                         f"shape (N,) or (); got {x1.shape} and target {labels.shape}")
+                         f"shape (N,) or (); got {tuple(x1.shape)} and target "
+                         f"{tuple(labels.shape)}")
     if not inputs.every((labels == 1) | (labels == -1)):
         raise ValueError(f"{name}: target labels must be 1 or -1, got "
                          f"{inputs.distinct(labels)}")
