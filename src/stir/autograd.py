@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 _sequence = itertools.count()
 # While `stir.compile` captures a step: a list that every call of `apply` is appended to.
 _tracer: list[tuple[Any, ...]] | None = None
+
+
+def tracing() -> bool:
+    """Whether a `stir.compile` trace is recording every call (see compiler/trace.py)."""
+    return _tracer is not None
 # Read on every call: bound once here rather than looked up through their modules.
 _grad_state = grad_mode.state
 _anomaly_state = anomaly.state

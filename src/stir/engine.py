@@ -457,16 +457,18 @@ def _grads_of(node: Context, grad_output: Any, arrays: bool) -> tuple[Any, ...]:
     if node._saved is None:
         raise node.freed_error()
     node._arrays = arrays
+    backward = node.function.backward
+    # A node of several outputs gets one gradient each; the common case is called directly.
     given = (node.output_gradients(grad_output.gradients, arrays)
-             if type(grad_output) is _PerOutput else (grad_output,))
+             if type(grad_output) is _PerOutput else None)
     if _anomaly_state.enabled:
         _anomaly_state.in_backward = True
         try:
-            grads = node.function.backward(node, *given)
+            grads = backward(node, grad_output) if given is None else backward(node, *given)
         finally:
             _anomaly_state.in_backward = False
     else:
-        grads = node.function.backward(node, *given)
+        grads = backward(node, grad_output) if given is None else backward(node, *given)
     if not isinstance(grads, tuple):
         grads = (grads,)
     count = len(node._parents)

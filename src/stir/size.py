@@ -14,7 +14,9 @@ import math
 
 
 class Size(tuple):  # type: ignore[type-arg]
-    """A shape: a tuple of ints (equal to the plain tuple), with PyTorch's `numel()` and repr."""
+    """A shape: a tuple of ints (equal to the plain tuple), with PyTorch's `numel()` and repr.
+    Its slices and sums are plain tuples (PyTorch's are Sizes): tuple's own fast indexing is
+    kept, since stir's code reads shapes on every step."""
 
     __slots__ = ()
 
@@ -24,10 +26,3 @@ class Size(tuple):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"stir.Size({list(self)})"
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
-        item = tuple.__getitem__(self, index)
-        return Size(item) if isinstance(index, slice) else item
-
-    def __add__(self, other):  # type: ignore[no-untyped-def, override]
-        return Size(tuple.__add__(self, other))

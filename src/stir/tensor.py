@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from . import _array, devices, dtypes
+from . import _array, devices, dtypes, grad_mode
 from . import tensor_elementwise, tensor_inplace, tensor_linalg, tensor_reductions, tensor_shapes
 from ._types import Array, DTypeLike
 from .size import Size
@@ -449,6 +449,7 @@ _TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "Do
                "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 _NUMPY_IN_PLACE = _array.NUMPY_IN_PLACE
 _asarray = _array.NUMPY.asarray
+_grad_state = grad_mode.state
 
 
 def lift(value: Any, like: Tensor) -> Any:
@@ -490,7 +491,11 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     x_array, y_array = x.array, y.array
     x_dtype, y_dtype = x_array.dtype, y_array.dtype
     if x_dtype is y_dtype or x_dtype == y_dtype:  # the common case first
-        if _array.is_floating(x_array):
+        if x_dtype.kind == "f" if type(x_array) is _ndarray else _array.is_floating(x_array):
+            if not _grad_state.enabled:  # e.g. `p.data -= lr * p.grad` in an update step
+                out = _ops.unrecorded(function, x_array, y_array)
+                if out is not None:
+                    return Tensor(out)
             return function.apply(x, y)
         if function is _ops.MatMul:  # integers and bools: PyTorch's checks (no bool @ bool)
             return _ops.matmul(x, y)

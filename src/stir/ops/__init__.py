@@ -33,7 +33,7 @@ from ..tensor import as_tensor
 from .activations import ReLU, Sigmoid, Sign, Tanh
 from .arithmetic import (
     Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Sin, Sqrt, Sub,
-    Transfer, Where, clamp, promoted, where,
+    Transfer, Where, clamp, promoted, unrecorded, where,
 )
 from .rounding import Ceil, Floor, Fmod, Remainder, Round, RoundedDivide, Trunc
 from .transcendental import Acos, Asin, Atan, Cosh, Expm1, Log1p, Log2, Log10, Sinh
@@ -82,11 +82,11 @@ __all__ = [
     "BroadcastTo", "Cast", "Concatenate", "concatenate", "Cos", "Div", "Exp", "expand",
     "flatten", "GetItem", "getitem", "HuberLoss", "Linear", "Log", "LogSumExp", "logsumexp",
     "MatMul", "Max", "Maximum", "mean", "Min", "Minimum", "MSELoss", "Mul", "Neg",
-    "normalize_axes", "Permute", "permute", "Pow", "raw_index", "ReLU", "Reshape", "reshape",
-    "resolve_axis", "ScatterAdd", "Sigmoid", "Sin", "SoftmaxCrossEntropy",
+    "normalize_axes", "Permute", "permute", "Pow", "raw_index", "ReLU", "Reshape",
+    "reshape", "resolve_axis", "ScatterAdd", "Sigmoid", "Sin", "SoftmaxCrossEntropy",
     "SoftmaxCrossEntropyProbabilities", "Sqrt", "squeeze", "stack", "Sub", "Sum", "sum",
-    "sum_to_size", "SumTo", "Tanh", "Transfer", "transpose", "transposed", "unsqueeze", "Where",
-    "where",
+    "sum_to_size", "SumTo", "Tanh", "Transfer", "unrecorded", "transpose", "transposed",
+    "unsqueeze", "Where", "where",
 ]
 __all__ += [  # the elementwise family's (arithmetic, transcendental, rounding)
     "Acos", "Asin", "Atan", "Ceil", "Clamp", "clamp", "Cosh", "Expm1", "Floor", "Fmod",

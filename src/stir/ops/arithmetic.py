@@ -12,9 +12,10 @@ multiplied by 0, so that an infinite gradient gives 0 there, as in PyTorch.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
-from .. import _array, devices, dtypes
+from .. import _array, anomaly, autograd, devices, dtypes
 from ..autograd import Context
 from ..tensor import Tensor, lift, promoted_dtype
 from . import dual
@@ -426,3 +427,26 @@ def promoted(name: str, *values: Any) -> list[Any]:
                                    device=_array.device(accumulated))
     dtype = accumulated.dtype
     return [t if t is None or t.array.dtype == dtype else Cast.apply(t, dtype) for t in tensors]
+
+
+# Arithmetic that nothing records needs none of a primitive's bookkeeping (a Context, saved
+# inputs): the update steps users write by hand (`p.data -= lr * p.grad` under no_grad) are
+# mostly made of it.
+_UNRECORDED = {Add: operator.add, Sub: operator.sub, Mul: operator.mul, Div: operator.truediv}
+
+
+def unrecorded(function: type, x: Any, y: Any) -> Any:
+    """`function`'s result on the NumPy arrays x and y computed directly, when grad mode is off
+    and neither a `stir.compile` trace nor an anomaly check needs to see the call; else None
+    (and None for an error, which the primitive's own call then describes)."""
+    plain = _UNRECORDED.get(function)
+    if (plain is None or autograd.tracing() or anomaly.state.enabled
+            or type(x) is not _ndarray or type(y) is not _ndarray):
+        return None
+    try:
+        return plain(x, y)
+    except ValueError:
+        return None
+
+
+_ndarray = _array.NDARRAY

@@ -25,10 +25,11 @@ class MatMul(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, y: Tensor) -> Any:
-        if x.ndim == 0 or y.ndim == 0:
+        x_array, y_array = x.array, y.array
+        if x_array.ndim == 0 or y_array.ndim == 0:
             raise ValueError("matmul needs operands with at least one dimension")
         ctx.save_for_backward(x, y)
-        return dual.matmul(x.array, y.array)
+        return dual.matmul(x_array, y_array)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:

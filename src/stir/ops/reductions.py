@@ -52,11 +52,11 @@ class Sum(Primitive):
 
     @staticmethod
     def forward(ctx: Context, x: Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
-        ctx.shape = x.shape
+        ctx.shape = shape = x.array.shape
         # Reduced axes must come back as size 1 unless they already are (keepdims) or the
         # sum was total (a 0-d gradient broadcasts to anything).
-        partial = not keepdims and len(axes) < x.ndim
-        ctx.kept = kept_shape(x.shape, axes) if partial else None
+        partial = not keepdims and len(axes) < len(shape)
+        ctx.kept = kept_shape(shape, axes) if partial else None
         return _array.namespace(x.array).sum(x.array, axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -240,8 +240,9 @@ def mean(x: Tensor, axis: Any = None, keepdims: bool = False, *, dtype: Any = No
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: {x.dtype} (as in PyTorch: "
                            "pass dtype=stir.float, or convert with .float() first)")
-    axes = normalize_axes(axis, x.ndim)
-    count = math.prod([x.shape[a] for a in axes])
+    shape = x.array.shape
+    axes = normalize_axes(axis, len(shape))
+    count = math.prod([shape[a] for a in axes])
     total = Sum.apply(x, axes, keepdims)
     return total * (1.0 / count) if count else total * float("nan")
 
