@@ -270,12 +270,11 @@ def _propagate_into_leaves(root: Tensor, root_grad: Any, retain_graph: bool) -> 
         if node._retained is not None:
             deliver(node._retained, _retained_gradient(node, grad_output))
         arrays = node.function.backward_on_arrays
-        if type(grad_output) is _PerOutput:
-            pass  # one gradient per output, given to backward by _grads_of
-        elif arrays:
+        # (A _PerOutput, one gradient per output, is neither: _grads_of hands it on.)
+        if arrays:
             if type(grad_output) is not _ndarray and isinstance(grad_output, Tensor):
                 grad_output = grad_output.array
-        elif not isinstance(grad_output, Tensor):
+        elif not isinstance(grad_output, Tensor) and type(grad_output) is not _PerOutput:
             grad_output = Tensor(grad_output)
         grads = _grads_of(node, grad_output, arrays)
         if not retain_graph:

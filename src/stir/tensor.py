@@ -484,6 +484,13 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     """
     if function is _ops.Sub and type(other) is bool:
         return tensor.sub(other)  # which raises PyTorch's error, in its words
+    if not _grad_state.enabled and (type(other) is float or type(other) is int):
+        array = tensor.array  # e.g. `lr * p.grad` in an update step: no constant tensor
+        if type(array) is _ndarray and array.dtype.kind == "f":
+            out = (_ops.unrecorded(function, other, array) if reflected
+                   else _ops.unrecorded(function, array, other))
+            if out is not None:
+                return Tensor(out)
     other = lift(other, tensor)
     if other is NotImplemented:
         return NotImplemented
@@ -492,7 +499,8 @@ def _binary(function: Any, tensor: Tensor, other: Any, reflected: bool = False) 
     x_dtype, y_dtype = x_array.dtype, y_array.dtype
     if x_dtype is y_dtype or x_dtype == y_dtype:  # the common case first
         if x_dtype.kind == "f" if type(x_array) is _ndarray else _array.is_floating(x_array):
-            if not _grad_state.enabled:  # e.g. `p.data -= lr * p.grad` in an update step
+            if not _grad_state.enabled and type(x_array) is _ndarray and (
+                    type(y_array) is _ndarray):  # e.g. `p.data -= lr * p.grad`
                 out = _ops.unrecorded(function, x_array, y_array)
                 if out is not None:
                     return Tensor(out)

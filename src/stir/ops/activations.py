@@ -87,7 +87,7 @@ class ReLU(Primitive):
         z, = ctx.saved_tensors
         # z ≥ 0 or NaN, so z ≠ 0 says where the gradient passes (NaN included) in one test.
         if type(z) is _ndarray:  # on arrays (inline: every ReLU layer's step)
-            return _keep_where(z != _array.zero(z), grad_output)
+            return _keep_where(z != 0, grad_output)
         if isinstance(grad_output, Tensor):
             return dual.where(z.array != _array.zero(z.array), grad_output, 0)
         return _keep_where(z != _array.zero(z), grad_output)

@@ -436,17 +436,16 @@ _UNRECORDED = {Add: operator.add, Sub: operator.sub, Mul: operator.mul, Div: ope
 
 
 def unrecorded(function: type, x: Any, y: Any) -> Any:
-    """`function`'s result on the NumPy arrays x and y computed directly, when grad mode is off
-    and neither a `stir.compile` trace nor an anomaly check needs to see the call; else None
-    (and None for an error, which the primitive's own call then describes)."""
+    """`function`'s result on x and y (NumPy arrays of one float dtype, or such an array and a
+    Python number, which NumPy keeps in the array's dtype as PyTorch does) computed directly,
+    when grad mode is off and neither a `stir.compile` trace nor an anomaly check needs to see
+    the call; else None (and None for an error, which the primitive's own call then
+    describes). The caller checks the operands."""
     plain = _UNRECORDED.get(function)
-    if (plain is None or autograd.tracing() or anomaly.state.enabled
-            or type(x) is not _ndarray or type(y) is not _ndarray):
+    if plain is None or autograd.tracing() or anomaly.state.enabled:
         return None
     try:
         return plain(x, y)
     except ValueError:
         return None
 
-
-_ndarray = _array.NDARRAY
