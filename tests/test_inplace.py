@@ -3,12 +3,13 @@ under PyTorch (the same code, the library passed in) and their values and gradie
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 import stir
+from torch_twins import run_both
 
 torch = pytest.importorskip("torch")
 
@@ -16,15 +17,6 @@ X = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
 W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.6]]
 
 
-def run_both(program: Callable[[Any], Any]) -> None:
-    """Run program(lib) under stir and torch; compare every array it returns."""
-    ours, theirs = program(stir), program(torch)
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        a = a.detach().numpy() if hasattr(a, "detach") else np.asarray(a)
-        b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
-        assert a.shape == b.shape
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
 def leaves(lib: Any) -> tuple[Any, Any]:

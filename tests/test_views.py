@@ -4,24 +4,17 @@ PyTorch's layout for an index that mixes integers with index arrays."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 import stir
+from torch_twins import run_both
 
 torch = pytest.importorskip("torch")
 
 
-def run_both(program: Callable[[Any], Any]) -> None:
-    ours, theirs = program(stir), program(torch)
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        a = a.detach().numpy() if hasattr(a, "detach") else np.asarray(a)
-        b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
-        assert a.shape == b.shape
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
 VIEW_CHANGES = {

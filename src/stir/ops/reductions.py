@@ -292,34 +292,34 @@ def reduced_nonempty(name: str, x: Tensor, axes: tuple[int, ...]) -> None:
             raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
 
 
+def _extreme(function: Any, name: str, x: Tensor, axis: Any, keepdims: bool,
+             evenly: bool) -> Tensor:
+    """Max or Min over `axis` (all when None), refused over an empty slice as PyTorch does."""
+    axes = normalize_axes(axis, x.ndim)
+    reduced_nonempty(name, x, axes)
+    return function.apply(x, axes, keepdims, evenly)  # type: ignore[no-any-return]
+
+
 def amax(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The largest entries over `axis` (all when None), as PyTorch's amax: ties share the
     gradient evenly, and NaN spreads over a slice (see `_Extreme`)."""
-    axes = normalize_axes(axis, x.ndim)
-    reduced_nonempty("amax", x, axes)
-    return Max.apply(x, axes, keepdims, True)
+    return _extreme(Max, "amax", x, axis, keepdims, True)
 
 
 def amin(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The smallest entries over `axis` (all when None), as PyTorch's amin."""
-    axes = normalize_axes(axis, x.ndim)
-    reduced_nonempty("amin", x, axes)
-    return Min.apply(x, axes, keepdims, True)
+    return _extreme(Min, "amin", x, axis, keepdims, True)
 
 
 def max_values(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The largest entries over `axis` (all when None) by PyTorch's rule for `x.max()`: the
     gradient selected onto them, split evenly between ties (or a slice's NaNs)."""
-    axes = normalize_axes(axis, x.ndim)
-    reduced_nonempty("max", x, axes)
-    return Max.apply(x, axes, keepdims, False)
+    return _extreme(Max, "max", x, axis, keepdims, False)
 
 
 def min_values(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The smallest entries over `axis` by PyTorch's rule for `x.min()` (see `max_values`)."""
-    axes = normalize_axes(axis, x.ndim)
-    reduced_nonempty("min", x, axes)
-    return Min.apply(x, axes, keepdims, False)
+    return _extreme(Min, "min", x, axis, keepdims, False)
 
 
 def logsumexp(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
