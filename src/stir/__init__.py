@@ -96,8 +96,8 @@ _SHAPES = ["argsort", "atleast_1d", "atleast_2d", "atleast_3d", "bincount", "car
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
 _SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "features", "io",
-                "nn", "optim", "plot", "training",
-                "utils")
+                "nn", "notebook", "optim", "plot", "training",
+                "utils", "viz", "widgets")
 
 
 # The training loop, also on first use: it brings tqdm, which takes as long to import as a
