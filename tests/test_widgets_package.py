@@ -44,3 +44,22 @@ def test_a_missing_ipywidgets_says_what_to_install() -> None:
 
 def test_outside_a_kernel_there_is_no_kernel() -> None:
     assert stir.notebook.in_kernel() is False
+
+
+def test_where_widgets_do_not_render_their_text_says_what_they_show() -> None:
+    """nbconvert, GitHub and terminals show a widget's text/plain: its numbers, not an address."""
+    pytest.importorskip("anywidget", reason="the widgets need anywidget")
+    import numpy as np
+
+    x = np.linspace(0.0, 1.0, 40)
+    keypoints = stir.widgets.Keypoints(x, x ** 2)
+    assert repr(keypoints) == f"Keypoints(8 points, train MSE {keypoints.train_mse:.4g})"
+    bumps = stir.widgets.BumpBuilder(n_bumps=3)
+    assert "n_bumps=3" in repr(bumps) and f"{bumps.bump_mse:.4g}" in repr(bumps)
+    assert repr(stir.widgets.ActivationExplorer("elu")) == "ActivationExplorer('elu', alpha=1.0)"
+    warp = stir.widgets.WarpExplorer()
+    assert f"{warp.accuracy:.1%} right in hidden space" in repr(warp)
+    a = stir.tensor(2.0, requires_grad=True)
+    tracer = stir.widgets.BackpropTracer(a * a + 1)
+    tracer.step()
+    assert repr(tracer) == "BackpropTracer(step 1 of 2: ['Add', 'Mul'])"

@@ -205,6 +205,10 @@ class ActivationExplorer(Explorer):
     def _on_change(self, change: dict) -> None:
         self.refresh()
 
+    def __repr__(self) -> str:  # what a notebook shows where widgets do not render
+        settings = "".join(f", {key}={value!r}" for key, value in self.params.items())
+        return f"ActivationExplorer({self.name!r}{settings})"
+
     def update(self) -> None:
         self.module = build(self.name, self.params)
         points = np.append(self.x, self.probe)  # the curve and the probe in one backward pass

@@ -55,6 +55,9 @@ class BackpropTracer(ipywidgets.VBox):
         super().__init__([controls, self._picture])
         self._show()
 
+    def __repr__(self) -> str:  # what a notebook shows where widgets do not render
+        return f"BackpropTracer(step {self.position} of {len(self.order)}: {self.order})"
+
     # Python-usable: the same actions as the buttons, and what they show.
     @property
     def position(self) -> int:

@@ -159,6 +159,10 @@ class BumpBuilder(Explorer):
                                      f"{self.grid.shape} to finite values of the same shape")
         return exact
 
+    def __repr__(self) -> str:  # what a notebook shows where widgets do not render
+        return (f"BumpBuilder(target={self.target!r}, n_bumps={self.n_bumps}, "
+                f"bump MSE {self.bump_mse:.4g}, MLP MSE {self.mlp_mse:.4g})")
+
     def update(self) -> None:
         exact = self._exact()
         function = self.function

@@ -196,6 +196,10 @@ class Keypoints(anywidget.AnyWidget):
 
     # -- the Python API ------------------------------------------------------------------
 
+    def __repr__(self) -> str:  # what a notebook shows where widgets do not render
+        test = "" if self.test_mse is None else f", test MSE {self.test_mse:.4g}"
+        return f"Keypoints({len(self.handles)} points, train MSE {self.train_mse:.4g}{test})"
+
     @property
     def points(self) -> list[tuple[float, float]]:
         """The keypoints (x, y), sorted by x; the first and last are the ends."""
