@@ -63,6 +63,12 @@ EXPECTED: dict[str, list[tuple[str, Callable[[dict], bool]]]] = {
          lambda n: n["accuracy_20_0.1"] < n["accuracy_20_0.0"]),
         ("3 hidden units fit less than 20", lambda n: n["accuracy_3_0.0"]
          < n["accuracy_20_0.0"]),
+        ("every cell has a training and a test accuracy", lambda n: len(n) == 24 and all(
+            f"{kind}accuracy_{width}_{strength}" in n for kind in ("", "test_")
+            for width in (3, 6, 20) for strength in (0.0, 0.001, 0.01, 0.1))),
+        ("on new points, 20 units at their best λ beat 3 units at theirs",
+         lambda n: max(n[f"test_accuracy_20_{s}"] for s in (0.0, 0.001, 0.01, 0.1))
+         > max(n[f"test_accuracy_3_{s}"] for s in (0.0, 0.001, 0.01, 0.1))),
     ],
     "curious": [
         ("least squares has MSE ≈ 0.5", lambda n: 0.4 < n["least_squares_train_mse"] < 0.6
@@ -94,6 +100,8 @@ EXPECTED: dict[str, list[tuple[str, Callable[[dict], bool]]]] = {
     "paraboloid": [
         ("autograd equals hand-written backprop", lambda n: n["gradient_difference"] < 1e-10),
         ("the cost decreased", lambda n: n["cost"] < n["cost_before"] / 10 and n["cost"] < 0.05),
+        ("the fit is within 0.6 of the target everywhere on the square",
+         lambda n: 0.0 < n["max_error"] < 0.6),
     ],
     "perceptron": [
         ("separable data is learned exactly", lambda n: n["accuracy"] == 1.0),
@@ -247,3 +255,20 @@ def test_run_script_reads_quick_and_out_and_reports_a_demo_error(tmp_path: Path)
     with pytest.raises(SystemExit) as exit:  # one line on stderr, exit status 1
         stir.demos.run_script(no_data, "doc", argv=["--quick"])
     assert str(exit.value.code).endswith("error: no digits here: pip install scikit-learn")
+
+
+def test_a_figure_from_an_earlier_run_is_replaced_not_kept(tmp_path: Path) -> None:
+    """Figures.save writes the drawn figure even where an older PNG of that name lies."""
+    pytest.importorskip("matplotlib", reason="figures need matplotlib")
+    from stir.demos._common import Figures, pyplot
+
+    stale = tmp_path / "demo_one.png"
+    stale.write_bytes(b"an old picture")
+
+    def draw(path: Path) -> object:
+        figure, ax = pyplot().subplots()
+        ax.plot([0, 1], [1, 0])
+        return figure
+
+    Figures(tmp_path, "demo").save("one", draw)
+    assert stale.read_bytes().startswith(b"\x89PNG")

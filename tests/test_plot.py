@@ -7,6 +7,7 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 import matplotlib.image  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 import stir  # noqa: E402
@@ -107,15 +108,20 @@ def make_capacity_grid(path, ax=None):
     units, lambdas = (3, 6, 20), (0.001, 0.01, 0.1)
     models = [[classifier(h, lam, X, y) for lam in lambdas] for h in units]
     return stir.plot.capacity_grid(models, X, y, [f"{h} hidden units" for h in units],
-                                   [f"λ = {lam}" for lam in lambdas], resolution=50, ax=ax,
-                                   path=path)
+                                   [f"λ = {lam}" for lam in lambdas], resolution=50,
+                                   X_test=X[::2], y_test=y[::2], ax=ax, path=path)
 
 
 def make_grid_warp(path, ax=None):
     layer = nn.Sequential(nn.Linear(2, 2, dtype=stir.float64), nn.ReLU())
     layer[0].weight.array[...] = [[1.0, -0.5], [0.5, 1.0]]
     layer[0].bias.array[...] = [0.2, -0.1]
-    return stir.plot.grid_warp(layer, -1.0, 1.0, lines=9, ax=ax, path=path)
+    X = np.random.default_rng(0).uniform(-1.0, 1.0, size=(40, 2))
+    with stir.no_grad():
+        h = layer(stir.tensor(X)).array
+    y = np.where(h.sum(axis=1) > 0.5, 1, -1)
+    return stir.plot.grid_warp(layer, -1.0, 1.0, lines=9, X=X, y=y,
+                               boundary=([1.0, 1.0], -0.5), ax=ax, path=path)
 
 
 def make_loss_slices(path, ax=None):
@@ -200,6 +206,57 @@ def test_keypoints_marks_the_breakpoints():
     np.testing.assert_allclose(marked[:, 1], [1.0, -1.0], atol=1e-12)
 
 
+def test_keypoints_ticks_many_breakpoints_below_the_curve():
+    rng = np.random.default_rng(0)
+    xs = np.sort(rng.uniform(0.0, 1.0, 60))
+    net = stir.analysis.relu_network_from_keypoints(xs, rng.standard_normal(60))
+    data_x, data_y = seed_000_data(32, rng)
+    ax = stir.plot.keypoints(net, 0.0, 1.0, data_x, data_y, max_markers=40).axes[0]
+    data, rug = ax.collections
+    np.testing.assert_allclose(rug.get_offsets()[:, 0], xs[1:-1])  # every kink, no ends
+    # x in data, y in axes coordinates: along the axes' bottom, not on the curve
+    assert rug.get_offset_transform() == ax.get_xaxis_transform()
+    assert np.all(rug.get_offsets()[:, 1] < 0.1)
+    curve, = ax.lines
+    assert curve.get_zorder() > data.get_zorder() and data.get_sizes()[0] < 12
+
+
+def test_grid_warp_carries_the_points_and_bends_the_boundary():
+    def fold(p):
+        return np.maximum(p, 0.0)
+
+    X = np.array([[-0.5, 0.8], [0.7, -0.2], [0.9, 0.9], [-0.8, -0.8]])
+    before, after = stir.plot.grid_warp(fold, X=X, y=[0, 0, 1, 0],
+                                        boundary=([1.0, 1.0], -1.0)).axes
+    class_0, class_1 = (c for c in after.collections if type(c) is PathCollection)
+    np.testing.assert_allclose(class_0.get_offsets(), fold(X[[0, 1, 3]]))  # x drawn at f(x)
+    np.testing.assert_allclose(class_1.get_offsets(), fold(X[[2]]))
+    contour = before.collections[-1]  # {x : fold(x)₁ + fold(x)₂ = 1}, bent where a unit is 0
+    vertices = np.concatenate([path.vertices for path in contour.get_paths()])
+    np.testing.assert_allclose(fold(vertices).sum(axis=1), 1.0, atol=0.02)
+    assert vertices[:, 0].min() < 0.0  # the part where x₁ < 0 is folded: there x₂ = 1
+    np.testing.assert_allclose(vertices[vertices[:, 0] < -0.05, 1], 1.0, atol=0.02)
+
+
+def test_capacity_grid_notes_training_and_test_accuracy():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    models = [[lambda p: p[:, :1] - 0.5, lambda p: p[:, 1:] - 0.5]]
+    fig = stir.plot.capacity_grid(models, X, [0, 1, 0, 1], ["net"], ["x₁", "x₂"],
+                                  resolution=10, X_test=X, y_test=[0, 1, 1, 0])
+    assert [a.texts[0].get_text() for a in fig.axes] == ["train 1.00 · test 0.50",
+                                                         "train 0.50 · test 1.00"]
+
+
+def test_surfaces_with_one_zlim_share_height_and_colour():
+    _, (left, right) = plt.subplots(1, 2, subplot_kw={"projection": "3d"})
+    stir.plot.surface(lambda p: 1 - (p ** 2).sum(axis=1), zlim=(-1.0, 1.0), ax=left)
+    stir.plot.surface(lambda p: 0.5 - p.sum(axis=1) / 4, zlim=(-1.0, 1.0), ax=right)
+    for ax in (left, right):
+        assert tuple(float(z) for z in ax.get_zlim()) == (-1.0, 1.0)
+        norm = ax.collections[0].norm
+        assert (norm.vmin, norm.vmax) == (-1.0, 1.0)
+
+
 def test_one_output_classifier_uses_the_sign():
     X = np.array([[-1.0, 0.0], [1.0, 0.0]])
     ax = stir.plot.decision_boundary(lambda p: p[:, :1], X, [-1, 1], resolution=20).axes[0]
@@ -218,6 +275,11 @@ def test_one_output_classifier_uses_the_sign():
      "1 rows of 2"),
     (lambda: stir.plot.loss_slices([0.0, 1.0], [[1.0, 2.0]], ["a", "b"]), "2 labels"),
     (lambda: stir.plot.grid_warp(lambda p: p[:, :1]), r"\(n, 2\)"),
+    (lambda: stir.plot.grid_warp(np.abs, X=np.zeros((2, 2))), "both X and y"),
+    (lambda: stir.plot.grid_warp(np.abs, boundary=([1.0], 0.0)), "w of 2 numbers"),
+    (lambda: stir.plot.surface(np.sin, zlim=(1.0, 0.0)), "z_lo < z_hi"),
+    (lambda: stir.plot.capacity_grid([[np.sin]], np.zeros((2, 2)), [0, 1], ["a"], ["b"],
+                                     X_test=np.zeros((2, 2))), "both X_test"),
     (lambda: stir.plot.history_curves({"lr": [0.1]}), "no loss"),
     (lambda: stir.plot.fit_curve("sin", [0.0], [0.0]), "Module or a function"),
 ])

@@ -62,6 +62,9 @@ def _axes(ax: Any, count: int, function: str, saving: bool, ncols: int = 1,
         flat = list(grid.ravel())
         for extra in flat[count:]:
             fig.delaxes(extra)
+        from .display import figures  # shown once in a notebook: see _finish
+
+        figures.made(fig)
         return fig, flat[:count]
     flat = list(np.ravel(np.array(ax, dtype=object)))
     if len(flat) != count:
@@ -96,10 +99,17 @@ def save(figure: Figure, path: str | os.PathLike[str]) -> Path:
 
 
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
-    """Save the figure as a PNG at `path` (making its directory) when a path is given."""
+    """Save the figure as a PNG at `path` (making its directory) when a path is given.
+
+    In a Jupyter kernel with the inline backend, a figure made here leaves pyplot and is
+    shown once, as the cell's value or after the cell (stir.display.figures); elsewhere
+    it stays with pyplot, for plt.show()."""
+    from .display import figures
+
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100, bbox_inches="tight")
+    figures.finished(fig, saved=path is not None)
     return fig
 
 
@@ -275,20 +285,29 @@ def history_curves(history: Any, ax: Axes | Sequence[Axes] | None = None,
 
 def surface(fn_or_model: Model, lo: Sequence[float] = (0.0, 0.0),
             hi: Sequence[float] = (1.0, 1.0), resolution: int = 50, title: str = "",
-            ax: Axes | None = None, path: str | os.PathLike[str] | None = None) -> Figure:
+            zlim: tuple[float, float] | None = None, ax: Axes | None = None,
+            path: str | os.PathLike[str] | None = None) -> Figure:
     """The 3-D surface z = f(x₁, x₂) over the box [lo, hi]; f maps (n, 2) points to n values.
 
+    `zlim` = (z_lo, z_hi) fixes both the z axis and the colour scale, so that surfaces drawn
+    with the same zlim compare by height and by colour (else each spans its own range).
     Seed 001 fits the paraboloid f(x) = 1 - |x|², drawn here:
 
     >>> import stir.plot
-    >>> fig = stir.plot.surface(lambda p: 1 - (p ** 2).sum(axis=1), resolution=10)
-    >>> fig.axes[0].name
-    '3d'
+    >>> fig = stir.plot.surface(lambda p: 1 - (p ** 2).sum(axis=1), resolution=10,
+    ...                         zlim=(-1.0, 1.0))
+    >>> fig.axes[0].name, [float(z) for z in fig.axes[0].get_zlim()]
+    ('3d', [-1.0, 1.0])
     """
+    from matplotlib.colors import Normalize
+
     (x_lo, y_lo), (x_hi, y_hi) = np.broadcast_to(lo, (2,)), np.broadcast_to(hi, (2,))
     if ax is not None and getattr(ax, "name", "") != "3d":
         raise ValueError("stir.plot.surface: ax must be a 3-D axes "
                          "(fig.add_subplot(projection='3d'))")
+    if zlim is not None and not (len(zlim) == 2 and float(zlim[0]) < float(zlim[1])):
+        raise ValueError(f"stir.plot.surface: zlim must be (z_lo, z_hi) with z_lo < z_hi, "
+                         f"got {zlim!r}")
     fig, (ax,) = _axes(ax, 1, "surface", path is not None, projection="3d")
     grid_x, grid_y = np.meshgrid(np.linspace(x_lo, x_hi, resolution),
                                  np.linspace(y_lo, y_hi, resolution))
@@ -296,9 +315,12 @@ def surface(fn_or_model: Model, lo: Sequence[float] = (0.0, 0.0),
     if values.size != grid_x.size:
         raise ValueError(f"stir.plot.surface: f must give one value per point; for "
                          f"{grid_x.size} points it gave shape {tuple(values.shape)}")
-    ax.plot_surface(grid_x, grid_y, values.reshape(grid_x.shape), cmap="viridis",
+    norm = None if zlim is None else Normalize(float(zlim[0]), float(zlim[1]))
+    ax.plot_surface(grid_x, grid_y, values.reshape(grid_x.shape), cmap="viridis", norm=norm,
                     linewidth=0, antialiased=True)
     ax.set(title=title, xlabel="x₁", ylabel="x₂", zlabel="f(x)")
+    if zlim is not None:
+        ax.set_zlim(float(zlim[0]), float(zlim[1]))
     return _finish(fig, path)
 
 
@@ -337,21 +359,28 @@ def activations(names: Sequence[str] | None = None, lo: float = -4.0, hi: float 
 
 
 def capacity_grid(models: Sequence[Sequence[Model]], X: Any, y: Any, rows: Sequence[str],
-                  cols: Sequence[str], resolution: int = 100,
-                  ax: Sequence[Sequence[Axes]] | None = None,
+                  cols: Sequence[str], resolution: int = 100, X_test: Any = None,
+                  y_test: Any = None, ax: Sequence[Sequence[Axes]] | None = None,
                   path: str | os.PathLike[str] | None = None) -> Figure:
     """A grid of decision regions, models[i][j] in row `rows[i]` and column `cols[j]`.
 
-    Seed 003 sweeps 3/6/20 hidden units (rows) against λ = 0.001/0.01/0.1 (columns).
+    Seed 003 sweeps 3/6/20 hidden units (rows) against λ = 0.001/0.01/0.1 (columns). Each
+    panel notes its training accuracy, and with (X_test, y_test) its test accuracy too (the
+    share of points whose predicted class is their label); only the training points are drawn.
 
     >>> import numpy as np, stir.plot
     >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
     >>> cut = [[lambda p, t=t: p[:, :1] - t for t in (0.3, 0.7)]]
-    >>> fig = stir.plot.capacity_grid(cut, X, [0, 1], ["net"], ["a", "b"], resolution=10)
-    >>> len(fig.axes)
-    2
+    >>> fig = stir.plot.capacity_grid(cut, X, [0, 1], ["net"], ["a", "b"], resolution=10,
+    ...                               X_test=X, y_test=[0, 0])
+    >>> len(fig.axes), fig.axes[0].texts[0].get_text()
+    (2, 'train 1.00 · test 0.50')
     """
     X, y = _points(X, y, "capacity_grid")
+    if (X_test is None) != (y_test is None):
+        raise ValueError("stir.plot.capacity_grid: give both X_test and y_test, or neither")
+    if X_test is not None:
+        X_test, y_test = _points(X_test, y_test, "capacity_grid")
     shape = (len(rows), len(cols))
     if len(models) != shape[0] or any(len(row) != shape[1] for row in models):
         raise ValueError(f"stir.plot.capacity_grid: models must be {shape[0]} rows of "
@@ -359,45 +388,117 @@ def capacity_grid(models: Sequence[Sequence[Model]], X: Any, y: Any, rows: Seque
                          f"{[len(row) for row in models]}")
     fig, axes = _axes(ax, shape[0] * shape[1], "capacity_grid", path is not None,
                       ncols=shape[1])
+    labels = np.unique(y)  # class k of _classes is labels[k], as the regions colour them
+
+    def accuracy(model: Model, inputs: np.ndarray, truth: np.ndarray) -> float:
+        predicted = _classes(model, inputs)
+        named = labels[np.minimum(predicted, len(labels) - 1)]
+        return float(np.mean((predicted < len(labels)) & (named == truth)))
+
     for index, target in enumerate(axes):
         i, j = divmod(index, shape[1])
         _draw_regions(target, models[i][j], X, y, resolution)
+        note = f"train {accuracy(models[i][j], X, y):.2f}"
+        if X_test is not None:
+            note += f" · test {accuracy(models[i][j], X_test, y_test):.2f}"
+        target.text(0.98, 0.02, note, transform=target.transAxes, ha="right", va="bottom",
+                    fontsize="small", bbox={"facecolor": "white", "alpha": 0.8,
+                                            "edgecolor": "none", "pad": 2})
         target.set(xticks=[], yticks=[])
         if i == 0:
             target.set_title(cols[j])
         if j == 0:
             target.set_ylabel(rows[i])
-    axes[0].legend(loc="best", fontsize="x-small")
+    axes[0].legend(loc="upper left", fontsize="x-small")
     return _finish(fig, path)
 
 
 def grid_warp(layer_fn: Model, lo: float | Sequence[float] = -1.0,
-              hi: float | Sequence[float] = 1.0, lines: int = 11,
+              hi: float | Sequence[float] = 1.0, lines: int = 11, X: Any = None,
+              y: Any = None, boundary: tuple[Sequence[float], float] | None = None,
               ax: Sequence[Axes] | None = None,
               path: str | os.PathLike[str] | None = None) -> Figure:
-    """A square grid on [lo, hi]² (left) and its image under a 2 → 2 map (right), such as
-    x ↦ ReLU(Wx + b); horizontal lines are blue, vertical ones orange.
+    """A square grid on [lo, hi]² (left) and its image under a 2 → 2 map h = f(x) (right),
+    such as x ↦ ReLU(Wx + b): seed 003's space warping.
+
+    With points X (n, 2) and labels y, each point is drawn, coloured by its class, at x on
+    the left and at f(x) on the right. With `boundary` = (w, c), the line w·h + c = 0 is drawn
+    on the right and the same set {x : w·f(x) + c = 0}, bent by f, on the left; each side is
+    shaded in the colour of the class it predicts (w·h + c > 0: the larger label). Without
+    points the horizontal grid lines are blue and the vertical ones orange; with them the grid
+    is grey, so that the class colours stand out.
 
     >>> import numpy as np, stir.plot
     >>> fig = stir.plot.grid_warp(lambda p: np.maximum(p, 0), lines=5)
     >>> [a.get_title() for a in fig.axes]
-    ['input grid', 'its image']
+    ['input space x', 'hidden space h = f(x)']
+    >>> X = np.array([[-0.5, -0.5], [0.5, 0.5]])
+    >>> fig = stir.plot.grid_warp(lambda p: np.maximum(p, 0), X=X, y=[0, 1],
+    ...                           boundary=([1.0, 1.0], -0.5))
+    >>> len(fig.axes[1].collections) >= 3  # two classes of points and the shaded sides
+    True
     """
+    from matplotlib.colors import ListedColormap
+
     (x_lo, y_lo), (x_hi, y_hi) = np.broadcast_to(lo, (2,)), np.broadcast_to(hi, (2,))
+    if (X is None) != (y is None):
+        raise ValueError("stir.plot.grid_warp: give both X and y, or neither")
+    if X is not None:
+        X, y = _points(X, y, "grid_warp")
+    if boundary is not None:
+        normal, offset = np.asarray(boundary[0], dtype=np.float64), float(boundary[1])
+        if normal.shape != (2,):
+            raise ValueError(f"stir.plot.grid_warp: boundary must be (w, c) with w of 2 "
+                             f"numbers, for the line w·h + c = 0; got w of shape {normal.shape}")
+
+    def image_of(points: np.ndarray) -> np.ndarray:
+        image = _predict(layer_fn, points)
+        if image.shape != points.shape:
+            raise ValueError(f"stir.plot.grid_warp: the map must send (n, 2) points to "
+                             f"(n, 2), got {tuple(image.shape)} for {tuple(points.shape)}")
+        return image
+
     fig, (before, after) = _axes(ax, 2, "grid_warp", path is not None, ncols=2)
+    grey = X is not None or boundary is not None
     along = np.linspace(0.0, 1.0, 200)
-    for k, level in enumerate(np.linspace(0.0, 1.0, lines)):
-        for colour, (u, v) in (("C0", (along, np.full_like(along, level))),
-                               ("C1", (np.full_like(along, level), along))):
+    for level in np.linspace(0.0, 1.0, lines):
+        for colour, (u, v) in ((("0.45" if grey else "C0"), (along, np.full_like(along, level))),
+                               (("0.7" if grey else "C1"), (np.full_like(along, level), along))):
             points = np.column_stack([x_lo + u * (x_hi - x_lo), y_lo + v * (y_hi - y_lo)])
-            image = _predict(layer_fn, points)
-            if image.shape != points.shape:
-                raise ValueError(f"stir.plot.grid_warp: the map must send (n, 2) points to "
-                                 f"(n, 2), got {tuple(image.shape)} for {tuple(points.shape)}")
-            before.plot(points[:, 0], points[:, 1], color=colour, linewidth=1)
-            after.plot(image[:, 0], image[:, 1], color=colour, linewidth=1)
-    before.set(title="input grid", xlabel="x₁", ylabel="x₂", aspect="equal")
-    after.set(title="its image", xlabel="h₁", ylabel="h₂", aspect="equal")
+            image = image_of(points)
+            for target, drawn in ((before, points), (after, image)):
+                target.plot(drawn[:, 0], drawn[:, 1], color=colour, linewidth=0.8, zorder=1)
+    if X is not None:
+        hidden = image_of(X)
+        for k, label in enumerate(np.unique(y)):
+            chosen = y == label
+            for target, drawn in ((before, X), (after, hidden)):
+                target.scatter(drawn[chosen, 0], drawn[chosen, 1], s=14, color=f"C{k % 10}",
+                               edgecolors="black", linewidths=0.3, zorder=3,
+                               label=f"class {label}" if target is before else None)
+    if boundary is not None:
+        # Both sides as regions: straight in h, and pulled back through f, bent in x.
+        sides = ListedColormap(["C0", "C1"])
+        h_lo, h_hi = after.get_xlim(), after.get_ylim()
+        for target, (first, second), through in ((before, ((x_lo, x_hi), (y_lo, y_hi)), True),
+                                                 (after, (h_lo, h_hi), False)):
+            grid_u, grid_v = np.meshgrid(np.linspace(*first, 300), np.linspace(*second, 300))
+            points = np.column_stack([grid_u.ravel(), grid_v.ravel()])
+            score = ((image_of(points) if through else points) @ normal + offset).reshape(
+                grid_u.shape)
+            target.contourf(grid_u, grid_v, (score > 0).astype(float), levels=[-0.5, 0.5, 1.5],
+                            cmap=sides, alpha=0.18, zorder=0)
+            target.contour(grid_u, grid_v, score, levels=[0.0], colors="black",
+                           linewidths=1.5, linestyles="dashed", zorder=2)
+            target.set(xlim=first, ylim=second)
+        line = f"{normal[0]:.3g}·h₁ + {normal[1]:.3g}·h₂ + {offset:.3g}".replace("+ -", "- ")
+        before.plot([], [], "k--", label="the same line, seen in x")
+        after.plot([], [], "k--", label=f"{line} = 0")
+    before.set(title="input space x", xlabel="x₁", ylabel="x₂", aspect="equal")
+    after.set(title="hidden space h = f(x)", xlabel="h₁", ylabel="h₂", aspect="equal")
+    for target in (before, after) if grey else ():
+        if target.get_legend_handles_labels()[0]:
+            _legend_below(target)
     return _finish(fig, path)
 
 
@@ -437,27 +538,38 @@ def loss_slices(alphas: Any, losses_list: Sequence[Any], labels: Sequence[str] |
 
 
 def keypoints(model: Module, lo: float, hi: float, x: Any = None, y: Any = None,
-              title: str = "ReLU network and its keypoints", ax: Axes | None = None,
-              path: str | os.PathLike[str] | None = None) -> Figure:
-    """A 1-D ReLU network on [lo, hi] with its keypoints (stir.analysis.keypoints) marked,
-    and optionally data points (x, y), as seed 000's widget draws it.
+              title: str = "ReLU network and its keypoints", max_markers: int = 40,
+              ax: Axes | None = None, path: str | os.PathLike[str] | None = None) -> Figure:
+    """A 1-D ReLU network on [lo, hi] with its breakpoints (stir.analysis.breakpoints, where
+    the slope changes) marked, and optionally data points (x, y), as seed 000's widget draws it.
+
+    The curve is drawn over small, light data points. Up to `max_markers` breakpoints are
+    marked on the curve; more (a trained sum of 1024 ReLUs has hundreds in [0, 1]) are
+    ticks along the bottom of the axes, which show where the pieces are without hiding them.
 
     >>> import stir.analysis, stir.plot
     >>> net = stir.analysis.relu_network_from_keypoints([0.0, 0.5, 1.0], [0.0, 1.0, 0.0])
     >>> fig = stir.plot.keypoints(net, 0.0, 1.0)
-    >>> len(fig.axes[0].lines)
-    1
+    >>> len(fig.axes[0].lines), fig.axes[0].collections[0].get_offsets().tolist()
+    (1, [[0.5, 1.0]])
     """
     kx, ky = stir.analysis.keypoints(model, lo, hi)
+    inner_x, inner_y = kx[1:-1], ky[1:-1]  # without lo and hi, which are no breakpoints
     fig, (ax,) = _axes(ax, 1, "keypoints", path is not None)
     if x is not None:
-        ax.scatter(_vector(x, "x", "keypoints"), _vector(y, "y", "keypoints"), s=12,
-                   alpha=0.5, color="C0", label="data")
-    ax.plot(kx, ky, color="black", linewidth=2, label="network")
-    ax.scatter(kx[1:-1], ky[1:-1], s=40, color="C3", zorder=3,
-               label=f"breakpoints ({kx.size - 2})")
-    ax.scatter(kx[[0, -1]], ky[[0, -1]], s=40, facecolors="none", edgecolors="C3", zorder=3,
-               label="ends")
+        ax.scatter(_vector(x, "x", "keypoints"), _vector(y, "y", "keypoints"), s=8,
+                   color="C0", alpha=0.35, linewidths=0, zorder=1, label="data")
+    ax.plot(kx, ky, color="black", linewidth=1.6, zorder=3, label="network")
+    label = f"breakpoints ({inner_x.size})"
+    if inner_x.size <= max_markers:
+        ax.scatter(inner_x, inner_y, s=28, color="C3", edgecolors="white", linewidths=0.6,
+                   zorder=4, label=label)
+    else:  # x in data, y in axes coordinates: a rug in a strip of its own below the data
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom - 0.1 * (top - bottom), top)
+        ax.scatter(inner_x, np.full_like(inner_x, 0.035), s=30, marker="|", color="C3",
+                   linewidths=0.6, alpha=0.6, transform=ax.get_xaxis_transform(), zorder=2,
+                   label=f"{label}, ticked below")
     ax.set(title=title, xlabel="x", ylabel="y")
     _legend_below(ax)
     return _finish(fig, path)

@@ -241,6 +241,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, 
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
+    def _repr_html_(self) -> str:
+        """Shape, dtype, autograd state, statistics and a small picture, for Jupyter
+        (stir.display.tensor_html)."""
+        from .display.tensor_html import tensor_html
+
+        return tensor_html(self)
+
     # ----------------------------------------------------------------- autograd
     def backward(
         self,

@@ -60,14 +60,25 @@ class Figures:
         path = self.directory / f"{self.demo}_{name}.png"
         self.directory.mkdir(parents=True, exist_ok=True)
         plt = pyplot()
+        before = _stamp(path)
         figure = draw(path)
         if figure is not None:
-            if not path.exists():
+            # Saved here unless draw wrote it itself: a PNG left by an earlier run is replaced.
+            if _stamp(path) in (None, before):
                 figure.savefig(path, dpi=100, bbox_inches="tight")
             plt.close(figure)
         self.paths.append(path)
         print(f"wrote {path}")
         return path
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """The file's modification time and size, None when it does not exist."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def heading(text: str) -> None:

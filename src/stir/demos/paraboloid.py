@@ -79,10 +79,16 @@ def paraboloid(out: str | Path = DEFAULT_OUT, quick: bool = False,
     stir.explicit.train, arch [2, 5, 1], batch 100, ε = 0.005, 10 000 iterations
     (quick: 2 000) on 1 000 points of y = 1 - |x|²; prints how far autograd's gradient is
     from the hand-written one at the start, and the cost (1/n)·Σ |N(xᵢ) - yᵢ|² before and
-    after training. Draws the target and the learned surface. Returns the numbers by name."""
+    after training, and the largest error on the square. Draws the target and the learned
+    surface on one z and colour scale, and their difference over the square with the
+    network's creases. Returns the numbers by name."""
     heading("paraboloid: y = 1 - |x|² on the unit square, explicit backprop (seed 001)")
     X, Y = paraboloid_data(1000, seed=seed)  # X in the unit square, Y = 1 - |X|²
     X, Y = X.astype(float), Y.astype(float)
+
+    def target(points: np.ndarray) -> np.ndarray:
+        return 1 - (points ** 2).sum(axis=1)
+
     iterations = 2_000 if quick else 10_000
 
     def train(steps: int) -> explicit.NeuralNet:
@@ -100,17 +106,42 @@ def paraboloid(out: str | Path = DEFAULT_OUT, quick: bool = False,
     print(f"architecture {explicit.architecture(net)}, {iterations:,} iterations of batch 100, "
           f"ε = 0.005: cost {cost_before:.4f} at the start, {cost:.5f} at the end (the seed "
           f"reports 0.00343)")
+    side = np.linspace(0.0, 1.0, 201)
+    grid = np.stack(np.meshgrid(side, side), axis=-1).reshape(-1, 2)
+    error = (net(grid)[:, 0] - target(grid)).reshape(side.size, side.size)
+    worst = np.unravel_index(np.abs(error).argmax(), error.shape)
+    max_error = float(np.abs(error[worst]))
+    print(f"largest |N(x) - (1 - |x|²)| on the square: {max_error:.3f}, at x = "
+          f"({side[worst[1]]:.2f}, {side[worst[0]]:.2f})")
 
     def draw(path: Path):
         plt = pyplot()
-        figure, axes = plt.subplots(1, 2, figsize=(10, 4.2),
-                                    subplot_kw={"projection": "3d"})
-        stir.plot.surface(lambda p: 1 - (p ** 2).sum(axis=1), title="target 1 - |x|²",
-                          ax=axes[0])
-        stir.plot.surface(lambda p: net(p)[:, 0], title=f"network (cost {cost:.4f})",
-                          ax=axes[1])
-        axes[1].set_zlim(axes[0].get_zlim())  # the same scale, so the two can be compared
+        figure = plt.figure(figsize=(15, 4.6), layout="constrained")
+        target_ax, network_ax = (figure.add_subplot(1, 3, k, projection="3d") for k in (1, 2))
+        error_ax = figure.add_subplot(1, 3, 3)
+        # One z scale and one colour scale for both surfaces, so heights compare directly;
+        # seen from the (1, 1) corner, where the target falls to -1 and the fit misses most.
+        for ax, fn, title in ((target_ax, target, "target 1 - |x|²"),
+                              (network_ax, lambda p: net(p)[:, 0],
+                               f"network (cost {cost:.4f})")):
+            stir.plot.surface(fn, title=title, zlim=(-1.05, 1.05), ax=ax)
+            ax.view_init(elev=25, azim=40)
+        image = error_ax.pcolormesh(side, side, error, cmap="RdBu_r", vmin=-max_error,
+                                    vmax=max_error, shading="auto")
+        figure.colorbar(image, ax=error_ax, label="network - target")
+        # The creases: where a hidden unit's pre-activation W₁x + b₁ crosses 0.
+        first = net.maps[0]
+        for weights, bias in zip(first.W, first.b):
+            error_ax.contour(side, side, (grid @ weights + bias).reshape(error.shape),
+                             levels=[0.0], colors="black", linewidths=0.8, linestyles="dashed")
+        error_ax.set(title=f"network - target (largest |error| {max_error:.2f}); dashed: "
+                           f"creases",
+                     xlabel="x₁", ylabel="x₂", aspect="equal")
+        # Saved here: Figures.save only saves a figure whose PNG does not exist yet, so a
+        # PNG from an earlier run would otherwise stay.
+        stir.plot.save(figure, path)
         return figure
 
     Figures(out, "paraboloid").save("surfaces", draw)
-    return {"cost": cost, "cost_before": cost_before, "gradient_difference": difference}
+    return {"cost": cost, "cost_before": cost_before, "gradient_difference": difference,
+            "max_error": max_error}

@@ -19,7 +19,7 @@ import stir.plot
 from stir import nn
 from stir.classic import Perceptron
 
-from ._common import DEFAULT_OUT, Figures, heading
+from ._common import DEFAULT_OUT, Figures, heading, pyplot
 
 WEIGHT = [[1.0, -0.6], [0.4, 1.0]]
 BIAS = [0.1, -0.2]
@@ -69,8 +69,9 @@ def warp(out: str | Path = DEFAULT_OUT, quick: bool = False, seed: int = 0) -> d
     Prints which share of the square [-1, 1]² lands in the open quadrant (both units on), on
     an axis (one unit off) and at the origin (both off). Then 200 points of [-2, 2]² labelled
     by h₁ + h₂ > 1: a perceptron on x does not converge in 1 000 epochs (quick: 100), one on
-    h does. Draws the grid and the points before and after the warp. Returns the shares and
-    the perceptrons' results by name."""
+    h does. Draws the grid and the points, coloured by class, before and after the warp, with
+    the perceptron's line in h and the same line pulled back into x, where it is bent.
+    Returns the shares and the perceptrons' results by name."""
     heading("warp: h = ReLU(Wx + b) with 2 hidden units (seed 003)")
     hidden = hidden_layer()
     side = np.linspace(-1.0, 1.0, 201)
@@ -97,15 +98,22 @@ def warp(out: str | Path = DEFAULT_OUT, quick: bool = False, seed: int = 0) -> d
     print(f"perceptron on h: converged {on_h.converged_} after {on_h.n_epochs_:,} epochs; "
           f"accuracy {numbers['h_accuracy']:.3f}")
 
+    # The perceptron's own line in h, scaled to a unit normal so that its label reads well.
+    scale = float(np.linalg.norm(on_h.coef_))
+    line = (on_h.coef_ / scale, on_h.intercept_ / scale)
+
     def draw(path: Path):
-        figure = stir.plot.grid_warp(hidden, lo=-SIDE, hi=SIDE, lines=9)
-        before, after = figure.axes
-        for sign, colour in ((1, "black"), (-1, "red")):
-            before.scatter(*X[y == sign].T, s=10, color=colour, zorder=3, label=f"y = {sign:+d}")
-            after.scatter(*H[y == sign].T, s=10, color=colour, zorder=3)
-        after.plot([0, 1], [1, 0], "k--", label="h₁ + h₂ = 1")  # the separating line in h
-        for ax in (before, after):
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small")
+        figure, (before, after) = pyplot().subplots(1, 2, figsize=(11, 5.4),
+                                                    layout="constrained")
+        stir.plot.grid_warp(hidden, lo=-SIDE, hi=SIDE, lines=9, X=X, y=y, boundary=line,
+                            ax=(before, after))
+        before.set_title(f"input space x: no line separates the classes\n(perceptron: at best "
+                         f"{numbers['x_best_accuracy']:.0%} right in {on_x.n_epochs_:,} epochs)")
+        after.set_title(f"hidden space h = ReLU(Wx + b): a line does\n(perceptron: "
+                        f"{numbers['h_accuracy']:.0%} right after {on_h.n_epochs_} epochs)")
+        # Saved here: Figures.save only saves a figure whose PNG does not exist yet, so a
+        # PNG from an earlier run would otherwise stay.
+        stir.plot.save(figure, path)
         return figure
 
     Figures(out, "warp").save("grid", draw)

@@ -442,6 +442,12 @@ class Module:
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + f"\n)  # {self.parameter_count():,} parameters"
 
+    def _repr_html_(self) -> str:
+        """The layers as an HTML table, for Jupyter (stir.display.module_html)."""
+        from ..display.module_html import module_html
+
+        return module_html(self)
+
     def summary(self) -> str:
         """A table of the layers with their parameter counts, and the totals.
 

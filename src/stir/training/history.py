@@ -78,6 +78,13 @@ class History:
             lines.append(f"{epoch:5d}  " + "  ".join(cells))
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """The curves, best epoch marked, and the last and best values, for Jupyter
+        (stir.display.history_html)."""
+        from ..display.history_html import history_html
+
+        return history_html(self)
+
     def __repr__(self) -> str:
         if not self.epochs:
             return "History(0 epochs)"
