@@ -102,7 +102,7 @@ _SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "featur
 
 # The training loop, also on first use: it brings tqdm, which takes as long to import as a
 # third of NumPy.
-_TRAINING = ("fit", "evaluate", "predict")
+_TRAINING = ("fit", "evaluate", "predict", "LivePlot")
 # Model files, on first use too (safetensors is imported only when a file is read or written).
 _FILES = ("save", "load", "ModelFormatError")
 
@@ -134,5 +134,6 @@ __all__ = [
     "set_default_dtype", "set_grad_enabled", "short", "Size", "Tensor", "tensor", "training",
     "uint8", "zeros", "zeros_like",
     "as_tensor", "bernoulli", "get_default_device", "initial_seed", "multinomial", "normal",
-    "randint", "randint_like", "randperm", "seed", "set_default_device", "utils",
+    "randint", "randint_like", "randperm", "seed", "set_default_device", "utils", "LivePlot",
+    "notebook", "viz", "widgets",
 ] + _ELEMENTWISE + _REDUCTIONS + _SHAPES

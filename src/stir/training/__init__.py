@@ -2,6 +2,7 @@
 
     fit.py        fit, evaluate, predict
     callbacks.py  EarlyStopping, checkpoints and the other callbacks
+    live_plot.py  LivePlot, curves that follow training;  progress_bar.py: fit's bar
     metrics.py    accuracy and the other metrics fit reports
     history.py    History, what fit returns;  progress.py: where a run is, for resuming
 
@@ -11,10 +12,11 @@
 from .callbacks import Callback, EarlyStopping, LRSchedulerCallback, ModelCheckpoint
 from .fit import TrainingError, evaluate, fit, predict
 from .history import History
+from .live_plot import LivePlot
 from .metrics import METRICS, accuracy, mae, mse, r2
 
 __all__ = [
-    "accuracy", "Callback", "EarlyStopping", "evaluate", "fit", "History",
+    "accuracy", "Callback", "EarlyStopping", "evaluate", "fit", "History", "LivePlot",
     "LRSchedulerCallback", "mae", "METRICS", "ModelCheckpoint", "mse", "predict", "r2",
     "TrainingError",
 ]

@@ -1,22 +1,21 @@
 """`fit`, `evaluate` and `predict`: the training loop written once, over arrays in memory.
 
 `fit` runs PyTorch's loop (forward, loss, backward, step) over minibatches it cuts itself
-from x and y, shuffled by a seedable `stir.Generator`, records a `History`, shows a tqdm bar
-on a terminal, calls callbacks, and stops with a `TrainingError` the moment a loss or a
-gradient stops being finite, before that step changes any parameter.
+from x and y, shuffled by a seedable `stir.Generator`, records a `History`, shows a progress
+bar (progress_bar.py: a notebook bar in Jupyter, a text bar on a terminal), calls callbacks,
+and stops with a `TrainingError` the moment a loss or a gradient stops being finite, before
+that step changes any parameter.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from tqdm import tqdm
 
 from ..grad_mode import no_grad
 from ..random import Generator, default_generator
@@ -24,6 +23,7 @@ from ..tensor import Tensor
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
 from .history import History
 from .progress import Progress, Run
+from .progress_bar import TrainingBar
 from .metrics import resolve_metrics
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -58,8 +58,8 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     epoch from `generator` (default: the global one). The epoch loss is the mean over
     samples of the batch losses; metrics ("accuracy", "mse", "mae", "r2" or functions of
     (output, target) arrays) are computed over the whole epoch's outputs. Validation runs in
-    eval mode under `no_grad` after each epoch. `verbose`: 0 silent, 1 a progress bar when
-    stderr is a terminal, 2 a progress bar always.
+    eval mode under `no_grad` after each epoch. `verbose`: 0 silent, 1 a progress bar in a
+    Jupyter notebook or when stderr is a terminal, 2 a progress bar always.
 
     `resume_from` is a checkpoint written by a `ModelCheckpoint` callback of a run with the
     same arguments: the model, optimizer, schedule, callbacks, random generators and the
@@ -119,9 +119,8 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     for callback in callbacks:
         callback.progress = progress
     was_training = getattr(model, "training", True)
-    bar = tqdm(total=total_steps, initial=progress.step, unit="step", leave=True,
-               dynamic_ncols=True, disable=_bar_disabled(verbose), file=sys.stderr)
-    show_bar = not bar.disable
+    bar = TrainingBar(total_steps, progress.step, progress.epoch, epoch_count, verbose)
+    show_bar = bar.enabled
     try:
         for callback in callbacks:
             callback.on_train_begin(model, optimizer)
@@ -131,7 +130,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
             if progress.position == 0 and (progress.stop or progress.step >= total_steps):
                 break  # nothing of this epoch has run, and nothing will
             epoch = progress.epoch
-            bar.set_description(f"epoch {epoch}/{epoch_count}", refresh=False)
+            bar.start_epoch(epoch)
             lr = float(optimizer.param_groups[0]["lr"])
             model.train()
             if not progress.epoch_started and shuffle:
@@ -161,11 +160,9 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                     progress.outputs.append(output.array)
                     progress.targets.append(y_batch)
                 if show_bar:
-                    bar.update(1)
                     rate = (progress.position - seen_before) / max(
                         time.perf_counter() - started, 1e-9)
-                    bar.set_postfix_str(f"loss={progress.loss_sum / progress.position:.4g}, "
-                                        f"{rate:.0f} samples/s", refresh=False)
+                    bar.step(progress.loss_sum / progress.position, rate)
                 for callback in callbacks:  # the stop so far is saved by a checkpoint (last)
                     progress.stop = bool(callback.on_batch_end(step, {"loss": loss_value})) \
                         or progress.stop
@@ -174,12 +171,12 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
             logs["lr"] = lr
             progress.history.append(logs)
             progress.next_epoch()  # what a checkpoint taken now must resume from
-            bar.set_postfix_str(", ".join(f"{key}={value:.4g}" for key, value in logs.items())
-                                + f", {rate:.0f} samples/s")
+            bar.end_epoch(logs, rate)
             for callback in callbacks:
                 progress.stop = bool(callback.on_epoch_end(epoch, dict(logs))) or progress.stop
         for callback in callbacks:
             callback.on_train_end()
+        bar.finish()
     finally:
         bar.close()
         model.train(was_training)
@@ -345,13 +342,6 @@ def _batches(n: int, batch_size: int) -> Iterator[slice]:
     """Consecutive slices: views, no copy of the data."""
     for start in range(0, n, batch_size):
         yield slice(start, start + batch_size)
-
-
-def _bar_disabled(verbose: int) -> bool | None:
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
-    # None: tqdm shows the bar only when its stream is a terminal.
-    return {0: True, 1: None, 2: False}[verbose]
 
 
 def _check_batch_size(owner: str, batch_size: Any) -> None:
