@@ -106,8 +106,28 @@ def _folder(root: Path) -> dict[str, str]:
                JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
                JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1")
-    env.pop("JUPYTER_PATH", None)
+    # Where the widget front ends were installed: in a virtual environment that sees the
+    # machine's packages, that is the machine's prefix, which Jupyter does not search.
+    env["JUPYTER_PATH"] = os.pathsep.join(_extension_data_dirs())
     return env
+
+
+def _extension_data_dirs() -> list[str]:
+    """The share/jupyter folders holding the lab extensions of the widget packages."""
+    from importlib import metadata
+
+    folders = []
+    for name in ("jupyterlab_widgets", "anywidget"):
+        for file in metadata.distribution(name).files or []:
+            parts = Path(str(file)).parts
+            if "labextensions" in parts:
+                share = Path(metadata.distribution(name).locate_file(file)).resolve()
+                while share.name != "labextensions":
+                    share = share.parent
+                if str(share.parent) not in folders:
+                    folders.append(str(share.parent))
+                break
+    return folders
 
 
 def _get(url: str) -> Any:
