@@ -177,6 +177,7 @@ class LRSchedulerCallback(Callback):
     >>> from stir import optim
     >>> opt = optim.SGD([stir.zeros(1, requires_grad=True)], lr=0.1)
     >>> callback = LRSchedulerCallback(optim.StepLR(opt, step_size=1, gamma=0.5))
+    >>> opt.step()  # an epoch's steps come first, as in PyTorch
     >>> _ = callback.on_epoch_end(1, {"loss": 1.0})
     >>> opt.param_groups[0]["lr"]
     0.05
