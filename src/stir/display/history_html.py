@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .svg import BLUE, BOX, GREEN, HEADER, MUTED, ORANGE, escape, format_number, image, \
-    legend, panel, table
+from .svg import BLUE, BOX, GREEN, HEADER, MUTED, ORANGE, escape, format_number, html_or_repr, \
+    image, legend, panel, table
 
 #: Charts drawn at most (the table lists every quantity).
 MAX_PANELS = 12
@@ -27,14 +27,7 @@ MAX_PANELS = 12
 
 def history_html(history: Any) -> str:
     """The HTML Jupyter shows for a History; never raises (falls back to the repr)."""
-    try:
-        return _render(history)
-    except Exception:  # a display must not break the cell that shows it
-        try:
-            text = repr(history)
-        except Exception:
-            text = f"<{type(history).__name__}>"
-        return f'<pre style="margin:0">{escape(text)}</pre>'
+    return html_or_repr(_render, history)
 
 
 def _best(history: Any, key: str) -> tuple[int, float] | None:

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..grad_mode import no_grad
-from .svg import AMBER, BLUE, BOX, HEADER, MUTED, escape, format_shape
+from .svg import AMBER, BLUE, BOX, HEADER, MUTED, escape, format_shape, html_or_repr
 
 #: Rows shown at most; a bigger model says how many were left out.
 MAX_ROWS = 200
@@ -62,14 +62,7 @@ class _Node:
 
 def module_html(module: Any) -> str:
     """The HTML Jupyter shows for a stir.nn.Module; never raises (falls back to the repr)."""
-    try:
-        return _render(module)
-    except Exception:  # a display must not break the cell that shows it
-        try:
-            text = repr(module)
-        except Exception:
-            text = f"<{type(module).__name__}>"
-        return f'<pre style="margin:0">{escape(text)}</pre>'
+    return html_or_repr(_render, module)
 
 
 def _arguments(module: Any) -> str:

@@ -20,7 +20,7 @@ import html
 import math
 import struct
 import zlib
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -318,3 +318,16 @@ def legend(entries: Sequence[tuple[str, str, bool]]) -> str:
         items.append(f'<span style="margin-right:12px;white-space:nowrap">{line} '
                      f"{escape(name)}</span>")
     return "".join(items)
+
+
+def html_or_repr(render: Callable[[Any], str], shown: Any) -> str:
+    """`render(shown)`, or the object's text repr if rendering fails: a display must not
+    break the cell that shows it."""
+    try:
+        return render(shown)
+    except Exception:
+        try:
+            text = repr(shown)
+        except Exception:
+            text = f"<{type(shown).__name__}>"
+        return f'<pre style="margin:0">{escape(text)}</pre>'

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .svg import BOX, HEADER, MUTED, escape, format_number, format_shape, heatmap, image, \
-    sparkline, table
+from .svg import BOX, HEADER, MUTED, escape, format_number, format_shape, heatmap, html_or_repr, \
+    image, sparkline, table
 
 #: Above this many elements, no picture: statistics only.
 PICTURE_LIMIT = 100_000
@@ -31,14 +31,7 @@ SPARKLINE_LIMIT, HEATMAP_LIMIT = 2_000, 100
 def tensor_html(tensor: Any) -> str:
     """The HTML Jupyter shows for a tensor (or Parameter); never raises: anything that
     cannot be read shows as the text repr."""
-    try:
-        return _render(tensor)
-    except Exception:  # a display must not break the cell that shows it
-        try:
-            text = repr(tensor)
-        except Exception:
-            text = f"<{type(tensor).__name__}>"
-        return f'<pre style="margin:0">{escape(text)}</pre>'
+    return html_or_repr(_render, tensor)
 
 
 def _host(array: Any) -> np.ndarray:
