@@ -9,7 +9,8 @@ test `type(x) is NDARRAY`, inline, and do what the generic form does. io/, data/
 stay on NumPy: they meet arrays only at the host boundary, through `to_numpy`.
 
 Files: `namespaces.py` (what an array is, its namespace, conversions to and from the host),
-`in_place.py` (updates in place), `maths.py` (what the standard lacks or NumPy does faster:
+`in_place.py` (updates in place), `windows.py` (sliding windows for convolution and
+pooling, their adjoint, zero padding), `maths.py` (what the standard lacks or NumPy does faster:
 sums over rows, scatter-add, erf, cross-entropy's per-row picks, ...). Everything is used
 as `_array.name`.
 
@@ -27,9 +28,11 @@ from .namespaces import (ARRAY_TYPES, NDARRAY, NUMPY, SCALARS, as_array, beside,
                          constant_like, device, dtype_in, errstate, is_array, is_floating,
                          is_numpy, kind, mask, matmul, may_share_memory, namespace, register,
                          to_numpy, to_text, values)
+from .windows import add_windows, crop, output_size, pad_zeros, windows
 
 __all__ = [
-    "ARRAY_TYPES", "NDARRAY", "NUMPY", "NUMPY_IN_PLACE", "SCALARS", "add_per_row", "as_array",
+    "ARRAY_TYPES", "NDARRAY", "NUMPY", "NUMPY_IN_PLACE", "SCALARS", "add_per_row",
+    "add_windows", "as_array", "crop", "output_size", "pad_zeros", "windows",
     "beside", "class_mask", "clip_into", "constant_like", "copy_into", "device", "dtype_in",
     "erf", "errstate", "exp_of_negative", "indices_below", "is_array", "is_floating",
     "is_numpy", "kind", "mask", "matmul", "may_share_memory", "namespace", "pick_per_row",
