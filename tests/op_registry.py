@@ -458,6 +458,11 @@ from op_registry_elementwise import ELEMENTWISE_ENTRIES  # noqa: E402
 from op_registry_reductions import REDUCTIONS_ENTRIES  # noqa: E402
 from op_registry_indexing import INDEXING_ENTRIES  # noqa: E402
 from op_registry_nn import NN_ENTRIES  # noqa: E402
+from op_registry_conv import CONV_ENTRIES  # noqa: E402
+from op_registry_pooling import POOLING_ENTRIES  # noqa: E402
+from op_registry_normalization import NORMALIZATION_ENTRIES  # noqa: E402
+from op_registry_recurrent import RECURRENT_ENTRIES  # noqa: E402
 
 REGISTRY = (build_registry() + ACTIVATION_ENTRIES + LOSS_ENTRIES + ELEMENTWISE_ENTRIES
-            + REDUCTIONS_ENTRIES + INDEXING_ENTRIES + NN_ENTRIES)
+            + REDUCTIONS_ENTRIES + INDEXING_ENTRIES + NN_ENTRIES + CONV_ENTRIES
+            + POOLING_ENTRIES + NORMALIZATION_ENTRIES + RECURRENT_ENTRIES)

@@ -38,3 +38,14 @@ from .losses import (
     SmoothL1Loss, SVMLoss,
 )
 # --- end losses ---
+
+# --- conv (issue 14) ---
+# --- end conv ---
+# --- pooling (issue 14) ---
+# --- end pooling ---
+# --- normalization (issue 14) ---
+# --- end normalization ---
+# --- recurrent (issue 14) ---
+# --- end recurrent ---
+# --- misc (issue 14: Dropout2d, Unflatten) ---
+# --- end misc ---

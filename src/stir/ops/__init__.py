@@ -109,3 +109,13 @@ __all__ += [  # the reductions-and-linear-algebra family's
     "Prod", "prod", "Root", "softmax", "std", "std_mean", "t", "trace", "truth", "var",
     "var_mean",
 ]
+# --- conv (issue 14: ops/conv.py) ---
+# --- end conv ---
+# --- pooling (issue 14: ops/pooling.py) ---
+# --- end pooling ---
+# --- normalization (issue 14: ops/normalization.py, if any) ---
+# --- end normalization ---
+# --- recurrent (issue 14: ops/recurrent.py, if any) ---
+# --- end recurrent ---
+# --- misc (issue 14: ops/interpolation.py, if any) ---
+# --- end misc ---

@@ -33,3 +33,13 @@ __all__ = [
     "rrelu", "sigmoid", "sign", "silu", "smooth_l1_loss", "softmax", "softplus", "step",
     "svm_loss", "tanh", "very_leaky_relu",
 ]
+# --- conv (issue 14) ---
+# --- end conv ---
+# --- pooling (issue 14) ---
+# --- end pooling ---
+# --- normalization (issue 14) ---
+# --- end normalization ---
+# --- recurrent (issue 14) ---
+# --- end recurrent ---
+# --- misc (issue 14: dropout2d, interpolate) ---
+# --- end misc ---
