@@ -116,6 +116,53 @@ def optional_index(value: Any, where: str) -> int | None:
     return value
 
 
+def optional_real(value: Any, where: str) -> float | None:
+    """None, or a `real` (BatchNorm's momentum: None means a cumulative average)."""
+    return None if value is None else real(value, where)
+
+
+#: Most entries a size tuple (a kernel, a stride, a shape) may have: one per dimension.
+MAX_DIMS = 64
+
+
+def _sizes(value: Any, where: str, lowest: int, wanted: str) -> int | tuple[int, ...]:
+    """An integer from `lowest` to MAX_COUNT, or a list of 1 to MAX_DIMS of them (JSON has no
+    tuples: the layer gets a tuple, as PyTorch's layers keep them)."""
+    items = value if isinstance(value, list) else [value]
+    if not 1 <= len(items) <= MAX_DIMS or any(
+            isinstance(item, bool) or not isinstance(item, int)
+            or not lowest <= item <= MAX_COUNT for item in items):
+        raise _fail(where, f"{wanted}, or a list of 1 to {MAX_DIMS} of them", value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def sizes(value: Any, where: str) -> int | tuple[int, ...]:
+    """A size per spatial dimension (kernel, stride, dilation, padding, output size): one
+    integer from 0, or a list of them (the layer's constructor refuses a zero kernel or
+    stride with its own message)."""
+    return _sizes(value, where, 0, f"an integer from 0 to 2**{MAX_COUNT.bit_length() - 1}")
+
+
+def optional_sizes(value: Any, where: str) -> int | tuple[int, ...] | None:
+    """None (a pooling layer's stride: the kernel's), or `sizes`."""
+    return None if value is None else sizes(value, where)
+
+
+def padding(value: Any, where: str) -> int | tuple[int, ...] | str:
+    """A convolution's padding: `sizes`, or "same" or "valid"."""
+    return choice("same", "valid")(value, where) if isinstance(value, str) \
+        else sizes(value, where)
+
+
+def shape(value: Any, where: str) -> tuple[int, ...]:
+    """A list of 1 to MAX_DIMS sizes, one of which may be -1 (Unflatten's, inferred)."""
+    if not isinstance(value, list) or value.count(-1) > 1:
+        raise _fail(where, f"a list of 1 to {MAX_DIMS} sizes, at most one of them -1", value)
+    _sizes([1 if item == -1 else item for item in value], where, 1,
+           f"a list of 1 to {MAX_DIMS} sizes, at most one of them -1")
+    return tuple(value)
+
+
 def choice(*allowed: str) -> Check:
     """One of the strings `allowed`."""
     def check(value: Any, where: str) -> str:
@@ -195,8 +242,12 @@ RELATIONS: dict[type, Callable[[dict[str, Any]], Any]] = {
     nn.Embedding: lambda a: padding_row(a["padding_idx"], a["num_embeddings"]),
 }
 #: The check an annotation names (besides a Literal of strings: `choice`), as written.
-BY_ANNOTATION: dict[str, Check] = {"int": count, "bool": flag, "float": real,
-                                   "int | None": optional_count, "Optional[int]": optional_count}
+BY_ANNOTATION: dict[str, Check] = {
+    "int": count, "bool": flag, "float": real, "int | None": optional_count,
+    "Optional[int]": optional_count, "float | None": optional_real,
+    "int | tuple[int, ...]": sizes, "int | tuple[int, ...] | None": optional_sizes,
+    "int | tuple[int, ...] | str": padding, "tuple[int, ...]": shape,
+}
 
 
 # ---------------------------------------------------------------- the recipes, derived
