@@ -72,6 +72,11 @@ def flag(value: Any, where: str) -> bool:
     return value
 
 
+def optional_flag(value: Any, where: str) -> bool | None:
+    """None, or a `flag` (Upsample's align_corners: None is the mode's default)."""
+    return None if value is None else flag(value, where)
+
+
 def real(value: Any, where: str) -> float:
     """A finite number (JSON has no others; `bounded_json` refuses 1e400)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
@@ -128,12 +133,12 @@ MAX_DIMS = 64
 def _sizes(value: Any, where: str, lowest: int, wanted: str) -> int | tuple[int, ...]:
     """An integer from `lowest` to MAX_COUNT, or a list of 1 to MAX_DIMS of them (JSON has no
     tuples: the layer gets a tuple, as PyTorch's layers keep them)."""
-    items = value if isinstance(value, list) else [value]
+    items = value if isinstance(value, (list, tuple)) else [value]
     if not 1 <= len(items) <= MAX_DIMS or any(
             isinstance(item, bool) or not isinstance(item, int)
             or not lowest <= item <= MAX_COUNT for item in items):
         raise _fail(where, f"{wanted}, or a list of 1 to {MAX_DIMS} of them", value)
-    return tuple(value) if isinstance(value, list) else value
+    return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
 def sizes(value: Any, where: str) -> int | tuple[int, ...]:
@@ -156,7 +161,7 @@ def padding(value: Any, where: str) -> int | tuple[int, ...] | str:
 
 def shape(value: Any, where: str) -> tuple[int, ...]:
     """A list of 1 to MAX_DIMS sizes, one of which may be -1 (Unflatten's, inferred)."""
-    if not isinstance(value, list) or value.count(-1) > 1:
+    if not isinstance(value, (list, tuple)) or list(value).count(-1) > 1:
         raise _fail(where, f"a list of 1 to {MAX_DIMS} sizes, at most one of them -1", value)
     _sizes([1 if item == -1 else item for item in value], where, 1,
            f"a list of 1 to {MAX_DIMS} sizes, at most one of them -1")
@@ -214,6 +219,7 @@ RANGES: dict[type, dict[str, Check]] = {
     nn.Flatten: {"start_dim": dim, "end_dim": dim},  # indices, negative from the end
     nn.Softmax: {"dim": optional_dim},
     nn.Embedding: {"padding_idx": optional_index, "max_norm": optional_positive},
+    nn.Unflatten: {"dim": dim},
 }
 #: Arguments not saved, and why: they say how a layer runs or starts, not what it computes
 #: (so files from a stir before the argument existed load too).
@@ -235,7 +241,37 @@ NUMEL: dict[type, Callable[[dict[str, Any]], int]] = {
     nn.PReLU: lambda a: a["num_parameters"],
     nn.APL: lambda a: 2 * a["num_hinges"] * (a["num_features"] or 1),
     nn.Embedding: lambda a: a["num_embeddings"] * a["embedding_dim"],
+    nn.Conv1d: lambda a: _convolution_numel(a, 1, transposed=False),
+    nn.Conv2d: lambda a: _convolution_numel(a, 2, transposed=False),
+    nn.ConvTranspose1d: lambda a: _convolution_numel(a, 1, transposed=True),
+    nn.ConvTranspose2d: lambda a: _convolution_numel(a, 2, transposed=True),
+    # Buffers are in the file too: running mean and variance, and the batch count.
+    nn.BatchNorm1d: lambda a: _batch_norm_numel(a),
+    nn.BatchNorm2d: lambda a: _batch_norm_numel(a),
+    nn.LayerNorm: lambda a: math.prod(_per_dim(a["normalized_shape"], 1))
+    * a["elementwise_affine"] * (1 + a["bias"]),
+    nn.GroupNorm: lambda a: a["num_channels"] * a["affine"] * (1 + a["bias"]),
 }
+def _per_dim(size: int | tuple[int, ...], dims: int) -> tuple[int, ...]:
+    """A size given once for every dimension (3) or per dimension ((3, 5))."""
+    return size if isinstance(size, tuple) else (size,) * dims
+
+
+def _convolution_numel(a: dict[str, Any], dims: int, transposed: bool) -> int:
+    """weight (out, in/groups, *kernel), transposed (in, out/groups, *kernel); bias (out)."""
+    kernel = math.prod(_per_dim(a["kernel_size"], dims))
+    rows, columns = ((a["in_channels"], a["out_channels"]) if transposed
+                     else (a["out_channels"], a["in_channels"]))
+    return rows * (columns // a["groups"]) * kernel + a["out_channels"] * a["bias"]
+
+
+def _batch_norm_numel(a: dict[str, Any]) -> int:
+    """weight and bias when affine; running mean, variance and batch count when tracked."""
+    channels = a["num_features"]
+    return (channels * a["affine"] * (1 + a["bias"])
+            + (2 * channels + 1) * a["track_running_stats"])
+
+
 #: Rules tying checked arguments together, each raising ValueError (with the layer's own
 #: message) when they do not fit; run before anything is allocated.
 RELATIONS: dict[type, Callable[[dict[str, Any]], Any]] = {
@@ -245,6 +281,7 @@ RELATIONS: dict[type, Callable[[dict[str, Any]], Any]] = {
 BY_ANNOTATION: dict[str, Check] = {
     "int": count, "bool": flag, "float": real, "int | None": optional_count,
     "Optional[int]": optional_count, "float | None": optional_real,
+    "bool | None": optional_flag,
     "int | tuple[int, ...]": sizes, "int | tuple[int, ...] | None": optional_sizes,
     "int | tuple[int, ...] | str": padding, "tuple[int, ...]": shape,
 }
