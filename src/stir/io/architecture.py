@@ -231,6 +231,8 @@ NOT_SAVED: dict[type, dict[str, str]] = {
 #: How to read back an argument a layer does not keep as the attribute of its name.
 READ: dict[type, dict[str, Callable[[Any], Any]]] = {
     nn.Linear: {"bias": lambda layer: layer.bias is not None},  # the attribute is a tensor
+    **dict.fromkeys((nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm),
+                    {"bias": lambda layer: layer.bias is not None}),
 }
 #: The parameter count of each layer with parameters (those taking dtype=), from checked
 #: arguments, before anything is allocated (a file may say out_features=2**40). A test
@@ -272,10 +274,17 @@ def _batch_norm_numel(a: dict[str, Any]) -> int:
             + (2 * channels + 1) * a["track_running_stats"])
 
 
+def _divides(groups: int, channels: int, layer: str) -> None:
+    if channels % groups:
+        raise ValueError(f"{layer}: num_channels ({channels}) must be divisible by num_groups "
+                         f"({groups})")
+
+
 #: Rules tying checked arguments together, each raising ValueError (with the layer's own
 #: message) when they do not fit; run before anything is allocated.
 RELATIONS: dict[type, Callable[[dict[str, Any]], Any]] = {
     nn.Embedding: lambda a: padding_row(a["padding_idx"], a["num_embeddings"]),
+    nn.GroupNorm: lambda a: _divides(a["num_groups"], a["num_channels"], "GroupNorm"),
 }
 #: The check an annotation names (besides a Literal of strings: `choice`), as written.
 BY_ANNOTATION: dict[str, Check] = {

@@ -44,6 +44,7 @@ from .losses import (
 # --- pooling (issue 14) ---
 # --- end pooling ---
 # --- normalization (issue 14) ---
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 # --- end normalization ---
 # --- recurrent (issue 14) ---
 # --- end recurrent ---

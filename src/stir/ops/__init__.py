@@ -114,6 +114,8 @@ __all__ += [  # the reductions-and-linear-algebra family's
 # --- pooling (issue 14: ops/pooling.py) ---
 # --- end pooling ---
 # --- normalization (issue 14: ops/normalization.py, if any) ---
+from .normalization import Normalize
+__all__ += ["Normalize"]
 # --- end normalization ---
 # --- recurrent (issue 14: ops/recurrent.py, if any) ---
 # --- end recurrent ---

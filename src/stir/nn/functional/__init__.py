@@ -38,6 +38,8 @@ __all__ = [
 # --- pooling (issue 14) ---
 # --- end pooling ---
 # --- normalization (issue 14) ---
+from .normalization import batch_norm, group_norm, layer_norm
+__all__ += ["batch_norm", "group_norm", "layer_norm"]
 # --- end normalization ---
 # --- recurrent (issue 14) ---
 # --- end recurrent ---
