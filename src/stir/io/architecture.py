@@ -220,6 +220,7 @@ RANGES: dict[type, dict[str, Check]] = {
     nn.Softmax: {"dim": optional_dim},
     nn.Embedding: {"padding_idx": optional_index, "max_norm": optional_positive},
     nn.Unflatten: {"dim": dim},
+    nn.Upsample: {"scale_factor": optional_positive},
 }
 #: Arguments not saved, and why: they say how a layer runs or starts, not what it computes
 #: (so files from a stir before the argument existed load too).

@@ -49,4 +49,5 @@ from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 # --- recurrent (issue 14) ---
 # --- end recurrent ---
 # --- misc (issue 14: Dropout2d, Unflatten) ---
+from .layers import Dropout1d, Dropout2d, Unflatten, Upsample
 # --- end misc ---

@@ -1,10 +1,11 @@
-"""Layers: `Linear`, `MLP`, `Dropout`, `Flatten`, `Maxout` (`Sequential`, which MLP is, and
-the other containers are in containers.py)."""
+"""Layers: `Linear`, `MLP`, `Maxout`, the dropouts (`Dropout`, `Dropout1d`, `Dropout2d`) and
+the reshapers (`Flatten`, `Unflatten`, `Upsample`). `Sequential`, which MLP is, and the other
+containers are in containers.py."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
@@ -16,7 +17,8 @@ from .functional.dropout import dropout_probability
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Dropout", "Flatten", "Linear", "MLP", "Maxout", "Sequential"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Flatten", "Linear", "MLP", "Maxout",
+           "Sequential", "Unflatten", "Upsample"]
 
 
 def _uniform(shape: tuple[int, ...], bound: float, generator: _random.Generator | None,
@@ -141,7 +143,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False,
                  generator: _random.Generator | None = None) -> None:
         super().__init__()
-        dropout_probability("Dropout", p)
+        dropout_probability(type(self).__name__, p)
         self.p, self.inplace = float(p), bool(inplace)
         self.generator = generator
 
@@ -169,6 +171,115 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout1d(Dropout):
+    """Channel dropout as a module: wraps `F.dropout1d` (zero each channel x[n, c, :] of an
+    (N, C, L) or (C, L) input with probability p in training, scaling the rest by
+    1/(1-p)); in evaluation, the identity.
+
+    >>> import stir
+    >>> drop = stir.nn.Dropout1d(0.5, generator=stir.Generator().manual_seed(0))
+    >>> out = drop(stir.ones(2, 3, 4))
+    >>> bool((out == out[:, :, :1]).all())
+    True
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout1d(x, self.p, self.training, self.inplace, generator=self.generator)
+
+
+class Dropout2d(Dropout):
+    """Channel dropout as a module: wraps `F.dropout2d` (zero each channel x[n, c, :, :] of
+    an (N, C, H, W) input with probability p in training, scaling the rest by 1/(1-p));
+    in evaluation, the identity. A 3-D input is read as (N, C, L), as PyTorch does today.
+
+    >>> import stir
+    >>> drop = stir.nn.Dropout2d(0.5, generator=stir.Generator().manual_seed(0))
+    >>> out = drop(stir.ones(2, 3, 4, 4))
+    >>> bool((out == out[:, :, :1, :1]).all()), drop.eval()(out) is out
+    (True, True)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, self.training, self.inplace, generator=self.generator)
+
+
+class Unflatten(Module):
+    """Split dimension `dim` (negative from the end) into `unflattened_size`, one entry of
+    which may be -1 (inferred): Flatten's inverse.
+
+    >>> import stir
+    >>> stir.nn.Unflatten(1, (2, -1))(stir.zeros(5, 12)).shape
+    stir.Size([5, 2, 6])
+    """
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]) -> None:
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten: dim must be an int, got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, but found "
+                            f"type {type(unflattened_size).__name__}")
+        for position, size in enumerate(unflattened_size):
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+                raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, but "
+                                f"found element of type {type(size).__name__} at pos "
+                                f"{position}")
+        sizes = tuple(int(size) for size in unflattened_size)
+        if not sizes or sizes.count(-1) > 1 or any(size < -1 for size in sizes):
+            raise ValueError(f"Unflatten: unflattened_size must be one or more sizes, at most "
+                             f"one of them -1; got {sizes}")
+        self.dim, self.unflattened_size = int(dim), sizes
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = tuple(x.shape)
+        if not -len(shape) <= self.dim < max(len(shape), 1):
+            raise IndexError(f"{self!r}: dim {self.dim} is out of range for an input of "
+                             f"shape {shape}")
+        try:
+            return x.unflatten(self.dim, self.unflattened_size)
+        except RuntimeError:
+            raise ValueError(f"{self!r}: the sizes {self.unflattened_size} do not multiply to "
+                             f"dimension {self.dim} of the input, of shape {shape}") from None
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Upsample(Module):
+    """Resample the spatial dimensions to `size` or by `scale_factor`: wraps
+    `F.interpolate` (modes "nearest", "nearest-exact", "linear", "bilinear", "trilinear").
+
+    >>> import stir
+    >>> up = stir.nn.Upsample(scale_factor=2, mode="bilinear")
+    >>> up, up(stir.ones(1, 3, 4, 4)).shape
+    (Upsample(scale_factor=2.0, mode='bilinear'), stir.Size([1, 3, 8, 8]))
+    """
+
+    def __init__(self, size: int | tuple[int, ...] | None = None,
+                 scale_factor: float | None = None,
+                 mode: Literal["nearest", "nearest-exact", "linear", "bilinear",
+                               "trilinear"] = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        self.size = tuple(size) if isinstance(size, (list, tuple)) else size
+        if isinstance(scale_factor, (list, tuple)):  # PyTorch's per-axis form, kept too
+            self.scale_factor: Any = tuple(float(factor) for factor in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode, self.align_corners = mode, align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        shown = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
+                 else f"size={self.size!r}")
+        return shown + f", mode={self.mode!r}"
 
 
 class Maxout(Module):

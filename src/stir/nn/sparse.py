@@ -61,8 +61,15 @@ class Embedding(Module):
         return layer
 
     def forward(self, input: Any) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
-                           self.scale_grad_by_freq, self.sparse)
+        try:
+            return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
+                               self.norm_type, self.scale_grad_by_freq, self.sparse)
+        except (IndexError, TypeError) as error:  # a bad index: name the layer, not F's
+            message = str(error)
+            if not message.startswith("embedding:"):
+                raise
+            raise type(error)(f"{type(self).__name__}({self.extra_repr()})"
+                              f"{message[len('embedding'):]}") from None
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -44,4 +44,8 @@ __all__ += ["batch_norm", "group_norm", "layer_norm"]
 # --- recurrent (issue 14) ---
 # --- end recurrent ---
 # --- misc (issue 14: dropout2d, interpolate) ---
+from .dropout import dropout1d, dropout2d
+from .interpolation import interpolate
+
+__all__ += ["dropout1d", "dropout2d", "interpolate"]
 # --- end misc ---

@@ -5,6 +5,7 @@ added back where they were copied from."""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Sequence
 
 from ... import _array, ops
@@ -21,6 +22,14 @@ def _along(axis: int, ndim: int, part: slice) -> tuple[slice, ...]:
 def _check(pad: Sequence[int], x: Tensor, mode: str, value: Any) -> list[int]:
     if mode not in MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: pad must be a tuple of ints, not {type(pad).__name__}")
+    for position, amount in enumerate(pad):
+        if isinstance(amount, bool) or not isinstance(amount, numbers.Integral):
+            raise TypeError(f"pad: pad must be a tuple of ints, but found element of type "
+                            f"{type(amount).__name__} at pos {position}")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        raise TypeError(f"pad: value must be a number, not {type(value).__name__}")
     pad = [int(p) for p in pad]
     if len(pad) % 2:
         raise ValueError("pad: padding length must be divisible by 2")
