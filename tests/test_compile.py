@@ -153,6 +153,38 @@ def test_a_bad_class_index_is_caught_in_a_replay_too():
         step(x, np.array([0, 1, 2, -1, 0]))
 
 
+@pytest.mark.parametrize("bad", [-1, 10])
+def test_an_embedding_index_out_of_range_is_caught_in_a_replay_too(bad):
+    model = nn.Sequential(nn.Embedding(10, 3), nn.Flatten(), nn.Linear(6, 1))
+    step = stir.compile(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1))
+    y = np.ones((2, 1), np.float32)
+    for start in range(4):
+        step(np.array([[start, 1], [2, 3]]), y)
+    assert step.replaying
+    with pytest.raises(IndexError, match=f"index {bad} is out of range for a table of 10"):
+        step(np.array([[1, bad], [2, 3]]), y)  # -1 would pick the last row, silently
+
+
+class Reordered(nn.Module):
+    """A Linear over the columns in another order (index_select: a tuple of index arrays)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.linear(x.index_select(1, stir.tensor([2, 0, 1])))
+
+
+def test_an_index_of_integer_arrays_replays_with_the_eager_numbers():
+    data = batches((4, 3))
+    eager, eager_losses = run_eager(Reordered, F.mse_loss, lambda p: optim.SGD(p, lr=0.1),
+                                    data, 6)
+    compiled, losses, step = run_compiled(Reordered, F.mse_loss,
+                                          lambda p: optim.SGD(p, lr=0.1), data, 6)
+    assert step.replaying and losses == eager_losses
+
+
 def test_the_returned_loss_is_the_step_own():
     model = nn.MLP([2, 3, 1])
     step = stir.compile(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1))

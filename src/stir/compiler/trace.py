@@ -123,9 +123,7 @@ def _check_argument(function: type, position: int, old: Any, new: Any,
     """Both calls must have passed the same kind of thing in this argument."""
     where = f"argument {position} of {function.__name__}"
     if not isinstance(new, Tensor):
-        same = (np.array_equal(old, new) if isinstance(new, np.ndarray)
-                else type(old) is type(new) and old == new)
-        if not same:
+        if not _same(old, new):
             raise NotCapturable(f"{where} changed between two calls ({_brief(old)} then "
                                 f"{_brief(new)})")
         return
@@ -143,6 +141,18 @@ def _check_argument(function: type, position: int, old: Any, new: Any,
             and np.array_equal(old.array, new.array)):
         raise NotCapturable(f"{where} is a tensor made during the step whose values change "
                             "from call to call (such as a dropout mask)")
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether two non-tensor arguments are equal: arrays by value, and tuples or lists
+    (an index such as (rows, columns) of integer arrays) item by item."""
+    if isinstance(new, np.ndarray) or isinstance(old, np.ndarray):
+        return (type(old) is type(new) and old.shape == new.shape and old.dtype == new.dtype
+                and np.array_equal(old, new))
+    if isinstance(new, (tuple, list)):
+        return (type(old) is type(new) and len(old) == len(new)
+                and all(_same(a, b) for a, b in zip(old, new)))
+    return type(old) is type(new) and bool(old == new)
 
 
 def _brief(value: Any) -> str:

@@ -1,5 +1,6 @@
 """Indexing along a dimension, as PyTorch's: gather, scatter, index_select, index_add,
-masked_fill, masked_select, take_along_dim, nonzero.
+masked_fill, masked_select, take_along_dim, nonzero; and `Lookup`, the rows of a table
+(an embedding's), checked in range.
 
 All but `scatter` are compositions: each builds one index of integer arrays (one per
 dimension, broadcasting to the result's shape) and picks with `GetItem` or adds with
@@ -22,7 +23,7 @@ from ..tensor import Tensor, as_tensor
 from . import dual
 from .arithmetic import where
 from .primitive import Primitive
-from .shapes import ScatterAdd, getitem
+from .shapes import GetItem, ScatterAdd, getitem
 
 
 def wrap_dim(dim: Any, ndim: int) -> int:
@@ -407,3 +408,29 @@ def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
     if array.ndim == 0:
         return Tensor(xp.zeros((found[0].shape[0], 0), dtype=int64, device=_array.device(array)))
     return Tensor(xp.stack(found, axis=1))
+
+
+class Lookup(GetItem):
+    """z = table[rows] (rows: integers in [0, len(table)), or a (rows, columns) index), as
+    `GetItem`, whose gradient it has; the rows are checked in its forward, so a step that
+    `stir.compile` replays checks each new batch's too (negative rows would wrap silently).
+    `name` is the function or layer the message names."""
+
+    @staticmethod
+    def forward(ctx: Context, table: Tensor, index: Any, name: str) -> Any:
+        check_rows(index[0] if isinstance(index, tuple) else index, table.shape[0], name)
+        return GetItem.forward(ctx, table, index)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return GetItem.backward(ctx, grad_output)[0], None, None
+
+
+def check_rows(rows: Any, count: int, name: str) -> None:
+    """IndexError, naming `name`, unless every integer of `rows` is in [0, count)."""
+    if rows.size:
+        xp = _array.namespace(rows)
+        low, high = int(xp.min(rows)), int(xp.max(rows))
+        if low < 0 or high >= count:
+            raise IndexError(f"{name}: index {low if low < 0 else high} is out of range for "
+                             f"a table of {count} rows (indices must be in [0, {count}))")

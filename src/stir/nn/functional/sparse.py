@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _array, ops
 from ...grad_mode import no_grad
+from ...ops.indexing import Lookup, check_rows
 from ...tensor import Tensor, as_tensor
 
 
@@ -59,21 +60,19 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         raise TypeError(f"embedding: the indices must be an integer tensor (int64 or int32, "
                         f"as PyTorch), got {indices.dtype}")
     rows = weight.shape[0]
-    xp = _array.namespace(indices)
-    if indices.size and (int(xp.min(indices)) < 0 or int(xp.max(indices)) >= rows):
-        bad = [int(v) for v in (xp.min(indices), xp.max(indices)) if not 0 <= int(v) < rows]
-        raise IndexError(f"embedding: index {bad[0]} is out of range for a table of {rows} "
-                         f"rows (indices must be in [0, {rows}))")
     padding = padding_row(padding_idx, rows)
     if max_norm is not None:
+        check_rows(indices, rows, "embedding")  # before rows are rescaled
         _renormalize(weight, indices, float(max_norm), float(norm_type))
+    xp = _array.namespace(indices)
     if _array.is_numpy(weight.array):
-        looked_up = ops.getitem(weight, indices)
+        looked_up = Lookup.apply(weight, indices, "embedding")
     else:  # (row, column) index arrays: the one gather every array-API library allows
         indices = _array.beside(indices, weight.array)
         xp = _array.namespace(weight.array)
         columns = xp.arange(weight.shape[1], device=_array.device(weight.array))
-        looked_up = ops.getitem(weight, (xp.reshape(indices, indices.shape + (1,)), columns))
+        looked_up = Lookup.apply(weight, (xp.reshape(indices, indices.shape + (1,)), columns),
+                                 "embedding")
     if padding is None or not looked_up.requires_grad:
         return looked_up
     # The padding row's lookups are the same values cut from the graph: no gradient to it.
