@@ -376,3 +376,21 @@ def test_as_tensor_shares_memory_when_it_can() -> None:
     assert stir.as_tensor(existing) is existing
     assert stir.as_tensor(existing, device="cpu") is existing
     assert stir.as_tensor(existing, dtype=stir.float64).dtype == np.float64
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, w: w.new_zeros(2, 3), lambda t, w: w.new_zeros((2, 3)),
+    lambda t, w: w.new_ones(4), lambda t, w: w.new_full((2,), 7),
+    lambda t, w: w.new_tensor([1, 2]), lambda t, w: w.new_empty(3).zero_(),
+    lambda t, w: w.new_zeros(2, dtype=t.int64),
+    lambda t, w: t.LongTensor([1, 2]), lambda t, w: t.FloatTensor([[1, 2]]),
+    lambda t, w: t.FloatTensor(2, 3).zero_(), lambda t, w: t.DoubleTensor([0.5]),
+    lambda t, w: t.IntTensor([3]), lambda t, w: t.BoolTensor([True, False]),
+])
+def test_new_methods_and_legacy_constructors_are_pytorch_s(call) -> None:
+    torch = pytest.importorskip("torch")
+    ours = call(stir, stir.nn.Parameter(stir.ones(2, dtype=stir.float64)))
+    theirs = call(torch, torch.nn.Parameter(torch.ones(2, dtype=torch.float64)))
+    assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)[6:]
+    assert ours.tolist() == theirs.tolist()
+    assert ours.requires_grad is theirs.requires_grad is False

@@ -18,9 +18,13 @@ from .autograd import Context, Function
 from .anomaly import detect_anomaly
 from . import cuda
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor,
-    linspace, logspace, ones, ones_like, tensor, zeros, zeros_like,
+    BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange, as_tensor, empty,
+    empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, logspace, ones,
+    ones_like, tensor, zeros, zeros_like,
 )
+from . import creation as _creation, tensor_creation as _tensor_creation
+
+_tensor_creation._creation = _creation  # Tensor.new_zeros & co. call stir.creation
 from .devices import device, get_default_device, set_default_device
 from .sampling import (
     bernoulli, multinomial, normal, rand, rand_like, randint, randint_like, randn, randn_like,
@@ -133,6 +137,7 @@ __all__ = [
     "plot", "predict", "rand", "rand_like", "randn", "randn_like", "save",
     "set_default_dtype", "set_grad_enabled", "short", "Size", "Tensor", "tensor", "training",
     "uint8", "zeros", "zeros_like",
+    "BoolTensor", "DoubleTensor", "FloatTensor", "IntTensor", "LongTensor",
     "as_tensor", "bernoulli", "get_default_device", "initial_seed", "multinomial", "normal",
     "randint", "randint_like", "randperm", "seed", "set_default_device", "utils", "LivePlot",
     "notebook", "viz", "widgets",

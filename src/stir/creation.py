@@ -304,3 +304,25 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: DTypeLike = None,
     value, _ = _fill(fill_value)
     host = np.full(input.shape, value, dtype=dtype_argument(dtype, input.dtype))
     return like_of(input, host, device, requires_grad)
+
+
+def _legacy_constructor(name: str, dtype: Any) -> Any:
+    """PyTorch's legacy typed constructor `name`: `LongTensor([1, 2])` holds the data as
+    `dtype`, `FloatTensor(2, 3)` is a tensor of that shape (zeros here; uninitialized in
+    PyTorch). A function in stir, not a type: `isinstance(x, stir.FloatTensor)` is not
+    supported (ask `x.dtype`)."""
+    def construct(*data: Any) -> Tensor:
+        if len(data) == 1 and not isinstance(data[0], int):
+            return tensor(data[0], dtype=dtype)
+        return zeros(*data, dtype=dtype)
+    construct.__name__ = construct.__qualname__ = name
+    construct.__doc__ = (f"stir.{name}(data) or stir.{name}(*size): a {np.dtype(dtype)} "
+                         f"tensor, as PyTorch's legacy constructor.")
+    return construct
+
+
+FloatTensor = _legacy_constructor("FloatTensor", np.float32)
+DoubleTensor = _legacy_constructor("DoubleTensor", np.float64)
+LongTensor = _legacy_constructor("LongTensor", np.int64)
+IntTensor = _legacy_constructor("IntTensor", np.int32)
+BoolTensor = _legacy_constructor("BoolTensor", np.bool_)

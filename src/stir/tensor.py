@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from . import _array, devices, dtypes, grad_mode
-from . import tensor_elementwise, tensor_inplace, tensor_linalg, tensor_reductions, tensor_shapes
+from . import tensor_creation, tensor_elementwise, tensor_inplace, tensor_linalg, tensor_reductions
+from . import tensor_shapes
 from ._types import Array, DTypeLike
 from .size import Size
+from .tensor_creation import CreationMethods
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_linalg import LinalgMethods
@@ -26,7 +28,8 @@ _EMPTY: Any = ()  # `Tensor()`: PyTorch's empty float tensor
 _ndarray = _array.NDARRAY
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, InPlaceMethods):
+class Tensor(ElementwiseMethods, ReductionMethods, LinalgMethods, ShapeMethods, InPlaceMethods,
+             CreationMethods):
     """An n-dimensional array that can record the operations applied to it.
 
     Build tensors with `stir.tensor`, `stir.zeros`, `stir.randn`, ...; `Tensor(array)` wraps
