@@ -10,13 +10,13 @@ import pytest
 import stir
 from stir import nn
 from stir.io import ModelFormatError
-from stir.io.architecture import RECIPES
 from stir.io.safetensors_format import MAX_HEADER_BYTES
 
 
 def every_layer_model():
-    """A Sequential holding one of each layer stir can describe (so a new recipe is covered),
-    run on integer inputs of shape (5, 2) below 10."""
+    """A Sequential of layers on vectors with their usual arguments, run on integer inputs of
+    shape (5, 2) below 10. (tests/test_save_registry.py round-trips every layer stir can
+    describe, each argument changed from its default.)"""
     return nn.Sequential(
         nn.Embedding(10, 3, padding_idx=0), nn.Flatten(), nn.Linear(6, 8), nn.LeakyReLU(0.2),
         nn.VeryLeakyReLU(), nn.PReLU(8),
@@ -25,11 +25,6 @@ def every_layer_model():
         nn.CenteredSoftplus(), nn.SiLU(), nn.Dropout(0.25), nn.Maxout(8, 4, pieces=3),
         nn.Linear(4, 3, bias=False), nn.Softmax(dim=-1), nn.LogSoftmax(dim=1),
     )
-
-
-def test_every_recipe_is_exercised_by_the_round_trip_model():
-    used = {type(layer).__name__ for layer in every_layer_model()}
-    assert used == set(RECIPES)
 
 
 @pytest.mark.parametrize("make", [

@@ -42,6 +42,9 @@ from .losses import (
 # --- conv (issue 14) ---
 # --- end conv ---
 # --- pooling (issue 14) ---
+from .pooling import (
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
+)
 # --- end pooling ---
 # --- normalization (issue 14) ---
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm

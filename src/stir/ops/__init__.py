@@ -112,6 +112,9 @@ __all__ += [  # the reductions-and-linear-algebra family's
 # --- conv (issue 14: ops/conv.py) ---
 # --- end conv ---
 # --- pooling (issue 14: ops/pooling.py) ---
+from .pooling import AvgPool, AvgPoolAdjoint, MaxPool, MaxPoolAdjoint
+
+__all__ += ["AvgPool", "AvgPoolAdjoint", "MaxPool", "MaxPoolAdjoint"]
 # --- end pooling ---
 # --- normalization (issue 14: ops/normalization.py, if any) ---
 from .normalization import Normalize

@@ -36,6 +36,15 @@ __all__ = [
 # --- conv (issue 14) ---
 # --- end conv ---
 # --- pooling (issue 14) ---
+from .pooling import (
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+    avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d",
+]
 # --- end pooling ---
 # --- normalization (issue 14) ---
 from .normalization import batch_norm, group_norm, layer_norm
