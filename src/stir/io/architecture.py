@@ -60,6 +60,13 @@ def count(value: Any, where: str) -> int:
     return value
 
 
+def natural(value: Any, where: str) -> int:
+    """An integer in [0, MAX_COUNT] (an LSTM's proj_size: 0 is none)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise _fail(where, f"an integer from 0 to 2**{MAX_COUNT.bit_length() - 1}", value)
+    return value
+
+
 def optional_count(value: Any, where: str) -> int | None:
     """None, or a `count`."""
     return None if value is None else count(value, where)
@@ -153,6 +160,15 @@ def optional_sizes(value: Any, where: str) -> int | tuple[int, ...] | None:
     return None if value is None else sizes(value, where)
 
 
+def output_sizes(value: Any, where: str) -> int | tuple[int | None, ...]:
+    """An adaptive pooling's output size: `sizes`, in which a list may hold null for a
+    dimension kept as the input's (PyTorch's (None, 3))."""
+    if isinstance(value, (list, tuple)) and None in value:
+        sizes([1 if item is None else item for item in value], where)
+        return tuple(value)
+    return sizes(value, where)
+
+
 def padding(value: Any, where: str) -> int | tuple[int, ...] | str:
     """A convolution's padding: `sizes`, or "same" or "valid"."""
     return choice("same", "valid")(value, where) if isinstance(value, str) \
@@ -221,6 +237,10 @@ RANGES: dict[type, dict[str, Check]] = {
     nn.Embedding: {"padding_idx": optional_index, "max_norm": optional_positive},
     nn.Unflatten: {"dim": dim},
     nn.Upsample: {"scale_factor": optional_positive},
+    nn.AdaptiveAvgPool1d: {"output_size": output_sizes},
+    nn.AdaptiveAvgPool2d: {"output_size": output_sizes},
+    nn.RNN: {"dropout": probability}, nn.GRU: {"dropout": probability},
+    nn.LSTM: {"dropout": probability, "proj_size": natural},
 }
 #: Arguments not saved, and why: they say how a layer runs or starts, not what it computes
 #: (so files from a stir before the argument existed load too).
@@ -232,7 +252,8 @@ NOT_SAVED: dict[type, dict[str, str]] = {
 #: How to read back an argument a layer does not keep as the attribute of its name.
 READ: dict[type, dict[str, Callable[[Any], Any]]] = {
     nn.Linear: {"bias": lambda layer: layer.bias is not None},  # the attribute is a tensor
-    **dict.fromkeys((nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm),
+    **dict.fromkeys((nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d,
+                     nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm),
                     {"bias": lambda layer: layer.bias is not None}),
 }
 #: The parameter count of each layer with parameters (those taking dtype=), from checked
@@ -254,6 +275,10 @@ NUMEL: dict[type, Callable[[dict[str, Any]], int]] = {
     nn.LayerNorm: lambda a: math.prod(_per_dim(a["normalized_shape"], 1))
     * a["elementwise_affine"] * (1 + a["bias"]),
     nn.GroupNorm: lambda a: a["num_channels"] * a["affine"] * (1 + a["bias"]),
+    nn.RNN: lambda a: _recurrent_numel(a, 1), nn.LSTM: lambda a: _recurrent_numel(a, 4),
+    nn.GRU: lambda a: _recurrent_numel(a, 3),
+    nn.RNNCell: lambda a: _cell_numel(a, 1), nn.LSTMCell: lambda a: _cell_numel(a, 4),
+    nn.GRUCell: lambda a: _cell_numel(a, 3),
 }
 def _per_dim(size: int | tuple[int, ...], dims: int) -> tuple[int, ...]:
     """A size given once for every dimension (3) or per dimension ((3, 5))."""
@@ -279,6 +304,22 @@ def _divides(groups: int, channels: int, layer: str) -> None:
     if channels % groups:
         raise ValueError(f"{layer}: num_channels ({channels}) must be divisible by num_groups "
                          f"({groups})")
+
+
+def _cell_numel(a: dict[str, Any], gates: int, inputs: int | None = None) -> int:
+    """weight_ih (gates·h, inputs), weight_hh (gates·h, h), and two biases (gates·h)."""
+    hidden = a["hidden_size"]
+    inputs = a["input_size"] if inputs is None else inputs
+    return gates * hidden * (inputs + hidden + 2 * a["bias"])
+
+
+def _recurrent_numel(a: dict[str, Any], gates: int) -> int:
+    """A cell per layer and direction; layer k > 0 reads both directions' outputs. (An
+    LSTM's proj_size is refused by its constructor: stir has no projections.)"""
+    hidden, directions = a["hidden_size"], 1 + a["bidirectional"]
+    return directions * sum(
+        _cell_numel(a, gates, a["input_size"] if layer == 0 else hidden * directions)
+        for layer in range(a["num_layers"]))
 
 
 #: Rules tying checked arguments together, each raising ValueError (with the layer's own
