@@ -40,6 +40,7 @@ from .losses import (
 # --- end losses ---
 
 # --- conv (issue 14) ---
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 # --- end conv ---
 # --- pooling (issue 14) ---
 from .pooling import (

@@ -110,6 +110,8 @@ __all__ += [  # the reductions-and-linear-algebra family's
     "var_mean",
 ]
 # --- conv (issue 14: ops/conv.py) ---
+from .conv import Convolution, ConvolutionInput, ConvolutionWeight
+__all__ += ["Convolution", "ConvolutionInput", "ConvolutionWeight"]
 # --- end conv ---
 # --- pooling (issue 14: ops/pooling.py) ---
 from .pooling import AvgPool, AvgPoolAdjoint, MaxPool, MaxPoolAdjoint

@@ -34,6 +34,8 @@ __all__ = [
     "svm_loss", "tanh", "very_leaky_relu",
 ]
 # --- conv (issue 14) ---
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 # --- end conv ---
 # --- pooling (issue 14) ---
 from .pooling import (
