@@ -165,3 +165,16 @@ def test_cli_without_either_source_exits_1_with_one_line(tmp_path):
     assert "pip install scikit-learn" in lines[0] and MNIST_FILES[0] in lines[0]
     assert str(tmp_path / "home" / ".cache" / "stir" / "mnist") in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_source_picks_one_set_whatever_the_folder_holds(tmp_path):
+    pytest.importorskip("sklearn")
+    root = write_mnist(tmp_path / "mnist")
+    assert load_digits(root).name == "MNIST" == load_digits(root, source="mnist").name
+    small = load_digits(root, source="sklearn", seed=3)
+    assert small.name == "scikit-learn digits" and small.X_train.shape == (1437, 64)
+    assert np.array_equal(small.y_test, load_digits(tmp_path / "empty", seed=3).y_test)
+    with pytest.raises(DatasetNotFoundError):
+        load_digits(tmp_path / "empty", source="mnist")
+    with pytest.raises(ValueError, match="source must be 'auto', 'mnist' or 'sklearn'"):
+        load_digits(root, source="cifar")

@@ -91,6 +91,12 @@ EXPECTED: dict[str, list[tuple[str, Callable[[dict], bool]]]] = {
         ("the MLP is better still", lambda n: n["mlp_test_accuracy"] > 0.85
          and n["mlp_test_accuracy"] > n["perceptron_test_accuracy"]),
     ],
+    "features": [
+        ("an intensity histogram is far worse than the pixels", lambda n:
+         n["digits_histogram_accuracy"] < 0.4 < n["digits_pixels_accuracy"]),
+        ("HOG beats the raw pixels", lambda n: n["digits_hog_accuracy"]
+         > n["digits_pixels_accuracy"]),
+    ],
     "landscape": [
         ("training lowers the loss", lambda n: n["trained_loss"] < 0.2 * n["initial_loss"]),
         ("the trained θ is in a valley", lambda n: n["trained_edge_loss"]

@@ -5,7 +5,7 @@ else scikit-learn's bundled 8×8 digits, else an error that says how to get eith
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -38,9 +38,10 @@ class Digits(NamedTuple):
 
 
 def load_digits(root: str | Path | None = None, download: bool = False,
-                seed: int = 0) -> Digits:
+                seed: int = 0, source: Literal["auto", "mnist", "sklearn"] = "auto") -> Digits:
     """Handwritten digits: MNIST when its four files are in `root` (default
-    ~/.cache/stir/mnist), otherwise scikit-learn's 8×8 digits when scikit-learn is installed.
+    ~/.cache/stir/mnist), otherwise scikit-learn's 8×8 digits when scikit-learn is installed;
+    `source="mnist"` or `"sklearn"` asks for one of them only.
 
     MNIST gives 60 000 training and 10 000 test images of 28×28 pixels (x / 255);
     `download=True` fetches missing MNIST files first. scikit-learn's set has 1 797 images of
@@ -60,15 +61,23 @@ def load_digits(root: str | Path | None = None, download: bool = False,
     >>> digits.name, digits.X_train.shape, digits.X_train.dtype, digits.y_test.tolist()
     ('MNIST', (4, 784), dtype('float32'), [0, 1])
     """
+    if source not in ("auto", "mnist", "sklearn"):
+        raise ValueError(f"load_digits: source must be 'auto', 'mnist' or 'sklearn', got "
+                         f"{source!r}")
     directory = Path(root) if root is not None else default_mnist_root()
-    try:
-        mnist = load_mnist(directory, download=download, flatten=True)
-    except DatasetNotFoundError as missing:
-        # Offline the download's failure is worth showing; without download it adds nothing.
-        download_problem = f" ({missing})" if download else ""
-    else:
-        return Digits(mnist.X_train, mnist.y_train, mnist.X_test, mnist.y_test, (28, 28),
-                      "MNIST", f"MNIST files in {directory}")
+    download_problem = ""
+    if source != "sklearn":
+        try:
+            mnist = load_mnist(directory, download=download, flatten=True)
+        except DatasetNotFoundError as missing:
+            if source == "mnist":
+                raise
+            # Offline the download's failure is worth showing; without download it adds
+            # nothing.
+            download_problem = f" ({missing})" if download else ""
+        else:
+            return Digits(mnist.X_train, mnist.y_train, mnist.X_test, mnist.y_test, (28, 28),
+                          "MNIST", f"MNIST files in {directory}")
     try:
         from sklearn.datasets import load_digits as sklearn_load_digits
     except ImportError:

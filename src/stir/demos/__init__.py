@@ -7,7 +7,8 @@ returns the numbers by name; `quick=True` runs a reduced size in a second or two
 Each experiment is written once, here: `stir demo NAME` and the script examples/NAME.py both
 call DEMOS[NAME] (the scripts through `run_script`, which reads --quick and --out). One file
 per demo, named for it (curious.py, paraboloid.py, perceptron.py, activations.py, warp.py,
-bumps.py, landscape.py, capacity.py, digits.py); _common.py holds what they share.
+bumps.py, landscape.py, capacity.py, digits.py, features.py); _common.py holds what they
+share, and _features_figure.py draws the features demo's figure.
 
 >>> sorted(DEMOS)[:3]
 ['activations', 'bumps', 'capacity']
@@ -23,6 +24,7 @@ from .bumps import bumps
 from .capacity import capacity
 from .curious import curious
 from .digits import digits
+from .features import features
 from .landscape import landscape
 from .paraboloid import paraboloid
 from .perceptron import perceptron
@@ -43,6 +45,7 @@ DEMOS: dict[str, Demo] = {
     "landscape": landscape,
     "capacity": capacity,
     "digits": digits,
+    "features": features,
 }
 
 
@@ -53,6 +56,6 @@ def summary(name: str) -> str:
 
 __all__ = [
     "DEFAULT_DEMO", "DEFAULT_OUT", "DEMOS", "Demo", "DemoError", "PLOT_HINT", "activations",
-    "bumps", "capacity", "curious", "digits", "landscape", "matplotlib_available", "paraboloid",
-    "perceptron", "run_script", "summary", "warp",
+    "bumps", "capacity", "curious", "digits", "features", "landscape", "matplotlib_available",
+    "paraboloid", "perceptron", "run_script", "summary", "warp",
 ]
