@@ -51,6 +51,8 @@ from .pooling import (
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 # --- end normalization ---
 # --- recurrent (issue 14) ---
+from .recurrent import GRU, LSTM, RNN
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 # --- end recurrent ---
 # --- misc (issue 14: Dropout2d, Unflatten) ---
 from .layers import Dropout1d, Dropout2d, Unflatten, Upsample

@@ -123,6 +123,9 @@ from .normalization import Normalize
 __all__ += ["Normalize"]
 # --- end normalization ---
 # --- recurrent (issue 14: ops/recurrent.py, if any) ---
+from .recurrent import LSTMSequence
+
+__all__ += ["LSTMSequence"]
 # --- end recurrent ---
 # --- misc (issue 14: ops/interpolation.py, if any) ---
 # --- end misc ---

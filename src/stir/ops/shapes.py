@@ -132,7 +132,7 @@ class Concatenate(Primitive):
         grads = [None]
         for i, (start, stop) in enumerate(zip(ctx.bounds[:-1], ctx.bounds[1:])):
             needed = ctx.needs_input_grad[i + 1]
-            grads.append(grad_output[lead + (slice(start, stop),)] if needed else None)
+            grads.append(grad_output[lead + (slice(start, stop), ...)] if needed else None)
         return tuple(grads)
 
 
