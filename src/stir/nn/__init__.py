@@ -6,8 +6,14 @@
     registration.py    the rules for names, and the warning about plain lists of modules
     parameter.py       Parameter: a tensor a module learns
     containers.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
-    layers.py          Linear, MLP, Maxout, Dropout, Flatten
+    layers.py          Linear, MLP, Maxout, Dropout, Dropout1d, Dropout2d, Flatten, Unflatten,
+                       Upsample
     sparse.py          Embedding
+    conv.py            Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+    pooling.py         MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d
+    normalization.py   BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
+    recurrent.py       RNN, LSTM, GRU (whole sequences);  recurrent_cells.py: RNNCell,
+                       LSTMCell, GRUCell
     activations.py     one module per activation function, and make_activation
     losses.py          one module per loss function
     init.py            initializers (Xavier, Kaiming, ...);  regularization.py: L1/L2 penalties
@@ -39,21 +45,13 @@ from .losses import (
 )
 # --- end losses ---
 
-# --- conv (issue 14) ---
+# --- layers for images and sequences ---
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-# --- end conv ---
-# --- pooling (issue 14) ---
+from .layers import Dropout1d, Dropout2d, Unflatten, Upsample
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
 )
-# --- end pooling ---
-# --- normalization (issue 14) ---
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-# --- end normalization ---
-# --- recurrent (issue 14) ---
 from .recurrent import GRU, LSTM, RNN
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell
-# --- end recurrent ---
-# --- misc (issue 14: Dropout2d, Unflatten) ---
-from .layers import Dropout1d, Dropout2d, Unflatten, Upsample
-# --- end misc ---
+# --- end layers for images and sequences ---

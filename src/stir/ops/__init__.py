@@ -8,7 +8,8 @@ composite operations built from them; one file per family:
     losses.py       the fused losses (MSE, Huber, cross-entropy, binary cross-entropy)
     reductions.py   sum max min logsumexp, broadcast_to and its adjoint sum_to; mean, amax …
     shapes.py       reshape permute indexing concatenate; squeeze transpose stack …
-    indexing.py     gather scatter index_select index_add masked_fill masked_select nonzero
+    indexing.py     gather scatter index_select index_add masked_fill masked_select nonzero;
+                    Lookup: an embedding's rows, checked in range
     layout.py       repeat tile repeat_interleave flip roll movedim narrow tril triu …
     joining.py      cat stack hstack vstack; split chunk tensor_split unbind; meshgrid
     sorting.py      sort argsort topk unique;  counting.py: histc histogram bincount
@@ -18,6 +19,11 @@ composite operations built from them; one file per family:
     extremes.py     max min median with their indices, argmax argmin, aminmax
     probabilities.py  softmax and log_softmax along a dimension, checked as PyTorch's
     cumulative.py   cumsum cumprod prod
+    conv.py         Convolution over N spatial axes, with its adjoints ConvolutionInput (the
+                    transposed convolution) and ConvolutionWeight (its weight gradient)
+    pooling.py      MaxPool AvgPool and their adjoints (max_pool2d's and avg_pool2d's)
+    normalization.py  Normalize: batch, layer and group normalisation, one fused primitive
+    recurrent.py    LSTMSequence: an LSTM layer's recurrence over a whole sequence, one node
     dual.py         helpers that take arrays or tensors alike, for backwards that serve both
 
 Composites such as `mean`, `squeeze` or `stack` are ordinary functions of primitives, so they
@@ -109,23 +115,13 @@ __all__ += [  # the reductions-and-linear-algebra family's
     "Prod", "prod", "Root", "softmax", "std", "std_mean", "t", "trace", "truth", "var",
     "var_mean",
 ]
-# --- conv (issue 14: ops/conv.py) ---
+# the layers for images and sequences
 from .conv import Convolution, ConvolutionInput, ConvolutionWeight
-__all__ += ["Convolution", "ConvolutionInput", "ConvolutionWeight"]
-# --- end conv ---
-# --- pooling (issue 14: ops/pooling.py) ---
-from .pooling import AvgPool, AvgPoolAdjoint, MaxPool, MaxPoolAdjoint
-
-__all__ += ["AvgPool", "AvgPoolAdjoint", "MaxPool", "MaxPoolAdjoint"]
-# --- end pooling ---
-# --- normalization (issue 14: ops/normalization.py, if any) ---
 from .normalization import Normalize
-__all__ += ["Normalize"]
-# --- end normalization ---
-# --- recurrent (issue 14: ops/recurrent.py, if any) ---
+from .pooling import AvgPool, AvgPoolAdjoint, MaxPool, MaxPoolAdjoint
 from .recurrent import LSTMSequence
 
-__all__ += ["LSTMSequence"]
-# --- end recurrent ---
-# --- misc (issue 14: ops/interpolation.py, if any) ---
-# --- end misc ---
+__all__ += [
+    "AvgPool", "AvgPoolAdjoint", "Convolution", "ConvolutionInput", "ConvolutionWeight",
+    "LSTMSequence", "MaxPool", "MaxPoolAdjoint", "Normalize",
+]

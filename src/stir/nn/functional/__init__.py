@@ -1,10 +1,15 @@
 """The stateless maths of networks, as PyTorch's `torch.nn.functional` (import it as F).
 
 One file per family, named as in `stir.ops`: `activations.py`, `losses.py` (with the checks
-every loss makes in `loss_inputs.py`), `linalg.py` and `shapes.py` (padding); and as PyTorch
-groups them, `dropout.py` and `sparse.py` (embeddings). Each function states its formula, its
-derivative convention and an example; the modules of `stir.nn` wrap these functions, and the
-primitives they call are in `stir.ops`.
+every loss makes in `loss_inputs.py`), `linalg.py`, `shapes.py` (padding), `conv.py`
+(conv1d, conv2d, conv_transpose1d/2d), `pooling.py` (max, average and adaptive pooling),
+`normalization.py` (batch_norm, layer_norm, group_norm) and `recurrent.py` (one step of each
+recurrent cell and one direction of each layer: `stir.nn.functional.recurrent`, not in F's
+namespace, as PyTorch's F has none); and as PyTorch groups them, `dropout.py` (elements and
+whole channels), `sparse.py` (embeddings) and `interpolation.py` (resampling,
+F.interpolate). Each function states its formula, its derivative convention and an example;
+the modules of `stir.nn` wrap these functions, and the primitives they call are in
+`stir.ops`.
 """
 
 from __future__ import annotations
@@ -33,11 +38,11 @@ __all__ = [
     "rrelu", "sigmoid", "sign", "silu", "smooth_l1_loss", "softmax", "softplus", "step",
     "svm_loss", "tanh", "very_leaky_relu",
 ]
-# --- conv (issue 14) ---
+# the layers for images and sequences
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
-# --- end conv ---
-# --- pooling (issue 14) ---
+from .dropout import dropout1d, dropout2d
+from .interpolation import interpolate
+from .normalization import batch_norm, group_norm, layer_norm
 from .pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
@@ -45,18 +50,7 @@ from .pooling import (
 
 __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d",
+    "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv_transpose1d",
+    "conv_transpose2d", "dropout1d", "dropout2d", "group_norm", "interpolate", "layer_norm",
+    "max_pool1d", "max_pool2d",
 ]
-# --- end pooling ---
-# --- normalization (issue 14) ---
-from .normalization import batch_norm, group_norm, layer_norm
-__all__ += ["batch_norm", "group_norm", "layer_norm"]
-# --- end normalization ---
-# --- recurrent (issue 14) ---
-# --- end recurrent ---
-# --- misc (issue 14: dropout2d, interpolate) ---
-from .dropout import dropout1d, dropout2d
-from .interpolation import interpolate
-
-__all__ += ["dropout1d", "dropout2d", "interpolate"]
-# --- end misc ---
