@@ -1,4 +1,4 @@
-"""Side-by-side timing of MLP training in stir, hand-written NumPy, PyTorch and JAX.
+"""Side-by-side timing of training small networks in stir, hand-written NumPy, PyTorch and JAX.
 
 Run it from the repository root:
 
@@ -17,6 +17,14 @@ The configurations (`problem.CONFIGS`), each with its own table of one training 
     curious  seed 000's loop: 1 -> 1024 -> 1, one sample per step, MSE, plain SGD.
     wide     784 -> 1024 -> 1024 -> 10, batch 512, cross-entropy, plain SGD: nearly all
              matrix products, timed against a float32 1024³ matmul measured in the same run.
+    cnn      LeNet-5 on 1×28×28 inputs: Conv2d(1, 6, 5, padding=2) -> ReLU -> MaxPool2d(2) ->
+             Conv2d(6, 16, 5) -> ReLU -> MaxPool2d(2) -> Flatten -> 400 -> 120 -> 84 -> 10,
+             batch 64, cross-entropy, SGD with momentum 0.9 (lr 0.01) (issue 14).
+    lstm     LSTM(32, 128, num_layers=2, batch_first=True) over 32 steps, the last step's
+             output -> Linear(128, 10), batch 64, cross-entropy, SGD with momentum 0.9.
+
+The cnn and lstm tables have stir modules, stir compiled, numpy (im2col and matrix products;
+an LSTM with backpropagation through time, by hand) and the PyTorch modules rows.
 
 The rows name the style of their step (`names`), and stir is compared with PyTorch's row of
 the same style: "stir modules" (nn.Sequential, loss, optim.SGD: the headline) against
@@ -31,14 +39,15 @@ the report's header says which stir was timed. The machine section names the BLA
 NumPy runs (threadpoolctl, if installed) and the float32 matmul peak with and without the
 processor-specific OpenBLAS variables (the second in a child process).
 
-The sections after the tables: peak memory of an mnist training run (one process per
-engine), `import` time, and time to 97 % test accuracy on handwritten digits (stir, PyTorch,
-scikit-learn's MLPClassifier). All in float32.
+The sections after the tables: peak memory of an mnist and of a cnn training run (one
+process per engine), `import` time, and time to 97 % test accuracy on handwritten digits
+(stir, PyTorch, scikit-learn's MLPClassifier). All in float32.
 
 Modules:
     problem      the configurations, their data (rotating minibatches), initial weights, FLOPs
     names        the rows' names and styles, and the PyTorch row each is compared with
     engines      stir, NumPy and PyTorch engines, each returning a `step()` closure
+    cnn, lstm    the LeNet-5 and LSTM engines (stir, PyTorch, hand-written NumPy)
     engines_jax  the JAX jit engine
     rows         which engines each table has (and the stir compiled engine)
     check        the engines must agree (losses, parameters, updates) before anything is timed
@@ -47,7 +56,7 @@ Modules:
                  with and without the OpenBLAS variables (the latter in a child process)
     blas         NumPy's BLAS library and kernel (threadpoolctl), the OpenBLAS variables
     source       which stir is timed (--stir-src), the child processes' environment
-    targets      the goals of issue 5 and whether a run meets them
+    targets      the goals of issues 5 and 14 and whether a run meets them
     memory       peak memory, one child process per engine
     imports      import time, one child process per import
     accuracy     time to 97 % on digits

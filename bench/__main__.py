@@ -15,7 +15,9 @@ from .check import MismatchError, check_engines, tolerance_for
 from .engines import EngineFactory
 from .imports import LIBRARIES, measure_imports
 from .machine import OtherLoad, describe
-from .memory import ENGINE_MODULES, measure_memory
+from .memory import CONFIGS as MEMORY_CONFIGS
+from .memory import ENGINES as MEMORY_ENGINES
+from .memory import measure_memory
 from .names import NUMPY, STIR_COMPILED, STIR_MODULES, TORCH_MODULES
 from .peak import PEAK_CONFIGS, PEAK_ROW, matmul_engine, measure_peaks
 from .problem import CONFIGS, Problem, make_problem
@@ -80,8 +82,9 @@ def config_names(text: str) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Time one training step of small MLPs in stir, NumPy, PyTorch and JAX; "
-                    "then peak memory, import time and time to accuracy.",
+        description="Time one training step of small networks (MLPs, LeNet-5, an LSTM) in "
+                    "stir, NumPy, PyTorch and JAX; then peak memory, import time and time to "
+                    "accuracy.",
     )
     parser.add_argument(
         "--quick", action="store_true", help="a short run (under a minute in all)"
@@ -157,12 +160,15 @@ def time_config(checked: Checked, settings: Settings) -> ConfigResult:
 def run_sections(names: list[str], settings: SectionSettings) -> list[Section]:
     """The sections after the step tables that `names` selects, each printed when done."""
     sections = []
-    if "memory" in names:
-        print(f"\nmemory: {settings.memory_steps} steps of each engine, one process each...",
-              flush=True)
-        engines = tuple(ENGINE_MODULES) if settings.everything else QUICK_MEMORY_ENGINES
-        uses, unavailable = measure_memory(settings.memory_steps, engines)
-        sections.append(memory_section(uses, unavailable, settings.memory_steps))
+    for config_name in MEMORY_CONFIGS if "memory" in names else ():
+        print(f"\nmemory ({config_name}): {settings.memory_steps} steps of each engine, one "
+              "process each...", flush=True)
+        engines = MEMORY_ENGINES[config_name]
+        if not settings.everything:
+            engines = tuple(name for name in engines if name in QUICK_MEMORY_ENGINES)
+        uses, unavailable = measure_memory(settings.memory_steps, engines, config_name)
+        sections.append(memory_section(uses, unavailable, settings.memory_steps,
+                                       config_name))
     if "imports" in names:
         print(f"\nimports: {settings.import_rounds} rounds...", flush=True)
         # after the memory runs the files are cached: no warm-up round needed

@@ -112,19 +112,25 @@ def stir_setup(problem: Problem) -> StirSetup:
 
     Raises ImportError while a piece it needs is not in stir yet.
     """
-    import stir
     from stir.nn import Linear, ReLU, Sequential
-    from stir.nn.functional import cross_entropy, mse_loss
-    from stir.optim import SGD
 
     config = problem.config
     modules: list[Any] = []
     for n_in, n_out in zip(config.layers[:-1], config.layers[1:]):
         modules += [Linear(n_in, n_out), ReLU()]
     model = Sequential(*modules[:-1])  # for (784, 256, 256, 10): Linear, ReLU, ..., Linear
-    n_linear = len(config.layers) - 1
-    names = [f"{2 * i}.{kind}" for i in range(n_linear) for kind in ("weight", "bias")]
-    model.load_state_dict(dict(zip(names, problem.params)))
+    return stir_training(model, problem)
+
+
+def stir_training(model: Any, problem: Problem) -> StirSetup:
+    """A stir model given the problem's weights (by their `state_dict` names), with its
+    loss function (F.cross_entropy or F.mse_loss), optim.SGD and the rotating batches."""
+    import stir
+    from stir.nn.functional import cross_entropy, mse_loss
+    from stir.optim import SGD
+
+    config = problem.config
+    model.load_state_dict(dict(zip(problem.names, problem.params)))
     loss_fn = cross_entropy if config.loss == "cross_entropy" else mse_loss
     optimizer = SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     batches = itertools.cycle(
@@ -139,7 +145,13 @@ def stir_modules(problem: Problem) -> Engine:
 
     Raises ImportError while a piece it needs is not in stir yet.
     """
-    model, loss_fn, optimizer, batches = stir_setup(problem)
+    return stir_modules_engine(stir_setup(problem))
+
+
+def stir_modules_engine(setup: StirSetup) -> Engine:
+    """The "stir modules" step of any model: `loss_fn(model(x), t)`, `zero_grad()`,
+    `backward()`, `step()`."""
+    model, loss_fn, optimizer, batches = setup
     parameters = list(model.parameters())
 
     def step() -> Any:
@@ -160,7 +172,7 @@ def _mse(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (diff * diff).mean(), diff * (2.0 / diff.size)
 
 
-def _softmax_cross_entropy(logits: np.ndarray, t: np.ndarray
+def softmax_cross_entropy(logits: np.ndarray, t: np.ndarray
                            ) -> tuple[np.ndarray, np.ndarray]:
     """The mean of -log softmax(logits)[t] over the rows, and its gradient with respect to
     the logits: (softmax(logits) - onehot(t)) / n."""
@@ -185,7 +197,7 @@ def numpy_manual(problem: Problem) -> Engine:
     params = [p.copy() for p in problem.params]
     weights, biases = params[0::2], params[1::2]
     last = len(weights) - 1
-    loss_and_grad = _softmax_cross_entropy if config.loss == "cross_entropy" else _mse
+    loss_and_grad = softmax_cross_entropy if config.loss == "cross_entropy" else _mse
     lr, momentum = config.lr, config.momentum
     velocities = [np.zeros_like(p) for p in params]
     batches = itertools.cycle(list(zip(problem.xs, problem.ts)))
@@ -206,17 +218,24 @@ def numpy_manual(problem: Problem) -> Engine:
             if index:
                 grad = (grad @ weights[index]) * (inputs[index] > 0)  # ReLU'(z) = [h > 0]
         grads.reverse()
-        if momentum:
-            for p, v, g in zip(params, velocities, grads):
-                v *= momentum
-                v += g
-                p -= lr * v
-        else:
-            for p, g in zip(params, grads):
-                p -= lr * g  # in place: weights and biases keep naming the same arrays
+        sgd_update(params, velocities, grads, lr, momentum)
         return loss
 
     return Engine(step, lambda: [p.copy() for p in params])
+
+
+def sgd_update(params: list[np.ndarray], velocities: list[np.ndarray],
+               grads: list[np.ndarray], lr: float, momentum: float) -> None:
+    """One step of SGD in place, as torch.optim.SGD: v ← μ v + g, p ← p - lr v (v starts at
+    0, so the first v is g); p ← p - lr g without momentum."""
+    if momentum:
+        for p, v, g in zip(params, velocities, grads):
+            v *= momentum
+            v += g
+            p -= lr * v
+    else:
+        for p, g in zip(params, grads):
+            p -= lr * g  # in place: weights and biases keep naming the same arrays
 
 
 # ------------------------------------------------------------------------------ PyTorch
@@ -273,10 +292,17 @@ def torch_modules(problem: Problem, threads: int | None = None) -> Engine:
     modules: list[Any] = []
     for n_in, n_out in zip(config.layers[:-1], config.layers[1:]):
         modules += [nn.Linear(n_in, n_out), nn.ReLU()]
-    model = nn.Sequential(*modules[:-1])
-    with torch.no_grad():
-        for p, value in zip(model.parameters(), problem.params):
-            p.copy_(torch.from_numpy(value))
+    return torch_modules_engine(torch, nn.Sequential(*modules[:-1]), problem, threads)
+
+
+def torch_modules_engine(torch: ModuleType, model: Any, problem: Problem,
+                         threads: int | None = None) -> Engine:
+    """The "pytorch modules" step of any model, given the problem's weights by their
+    `state_dict` names: the loss module, optim.SGD, `zero_grad(set_to_none=True)`,
+    `backward()`, `step()`, with `threads` intra-op threads (None: PyTorch's default)."""
+    nn, config = torch.nn, problem.config
+    model.load_state_dict({name: torch.from_numpy(value)
+                           for name, value in zip(problem.names, problem.params)})
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     loss_fn = nn.CrossEntropyLoss() if config.loss == "cross_entropy" else nn.MSELoss()
     batches = _torch_batches(torch, problem)

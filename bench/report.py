@@ -192,7 +192,7 @@ def markdown_report(
     """The whole result as a Markdown document: `extra` is the Markdown of the sections after
     the step tables, `all_targets` every target of the run for the summary at the top."""
     lines = [
-        "# Benchmark: training small MLPs in stir, NumPy, PyTorch, JAX and scikit-learn",
+        "# Benchmark: training small networks in stir, NumPy, PyTorch, JAX and scikit-learn",
         "",
         f"Run on {date} with `{command}`.",
         "",
@@ -206,7 +206,9 @@ def markdown_report(
         "Each stir and PyTorch row names the style its step is written in, and "
         f"`{TORCH_RATIO}` compares it with PyTorch's row of the same style. `modules`: "
         "`nn.Sequential` of `Linear` and `ReLU`, the loss function, `optim.SGD`, then "
-        "`zero_grad()`, `loss.backward()`, `step()` (the headline). `functional` (tiny and "
+        "`zero_grad()`, `loss.backward()`, `step()` (the headline; in cnn and lstm the "
+        "same step on LeNet-5's `nn.Sequential` and on an `nn.LSTM` classifier, built by "
+        "the same code in both libraries). `functional` (tiny and "
         "curious): `F.linear`, `.relu()`, `F.mse_loss` on the parameter tensors, "
         "`loss.backward()`, then `p -= lr * grad` and the gradient set to None for each "
         "parameter under no_grad, the same operations in stir and PyTorch; `(raw ops)` "
@@ -236,6 +238,10 @@ def markdown_report(
         "PyTorch's default threads; the `(1 thread)` row sets `torch.set_num_threads(1)` "
         "before each of its blocks (and the default back before the other rows'). NumPy's "
         "BLAS keeps its default threads.",
+        "- `numpy` in cnn: im2col by `sliding_window_view` and one matrix product per "
+        "convolution (and per gradient), 2×2 max pooling by a reshape; in lstm: every "
+        "step's input terms in one product per layer, then the recurrence step by step, "
+        "backpropagation through time by hand. No JAX rows there (its step is an MLP's).",
         "- `jax jit`: one `jax.jit` step function (`value_and_grad`, SGD by `tree_map`), "
         "blocking on the loss every step, so the timer sees the computation, not just its "
         "dispatch.",

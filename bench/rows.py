@@ -7,11 +7,12 @@ Also the "stir compiled" engine, which needs `stir.compile(model, loss_fn, optim
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
+from . import cnn, lstm
 from .engines import (
-    Engine, EngineFactory, default_torch_threads, load_torch, numpy_manual, stir_functional,
-    stir_modules, stir_raw_ops, stir_setup, torch_functional, torch_modules,
+    Engine, EngineFactory, StirSetup, default_torch_threads, load_torch, numpy_manual,
+    stir_functional, stir_modules, stir_raw_ops, stir_setup, torch_functional, torch_modules,
 )
 from .engines_jax import jax_jit
 from .names import (
@@ -20,6 +21,23 @@ from .names import (
     TORCH_MODULES,
 )
 from .problem import Config, Problem
+
+
+class ModelEngines(NamedTuple):
+    """The engines of one kind of model (`Config.model`) in each library."""
+
+    stir_setup: Callable[[Problem], StirSetup]
+    stir_modules: EngineFactory
+    numpy: EngineFactory
+    torch_modules: Callable[..., Engine]  # (problem, threads=None)
+
+
+MODEL_ENGINES = {
+    "mlp": ModelEngines(stir_setup, stir_modules, numpy_manual, torch_modules),
+    "cnn": ModelEngines(cnn.stir_setup, cnn.stir_modules, cnn.numpy_manual, cnn.torch_modules),
+    "lstm": ModelEngines(lstm.stir_setup, lstm.stir_modules, lstm.numpy_manual,
+                         lstm.torch_modules),
+}
 
 
 def stir_compiled(problem: Problem) -> Engine:
@@ -34,7 +52,7 @@ def stir_compiled(problem: Problem) -> Engine:
     compile_step = getattr(stir, "compile", None)
     if compile_step is None:
         raise ImportError("stir.compile is not in stir yet")
-    model, loss_fn, optimizer, batches = stir_setup(problem)
+    model, loss_fn, optimizer, batches = MODEL_ENGINES[problem.config.model].stir_setup(problem)
     train_step = compile_step(model, loss_fn, optimizer)
     parameters = list(model.parameters())
 
@@ -60,23 +78,28 @@ def engines_for(config: Config) -> dict[str, EngineFactory]:
 
     "pytorch modules (1 thread)" is for information: on small tensors PyTorch's default
     threading brings nothing, and it can cost a lot when another process holds a core.
+
+    The cnn and lstm tables have the same rows but jax jit (whose step is an MLP's), each
+    engine the model's own (`MODEL_ENGINES`).
     """
     functional = config.name in FUNCTIONAL_CONFIGS
-    engines: dict[str, EngineFactory] = {STIR_MODULES: stir_modules}
+    model = MODEL_ENGINES[config.model]
+    engines: dict[str, EngineFactory] = {STIR_MODULES: model.stir_modules}
     if functional:
         engines[STIR_FUNCTIONAL] = stir_functional
     if config.name in RAW_OPS_CONFIGS:
         engines[STIR_RAW_OPS] = stir_raw_ops
     engines[STIR_COMPILED] = stir_compiled
-    engines[NUMPY] = numpy_manual
-    engines[NUMPY_REPEAT] = numpy_manual
+    engines[NUMPY] = model.numpy
+    engines[NUMPY_REPEAT] = model.numpy
     if load_torch() is not None:
-        engines[TORCH_MODULES] = torch_modules
+        engines[TORCH_MODULES] = model.torch_modules
         if functional:
             engines[TORCH_FUNCTIONAL] = torch_functional
         if default_torch_threads() != 1:
-            engines[TORCH_1_THREAD] = functools.partial(torch_modules, threads=1)
-    engines[JAX] = jax_jit  # unavailable (ImportError) without JAX
+            engines[TORCH_1_THREAD] = functools.partial(model.torch_modules, threads=1)
+    if config.model == "mlp":
+        engines[JAX] = jax_jit  # unavailable (ImportError) without JAX
     return engines
 
 
@@ -84,9 +107,12 @@ def engine_factory(config: Config, name: str) -> EngineFactory:
     """One row's factory ("stir modules", "stir compiled", "numpy", "pytorch modules", "jax
     jit", and the functional rows where `config` has them) without importing the other rows'
     libraries (for the memory runs)."""
-    rows: dict[str, EngineFactory] = {STIR_MODULES: stir_modules, STIR_COMPILED: stir_compiled,
-                                      NUMPY: numpy_manual, TORCH_MODULES: torch_modules,
-                                      JAX: jax_jit}
+    model = MODEL_ENGINES[config.model]
+    rows: dict[str, EngineFactory] = {STIR_MODULES: model.stir_modules,
+                                      STIR_COMPILED: stir_compiled, NUMPY: model.numpy,
+                                      TORCH_MODULES: model.torch_modules}
+    if config.model == "mlp":
+        rows[JAX] = jax_jit
     if config.name in FUNCTIONAL_CONFIGS:
         rows |= {STIR_FUNCTIONAL: stir_functional, TORCH_FUNCTIONAL: torch_functional}
     if config.name in RAW_OPS_CONFIGS:

@@ -1,4 +1,5 @@
-"""The targets of issue 5, as ratios measured in one run, and whether a run meets them.
+"""The targets of issue 5 (the MLPs) and issue 14 (cnn, lstm), as ratios measured in one run,
+and whether a run meets them.
 
 Step-time targets compare a stir row with a reference row of the same table (time ratio at
 most `limit`), or with the float32 matmul peak (fraction of the peak at least `limit`). A
@@ -80,6 +81,8 @@ GOALS: dict[str, list[Goal]] = {
         Goal("stir >= 90 % of the float32 matmul peak", STIR_ROWS, PEAK, 0.9),
         Goal("stir no slower than pytorch modules", STIR_ROWS, TORCH, 1.0),
     ],
+    "cnn": [Goal("stir no slower than pytorch modules (eager)", STIR_ROWS, TORCH, 1.0)],
+    "lstm": [Goal("stir <= 1.5x pytorch modules' step (eager)", STIR_ROWS, TORCH, 1.5)],
 }
 
 

@@ -17,13 +17,15 @@ import pytest
 
 import stir
 from bench import source
-from bench.__main__ import config_names, main
+from bench.__main__ import QUICK_SECTIONS, config_names, main, run_sections
 from bench.accuracy import AccuracyResult, Run, glorot_params, train_to_target
 from bench.check import Tolerance, check_engines
 from bench.imports import ImportTimes
 from bench.blas import kernel, numpy_blas_pools
 from bench.machine import blas_facts, peak_facts
-from bench.memory import ENGINE_MODULES, MemoryUse
+from bench import cnn, lstm
+from bench.memory import ENGINE_MODULES, MemoryUse, measure_memory
+from bench.memory import ENGINES as MEMORY_ENGINES
 from bench.names import torch_reference
 from bench.peak import PeakRun, Peaks, fraction_of_peak, gflops, matmul_flops, measure_in_child
 from bench.problem import CONFIGS, make_problem, step_flops
@@ -34,7 +36,8 @@ from bench.report import (
 from bench.rows import engine_factory, engines_for, split_available, stir_compiled
 from bench.engines import load_torch, numpy_manual
 from bench.sections import (
-    accuracy_rows, accuracy_targets, aligned, import_targets, markdown_table, memory_targets,
+    MB, accuracy_rows, accuracy_targets, aligned, import_targets, markdown_table,
+    memory_rows, memory_section, memory_targets,
 )
 from bench.targets import GOALS, PEAK, Goal, check_goal, config_targets
 from bench.timing import Settings, Timing
@@ -237,6 +240,10 @@ EXPECTED_ROWS = {  # display order; the PyTorch rows only with PyTorch installed
               "pytorch modules", "pytorch modules (1 thread)", "jax jit"],
     "wide": ["stir modules", "stir compiled", "numpy", "numpy (repeat)",
              "pytorch modules", "pytorch modules (1 thread)", "jax jit"],
+    "cnn": ["stir modules", "stir compiled", "numpy", "numpy (repeat)",
+            "pytorch modules", "pytorch modules (1 thread)"],
+    "lstm": ["stir modules", "stir compiled", "numpy", "numpy (repeat)",
+             "pytorch modules", "pytorch modules (1 thread)"],
 }
 
 
@@ -485,3 +492,161 @@ def test_versus_compares_round_by_round_and_calls_only_a_consistent_change_slowe
         parse_args(["/tmp", "--only", "tiny,nope"])
     with pytest.raises(SystemExit):
         parse_args(["/tmp", "--processes", "1"])
+
+
+# ------------------------------------------------------------------------------ cnn and lstm
+NETWORKS = ("cnn", "lstm")
+
+
+@pytest.mark.parametrize("config", NETWORKS)
+def test_network_problems_are_float32_and_named_as_pytorch_names_them(config: str) -> None:
+    problem = make_problem(CONFIGS[config])
+    assert problem.xs[0].shape == (64, *CONFIGS[config].input_shape)
+    assert problem.xs[0].dtype == np.float32 and problem.ts[0].dtype == np.int64
+    assert all(p.dtype == np.float32 for p in problem.params)
+    assert len(problem.names) == len(problem.params)
+    torch = load_torch()
+    if torch is None:
+        pytest.skip("PyTorch is not installed")
+    model = (cnn.lenet(torch.nn, CONFIGS[config].layers) if config == "cnn"
+             else lstm.classifier(torch.nn, 10))
+    shapes = {name: tuple(value.shape) for name, value in model.state_dict().items()}
+    assert shapes == {name: p.shape for name, p in zip(problem.names, problem.params)}
+
+
+def test_network_configurations_describe_their_model() -> None:
+    assert CONFIGS["cnn"].describe().startswith(
+        "LeNet-5 on 1×28×28 images: Conv2d(1, 6, 5, padding=2) → ReLU → MaxPool2d(2) → "
+        "Conv2d(6, 16, 5) → ReLU → MaxPool2d(2) → Flatten → Linear(400, 120) → ReLU")
+    assert "batch 64, softmax cross-entropy loss, SGD with momentum 0.9 (lr 0.01)" in (
+        CONFIGS["cnn"].describe())
+    assert CONFIGS["lstm"].describe().startswith(
+        "LSTM(32, 128, num_layers=2, batch_first=True) on sequences of 32 steps of 32 "
+        "features, the last step's output → Linear(128, 10), batch 64")
+
+
+def _small_problem(config: str):
+    """The configuration's model on batches of 8 (the check's 3 steps stay fast)."""
+    return make_problem(dataclasses.replace(CONFIGS[config], batch=8, n_batches=4))
+
+
+def _network_factories(config: str, rows: tuple[str, ...]) -> dict:
+    """The rows' factories, skipping the test when one cannot be built (PyTorch missing,
+    stir's layer not written yet) with the reason."""
+    problem = _small_problem(config)
+    factories = {row: engine_factory(problem.config, row) for row in ("numpy", *rows)}
+    if "pytorch modules" in rows and load_torch() is None:
+        pytest.skip("PyTorch is not installed")
+    available, unavailable = split_available(problem, factories)
+    if unavailable:
+        pytest.skip("; ".join(f"{row}: {why}" for row, why in unavailable.items()))
+    return available
+
+
+@pytest.mark.parametrize("config", NETWORKS)
+def test_network_numpy_step_agrees_with_pytorch(config: str) -> None:
+    factories = _network_factories(config, ("pytorch modules",))
+    losses = check_engines(_small_problem(config), factories)  # losses, parameters, updates
+    assert losses["numpy"] == pytest.approx(losses["pytorch modules"], rel=1e-5)
+    assert losses["numpy"] == pytest.approx(np.log(10), rel=0.05)  # near-uniform at the start
+
+
+@pytest.mark.parametrize("config, row", [(config, row) for config in NETWORKS
+                                         for row in ("stir modules", "stir compiled")])
+def test_network_stir_rows_agree_with_numpy_and_pytorch(config: str, row: str) -> None:
+    factories = _network_factories(config, (row,))
+    if load_torch() is not None:
+        factories["pytorch modules"] = engine_factory(CONFIGS[config], "pytorch modules")
+    losses = check_engines(_small_problem(config), factories)
+    assert losses[row] == pytest.approx(losses["numpy"], rel=1e-5)
+
+
+def test_numpy_pooling_sends_the_gradient_to_the_maximum() -> None:
+    x = np.array([[[[1.0, 5.0, 0.0, 0.0], [2.0, 3.0, 0.0, 0.0]]]], np.float32)  # (1, 1, 2, 4)
+    y, blocks = cnn.pool_forward(x)
+    assert y.tolist() == [[[[5.0, 0.0]]]]
+    grad = cnn.pool_backward(np.ones_like(y), blocks, y)
+    assert grad[0, 0, :, :2].tolist() == [[0.0, 1.0], [0.0, 0.0]]
+    assert grad[0, 0, :, 2:].sum() == 4  # a tie of zeros: only ever after a ReLU (see doc)
+
+
+def test_numpy_convolution_gradients_match_central_differences() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 2, 5, 5))
+    w, b = rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    weights = rng.standard_normal((2, 3, 5, 5))  # a random linear loss of the output
+
+    def loss(x: np.ndarray, w: np.ndarray) -> float:
+        return float((cnn.conv_forward(x, w, b, 1)[0] * weights).sum())
+
+    _, cols = cnn.conv_forward(x, w, b, 1)
+    grad_w, grad_b, grad_x = cnn.conv_backward(weights, cols, w, x.shape, 1)
+    assert grad_b == pytest.approx(weights.sum(axis=(0, 2, 3)))
+    for array, grad in ((x, grad_x), (w, grad_w)):
+        for index in [(1, 1, 2, 2), (0, 0, 0, 1), (1, 0, 2, 0)]:
+            step = np.zeros_like(array)
+            step[index] = 1e-6
+            args = (x + step, w) if array is x else (x, w + step)
+            args_back = (x - step, w) if array is x else (x, w - step)
+            numeric = (loss(*args) - loss(*args_back)) / 2e-6
+            assert grad[index] == pytest.approx(numeric, rel=1e-6)
+
+
+@pytest.mark.parametrize("stir_time, torch_time, met", [(0.9, 1.0, True), (1.1, 1.0, False)])
+def test_cnn_target_is_no_slower_than_pytorch_eager(stir_time: float, torch_time: float,
+                                                    met: bool) -> None:
+    result = _result("cnn", {"stir modules": stir_time, "stir compiled": 2.0,
+                             "pytorch modules": torch_time})
+    (target,) = config_targets(result)
+    assert target.met is met and "pytorch modules" in target.description
+
+
+@pytest.mark.parametrize("stir_time, met", [(1.4, True), (1.6, False)])
+def test_lstm_target_is_within_one_and_a_half_pytorch(stir_time: float, met: bool) -> None:
+    (target,) = config_targets(_result("lstm", {"stir modules": stir_time,
+                                                "pytorch modules": 1.0}))
+    assert target.met is met and target.detail.endswith("needs <= 1.5x")
+    missing = _result("lstm", {"pytorch modules": 1.0},
+                      unavailable={"stir modules": "ImportError: stir.nn.LSTM is not in stir"})
+    assert config_targets(missing)[0].met is None
+
+
+def test_network_tables_show_ratios_to_numpy_and_pytorch() -> None:
+    result = _result("cnn", {"stir modules": 2.0, "numpy": 4.0, "pytorch modules": 1.0})
+    rows = {row[0]: row for row in table_rows(result)}
+    assert rows["stir modules"][3:5] == ("0.50", "2.00")
+    assert "LeNet-5" in text_table(result)
+
+
+def test_cnn_memory_target_and_section() -> None:
+    uses = {"stir modules": MemoryUse(100, 140), "pytorch modules": MemoryUse(500, 600)}
+    (target,) = memory_targets(uses, "cnn")
+    assert target.met is True and "cnn run" in target.description
+    section = memory_section(uses, {"stir compiled": "ImportError: no"}, 5, "cnn")
+    assert section.title == "peak memory of a cnn training run"
+    assert section.rows[0][-1] == "warm step MB" and section.rows[1][-1] == "–"
+    assert {len(row) for row in section.rows} == {6}
+    assert memory_rows({"numpy": MemoryUse(0, 2 * MB, warm_step=MB)})[1][-1] == "1.0"
+    assert "5 training steps of the cnn configuration" in section.method
+    assert set(MEMORY_ENGINES["cnn"]) <= set(EXPECTED_ROWS["cnn"])
+
+
+def test_memory_section_measures_mnist_and_cnn(monkeypatch) -> None:
+    calls = []
+
+    def fake_measure(steps, engines, config_name):
+        calls.append((config_name, engines))
+        return {name: MemoryUse(10, 20) for name in engines}, {}
+
+    monkeypatch.setattr("bench.__main__.measure_memory", fake_measure)
+    sections = run_sections(["memory"], QUICK_SECTIONS)
+    assert [name for name, _ in calls] == ["mnist", "cnn"]
+    assert calls[1][1] == ("stir modules", "stir compiled", "numpy", "pytorch modules")
+    assert [s.title for s in sections] == ["peak memory of a training run",
+                                           "peak memory of a cnn training run"]
+
+
+def test_cnn_memory_child_runs_the_numpy_engine() -> None:
+    uses, unavailable = measure_memory(2, ("numpy",), "cnn")
+    assert not unavailable and uses["numpy"].above_baseline > 0
+    assert uses["numpy"].warm_step is not None  # the high-water mark was reset after step 1
