@@ -186,6 +186,79 @@ def test_wrong_types_are_type_errors() -> None:
         F.conv2d(stir.ones(1, 1, 3, 3), stir.ones(1, 1, 2, 2), groups="1")
 
 
+# ------------------------------------------------------------- empty batches, output_size
+@pytest.mark.parametrize("case", ["lenet-1", "groups", "same", "conv1d", "transpose",
+                                  "transpose-groups", "transpose1d"])
+def test_an_empty_batch_gives_pytorchs_shapes_and_zero_gradients(case: str) -> None:
+    make, (name, args, kwargs), shape = LAYERS[case]
+    ours, theirs = make(), getattr(torch.nn, name)(*args, **kwargs)
+    _twins(ours, theirs)
+    empty = (0,) + shape[1:]
+    mine = stir.zeros(*empty).requires_grad_()
+    reference = torch.zeros(empty, requires_grad=True)
+    out, expected = ours(mine), theirs(reference)
+    assert tuple(out.shape) == tuple(expected.shape)
+    out.sum().backward()
+    expected.sum().backward()
+    assert tuple(mine.grad.shape) == empty
+    np.testing.assert_array_equal(ours.weight.grad.array, theirs.weight.grad.numpy())
+    if ours.bias is not None:
+        np.testing.assert_array_equal(ours.bias.grad.array, theirs.bias.grad.numpy())
+
+
+def test_conv2d_of_an_empty_batch() -> None:
+    assert tuple(nn.Conv2d(1, 2, 3)(stir.ones(0, 1, 5, 5)).shape) == (0, 2, 3, 3)
+
+
+@pytest.mark.parametrize("name, args, kwargs, shape, size", [
+    ("ConvTranspose2d", (4, 2, 3), {"stride": 2, "padding": 1}, (3, 4, 6, 6), (12, 11)),
+    ("ConvTranspose2d", (4, 2, 3), {"stride": 2, "padding": 1}, (3, 4, 6, 6), (3, 2, 11, 12)),
+    ("ConvTranspose2d", (4, 2, 3), {"stride": (3, 2), "dilation": 2}, (4, 5, 4), [18, 12]),
+    ("ConvTranspose1d", (3, 2, 4), {"stride": 3, "padding": 1}, (2, 3, 6), (19,)),
+    ("ConvTranspose1d", (3, 2, 4), {"stride": 3, "output_padding": 2}, (2, 3, 6), (19,)),
+])
+def test_output_size_picks_pytorchs_output_padding(name: str, args: Any, kwargs: Any,
+                                                   shape: Any, size: Any) -> None:
+    ours = getattr(nn, name)(*args, **kwargs)
+    theirs = getattr(torch.nn, name)(*args, **kwargs)
+    _twins(ours, theirs)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    out = ours(stir.tensor(x), output_size=size)
+    expected = theirs(torch.tensor(x), output_size=size)
+    assert tuple(out.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(out.array, expected.detach().numpy(), **FLOAT32)
+
+
+def test_output_size_out_of_range_is_named_clearly() -> None:
+    layer = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)
+    message = (r"ConvTranspose2d\(4, 2, kernel_size=\(3, 3\), stride=\(2, 2\), padding=\(1, 1\)\)"
+               r": requested an output size of \(14, 14\), but valid sizes range from "
+               r"\(11, 11\) to \(12, 12\) \(for an input of \(6, 6\)\)")
+    with pytest.raises(ValueError, match=message):
+        layer(stir.ones(1, 4, 6, 6), output_size=(14, 14))
+    with pytest.raises(ValueError, match="ConvTranspose2d.*output_size must have 2 or 4 "
+                                         "elements, got 3"):
+        layer(stir.ones(1, 4, 6, 6), output_size=(1, 12, 12))
+    with pytest.raises(TypeError, match="ConvTranspose2d.*output_size must be a tuple"):
+        layer(stir.ones(1, 4, 6, 6), output_size=12)
+
+
+def test_reused_columns_never_overwrite_a_live_graph() -> None:
+    """Two graphs of one shape alive at once (the im2col arrays are reused only once no
+    graph holds them): each backward still gets its own input's gradient."""
+    layer, reference = nn.Conv2d(2, 3, 3), torch.nn.Conv2d(2, 3, 3)
+    _twins(layer, reference)
+    rng = np.random.default_rng(1)
+    xs = [rng.standard_normal((4, 2, 7, 7)).astype(np.float32) for _ in range(2)]
+    outs = [layer(stir.tensor(x)) for x in xs]
+    for out in reversed(outs):
+        out.sum().backward()
+    for x in xs:
+        reference(torch.tensor(x)).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.array, reference.weight.grad.numpy(),
+                               **FLOAT32)
+
+
 # ----------------------------------------------------------------------------- compile, save
 def _cnn() -> nn.Module:
     return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(),

@@ -253,3 +253,18 @@ def test_save_and_load_round_trip(tmp_path: Any) -> None:
     assert repr(again) == repr(model)
     x = stir.randn(3, 2, 7, 7)
     assert np.array_equal(again(x).array, model(x).array)
+
+
+def test_gradients_of_graphs_alive_at_once_are_their_own() -> None:
+    """The unpooled gradients go into reused arrays (`_array.windows.Scratch`) only once
+    nothing holds them: gradients kept from one backward survive the next."""
+    rng = np.random.default_rng(2)
+    xs = [rng.standard_normal((3, 2, 6, 6)).astype(np.float32) for _ in range(2)]
+    ours = [stir.tensor(x).requires_grad_() for x in xs]
+    outs = [F.max_pool2d(x, 2) for x in ours]
+    for out in outs:
+        out.sum().backward()
+    for x, mine in zip(xs, ours):
+        reference = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.max_pool2d(reference, 2).sum().backward()
+        np.testing.assert_array_equal(mine.grad.array, reference.grad.numpy())

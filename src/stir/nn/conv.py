@@ -134,11 +134,41 @@ class _Conv(_ConvNd):
 class _ConvTranspose(_ConvNd):
     transposed = True
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        """The transposed convolution of input; `output_size` (the spatial sizes, or the
+        whole shape) asks for one of the stride's possible output sizes, as PyTorch's:
+        the output padding is then what reaches it, per axis, instead of the layer's."""
         x = self._checked(input)
         function = F.conv_transpose1d if self.spatial == 1 else F.conv_transpose2d
         return self._call(function, x, self.weight, self.bias, self.stride, self.padding,
-                          self.output_padding, self.groups, self.dilation)
+                          self._output_padding(x, output_size), self.groups, self.dilation)
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        """The output padding that gives `output_size` (the layer's own when None)."""
+        if output_size is None:
+            return self.output_padding
+        spatial = self.spatial
+        sizes = list(output_size) if isinstance(output_size, (tuple, list)) else None
+        if sizes is None or not all(isinstance(n, (int, np.integer)) and not isinstance(
+                n, bool) for n in sizes):
+            raise TypeError(f"{self._label()}: output_size must be a tuple of ints, got "
+                            f"{output_size!r}")
+        leading = x.ndim - spatial
+        if len(sizes) == leading + spatial:
+            sizes = sizes[leading:]
+        if len(sizes) != spatial:
+            raise ValueError(f"{self._label()}: for a {x.ndim}-D input, output_size must "
+                             f"have {spatial} or {leading + spatial} elements, got "
+                             f"{len(sizes)} ({tuple(output_size)})")
+        inner = tuple(int(n) for n in x.shape[-spatial:])
+        smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            inner, self.stride, self.padding, self.dilation, self.kernel_size))
+        largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
+        if any(not lo <= int(n) <= hi for n, lo, hi in zip(sizes, smallest, largest)):
+            raise ValueError(f"{self._label()}: requested an output size of "
+                             f"{tuple(int(n) for n in sizes)}, but valid sizes range from "
+                             f"{smallest} to {largest} (for an input of {inner})")
+        return tuple(int(n) - m for n, m in zip(sizes, smallest))
 
 
 class Conv1d(_Conv):

@@ -8,7 +8,10 @@ Shapes: x (N, C, *S), w (O, C/G, *K), y (N, O, *out), with G groups, each of O/G
 seeing its own C/G inputs. The input is zero-padded by `pads` ((before, after) per spatial
 axis) inside the primitive, and the adjoint crops the same borders, so padding's adjoint is
 exact. The index arithmetic (windows, their adjoint) is `_array.windows`'s; the products are
-one batched matrix product per call, over the whole batch.
+one batched matrix product per call, over the whole batch. On NumPy the large arrays (the
+im2col columns, the products) go into arrays reused from step to step once nothing holds
+them (`_array.windows.Scratch`): their first-touch page faults were most of an eager step's
+convolution time. Empty batches work (no -1 in any reshape).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import math
 from typing import Any, NamedTuple
 
 from .. import _array
+from .._array.windows import scratch
 from ..autograd import Context
 from ..tensor import Tensor, as_tensor
 from .primitive import Primitive
@@ -41,7 +45,8 @@ class Geometry(NamedTuple):
 
 
 def _columns(x: Any, geometry: Geometry) -> Any:
-    """im2col: the windows of padded x as (N, G, C/G·∏K, ∏out), the one copy of a forward."""
+    """im2col: the windows of padded x as (N, G, C/G·∏K, ∏out), the one copy of a forward
+    (on NumPy into a reused array: `_array.windows.Scratch`)."""
     xp = _array.namespace(x)
     spatial = len(geometry.kernel)
     windows = _array.windows(_array.pad_zeros(x, geometry.pads), geometry.kernel,
@@ -49,11 +54,14 @@ def _columns(x: Any, geometry: Geometry) -> Any:
     windows = windows[(Ellipsis,) + tuple(slice(0, o) for o in geometry.out)
                       + (slice(None),) * spatial]
     n, channels, groups = x.shape[0], x.shape[1], geometry.groups
-    windows = xp.reshape(windows, (n, groups, channels // groups) + windows.shape[2:])
-    # (N, G, C/G, *out, *K) → (N, G, C/G, *K, *out): each window's entries along a column
-    axes = (0, 1, 2) + tuple(range(3 + spatial, 3 + 2 * spatial)) + tuple(range(3, 3 + spatial))
-    return xp.reshape(xp.permute_dims(windows, axes),
-                      (n, groups, -1, math.prod(geometry.out)))
+    # (N, C, *out, *K) → (N, C, *K, *out): each window's entries along a column
+    axes = (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
+    shape = (n, groups, channels // groups * math.prod(geometry.kernel), math.prod(geometry.out))
+    if type(x) is not _array.NDARRAY:
+        return xp.reshape(xp.permute_dims(windows, axes), shape)
+    columns = scratch.empty(x, (n, channels) + tuple(geometry.kernel) + tuple(geometry.out))
+    columns[...] = xp.permute_dims(windows, axes)
+    return xp.reshape(columns, shape)
 
 
 def _convolve(x: Any, w: Any, geometry: Geometry, columns: Any = None) -> Any:
@@ -62,8 +70,8 @@ def _convolve(x: Any, w: Any, geometry: Geometry, columns: Any = None) -> Any:
     if columns is None:
         columns = _columns(x, geometry)
     groups, out_channels = geometry.groups, w.shape[0]
-    matrix = xp.reshape(w, (groups, out_channels // groups, -1))
-    y = _array.matmul(matrix, columns)  # (N, G, O/G, ∏out), already in (N, O, *out) order
+    matrix = xp.reshape(w, (groups, out_channels // groups, columns.shape[2]))
+    y = scratch.matmul(matrix, columns)  # (N, G, O/G, ∏out), already in (N, O, *out) order
     return xp.reshape(y, (x.shape[0], out_channels) + tuple(geometry.out))
 
 
@@ -78,11 +86,14 @@ def _convolve_input(g: Any, w: Any, geometry: Geometry) -> Any:
     # kernel offset) is a run of out·N contiguous values, not of out alone: 3× faster on
     # LeNet's second layer. The batch is then a trailing axis of kernel 1 for add_windows.
     kernel_first = (0,) + tuple(range(3, 3 + spatial)) + (2, 1)  # (G, *K, C/G, O/G)
-    matrix = xp.reshape(xp.permute_dims(xp.reshape(w, (groups, -1) + w.shape[1:]),
-                                        kernel_first), (groups, -1, out_channels // groups))
+    # (explicit sizes: a -1 is ambiguous in an empty batch's reshape)
+    matrix = xp.reshape(xp.permute_dims(xp.reshape(w, (groups, out_channels // groups)
+                                                   + w.shape[1:]), kernel_first),
+                        (groups, per_group * math.prod(geometry.kernel), out_channels // groups))
     batch_last = tuple(range(1, 2 + spatial)) + (0,)  # (O, *out, N)
-    rows = xp.reshape(xp.permute_dims(g, batch_last), (groups, out_channels // groups, -1))
-    columns = _array.matmul(matrix, rows)  # (G, ∏K·C/G, ∏out·N)
+    rows = xp.reshape(xp.permute_dims(g, batch_last), (groups, out_channels // groups,
+                                                       math.prod(geometry.out) * n))
+    columns = scratch.matmul(matrix, rows)  # (G, ∏K·C/G, ∏out·N)
     columns = xp.reshape(columns, (groups,) + tuple(geometry.kernel) + (per_group,)
                          + tuple(geometry.out) + (n, 1))
     # as (G, C/G, *out, N, *K, 1): the layout add_windows reads, a view
@@ -95,8 +106,11 @@ def _convolve_input(g: Any, w: Any, geometry: Geometry) -> Any:
                                 geometry.dilation + one)
     cropped = _array.crop(padded, geometry.pads + ((0, 0),))
     batch_first = (2 + spatial, 0, 1) + tuple(range(2, 2 + spatial))
-    return xp.reshape(xp.permute_dims(cropped, batch_first),
-                      (n, groups * per_group) + tuple(geometry.size))
+    # a C-contiguous gradient (the flat reshape copies), which later sums and reshapes of
+    # the gradient read fastest
+    flat = xp.reshape(xp.permute_dims(cropped, batch_first),
+                      (n, groups * per_group * math.prod(geometry.size)))
+    return xp.reshape(flat, (n, groups * per_group) + tuple(geometry.size))
 
 
 def _convolve_weight(x: Any, g: Any, geometry: Geometry, columns: Any = None) -> Any:
@@ -105,8 +119,8 @@ def _convolve_weight(x: Any, g: Any, geometry: Geometry, columns: Any = None) ->
     if columns is None:
         columns = _columns(x, geometry)
     n, out_channels, groups = g.shape[0], g.shape[1], geometry.groups
-    rows = xp.reshape(g, (n, groups, out_channels // groups, -1))
-    per_sample = _array.matmul(rows, xp.permute_dims(columns, (0, 1, 3, 2)))
+    rows = xp.reshape(g, (n, groups, out_channels // groups, math.prod(geometry.out)))
+    per_sample = scratch.matmul(rows, xp.permute_dims(columns, (0, 1, 3, 2)))
     total = xp.sum(per_sample, axis=0)  # (G, O/G, C/G·∏K)
     return xp.reshape(total, (out_channels, x.shape[1] // groups) + tuple(geometry.kernel))
 

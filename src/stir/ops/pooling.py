@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _array
+from .._array.windows import scratch
 from ..autograd import Context
 from ..tensor import Tensor
 from . import dual
@@ -157,7 +158,7 @@ def unpooled(g: Any, geometry: Geometry, picks: Any, shape: tuple[int, ...]) -> 
             geometry.kernel, geometry.stride, geometry.dilation)):
         # Windows that do not overlap pick each entry at most once: one assignment at
         # the flat positions of the picks (the usual kernel_size == stride is this case).
-        total = _array.NUMPY.zeros(padded_shape, dtype=g.dtype)
+        total = scratch.zeros(g, padded_shape)  # (a reused array: see Scratch)
         total.reshape(-1)[_positions(geometry, picks, padded_shape).reshape(-1)] = \
             g.reshape(-1)
         return _array.crop(total, geometry.pads)
