@@ -54,9 +54,17 @@ def _spread_enough(axes_of: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- batch norm
+def _beside(x: Any, values: np.ndarray) -> stir.Tensor:
+    """A constant tensor of `values` in x's dtype, array library and device (NumPy, or
+    array-api-strict in tests/test_array_api.py)."""
+    xp = stir._array.namespace(x.array)
+    return stir.Tensor(xp.asarray(values.astype(np.float64), dtype=x.array.dtype,
+                                  device=stir._array.device(x.array)))
+
+
 def _fresh(x: Any) -> tuple[stir.Tensor, stir.Tensor]:
-    channels, dtype = x.shape[1], x.array.dtype
-    return stir.tensor(np.zeros(channels, dtype)), stir.tensor(np.ones(channels, dtype))
+    channels = x.shape[1]
+    return _beside(x, np.zeros(channels)), _beside(x, np.ones(channels))
 
 
 def _torch_fresh(x: Any) -> tuple[Any, Any]:
@@ -81,7 +89,7 @@ def _numpy_batch_norm(x: np.ndarray, w: np.ndarray | None = None,
 
 
 def _stir_eval(x: Any, w: Any, b: Any) -> Any:
-    mean, var = (stir.tensor(v.astype(x.array.dtype)) for v in _running(x.shape[1]))
+    mean, var = (_beside(x, v) for v in _running(x.shape[1]))
     return F.batch_norm(x, mean, var, w, b, training=False)
 
 

@@ -37,6 +37,27 @@ LAYER_EXAMPLES: dict[str, Callable[[], nn.Module]] = {
     "LogSoftmax": lambda: nn.LogSoftmax(1), "GELU": lambda: nn.GELU("tanh"),
     **{name: getattr(nn, name) for name in ("Identity", "Step", "Sign", "Sigmoid", "Tanh",
                                             "ReLU", "CenteredSoftplus", "SiLU")},
+    # The layers for images and sequences (saved, never run here: they need not chain).
+    "Conv1d": lambda: nn.Conv1d(2, 3, 3, padding="same"),
+    "Conv2d": lambda: nn.Conv2d(1, 2, (3, 2), stride=2, groups=1, bias=False),
+    "ConvTranspose1d": lambda: nn.ConvTranspose1d(2, 2, 3, stride=2, output_padding=1),
+    "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 1, 2, dilation=(1, 2)),
+    "MaxPool1d": lambda: nn.MaxPool1d(2), "MaxPool2d": lambda: nn.MaxPool2d((2, 3), padding=1),
+    "AvgPool1d": lambda: nn.AvgPool1d(3, stride=1),
+    "AvgPool2d": lambda: nn.AvgPool2d(2, divisor_override=3),
+    "AdaptiveAvgPool1d": lambda: nn.AdaptiveAvgPool1d(2),
+    "AdaptiveAvgPool2d": lambda: nn.AdaptiveAvgPool2d((None, 2)),
+    "BatchNorm1d": lambda: nn.BatchNorm1d(3, momentum=None),
+    "BatchNorm2d": lambda: nn.BatchNorm2d(2, affine=False),
+    "LayerNorm": lambda: nn.LayerNorm((2, 3)), "GroupNorm": lambda: nn.GroupNorm(2, 4),
+    "Dropout1d": lambda: nn.Dropout1d(0.1), "Dropout2d": lambda: nn.Dropout2d(0.2),
+    "Unflatten": lambda: nn.Unflatten(1, (2, -1)),
+    "Upsample": lambda: nn.Upsample(scale_factor=2.0, mode="bilinear"),
+    "RNN": lambda: nn.RNN(2, 3, nonlinearity="relu"),
+    "LSTM": lambda: nn.LSTM(2, 2, num_layers=2, bidirectional=True),
+    "GRU": lambda: nn.GRU(2, 2, batch_first=True, bias=False),
+    "RNNCell": lambda: nn.RNNCell(2, 2), "LSTMCell": lambda: nn.LSTMCell(2, 2),
+    "GRUCell": lambda: nn.GRUCell(2, 3),
 }
 
 # How far a resumed fit got when it raised: a TrainingError (a diverging run) is the file's

@@ -62,6 +62,7 @@ QUICK_EXPECTATIONS = {
     "landscape": ("trained θ: L(α = 0)", ("trained_loss", 0.0, 0.2)),
     "capacity": ("training accuracy", ("accuracy_20_0.001", 0.85, 1.0)),
     "digits": ("test accuracy", ("mlp_test_accuracy", 0.8, 1.0)),
+    "features": ("HOG", ("digits_hog_accuracy", 0.5, 1.0)),
 }
 
 
@@ -72,7 +73,7 @@ def test_every_registered_demo_has_a_quick_expectation():
 @pytest.mark.parametrize("name", list(QUICK_EXPECTATIONS))
 def test_demo_quick_prints_numbers_and_writes_pngs(name, tmp_path, capsys):
     phrase, (key, low, high) = QUICK_EXPECTATIONS[name]
-    if name == "digits":  # its data: MNIST in the cache or scikit-learn's digits
+    if name in ("digits", "features"):  # their data: MNIST or scikit-learn's digits
         pytest.importorskip("sklearn")
     numbers = demos.DEMOS[name](out=tmp_path, quick=True)
     printed = capsys.readouterr().out

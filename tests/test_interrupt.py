@@ -10,6 +10,10 @@ must end in one of these ways, by where the signal landed:
   of the package `stir` (NumPy with it), which runs before `stir/__main__.py` and cannot be
   reached from it. Such output must show no frame of `stir/cli.py` or `stir/commands`, and
   no line of `_stir_entry.py` past the one that sets the handler;
+  Or CPython's "Exception ignored in: ... KeyboardInterrupt" when the signal landed in a
+  callback of the import system (a module lock's weakref callback): CPython reports and
+  drops an exception raised there, and start-up goes on, so the command then runs to its
+  end (status 0). No code of stir has run yet, so none can see it;
 - "stir start-up": 130 and "stir: interrupted" (the quiet handler of `_stir_entry`);
 - "command": 130 and "stir train: interrupted; ..." (or predict's);
 - "finished": status 0 and no stderr: the command had returned (a SIGINT during shutdown
@@ -124,6 +128,11 @@ def classify(returncode, stderr, sent, command):
     if (sent and pythons_own and before_our_handler and returncode in (1, -2)
             and not any(line.startswith("stir") for line in lines)):
         return "Python start-up"
+    frames = re.findall(r'File "([^"]+)"', stderr)
+    if (sent and returncode == 0 and lines and lines[0].startswith("Exception ignored in")
+            and lines[-1].startswith("KeyboardInterrupt") and frames
+            and all(frame.startswith("<frozen importlib") for frame in frames)):
+        return "Python start-up (dropped by CPython)"
     return "WRONG"
 
 
