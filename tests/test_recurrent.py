@@ -287,3 +287,20 @@ def test_save_and_load_round_trip(tmp_path: Any) -> None:
         assert repr(loaded) == repr(model)
         ours, theirs = model(x), loaded(x)
         assert np.array_equal(ours[0].array, theirs[0].array)
+
+
+def test_lstm_reuses_its_buffers_only_once_released() -> None:
+    # LSTMSequence keeps its MB-sized arrays in _array.windows.scratch across steps: an
+    # output still held must keep its values, and a released step's memory comes back.
+    lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True, generator=stir.Generator(0))
+    rng = np.random.default_rng(0)
+    first = lstm(stir.tensor(rng.standard_normal((2, 5, 3)).astype(np.float32)))[0]
+    kept = first.detach().numpy().copy()
+    for _ in range(3):
+        output, _ = lstm(stir.tensor(rng.standard_normal((2, 5, 3)).astype(np.float32)))
+        output.sum().backward()
+    assert np.array_equal(first.detach().numpy(), kept)
+    del first, output
+    where = {lstm(stir.ones(2, 5, 3))[0].detach().numpy().__array_interface__["data"][0]
+             for _ in range(3)}
+    assert len(where) == 1

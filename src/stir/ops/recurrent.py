@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _array
+from .._array.windows import scratch
 from ..autograd import Context
 from ..tensor import Tensor
 from . import dual
@@ -161,9 +162,11 @@ def _numpy_forward(gx: Any, h0: Any, c0: Any, weight: Any, bias: Any) -> tuple[A
     scale = _gate_rows(gates, gx.dtype, 0.5, 1.0)  # tanh(z/2) for σ, tanh z for g
     offset = _gate_rows(gates, gx.dtype, 0.5, 0.0)
     weight_t = weight.T.copy()  # row-major: NumPy's products are fastest on it
-    act = xp.empty((steps, batch, gates), dtype=gx.dtype)
-    tanh_c = xp.empty((steps, batch, hidden), dtype=gx.dtype)
-    out = xp.empty((steps, batch, 2 * hidden), dtype=gx.dtype)
+    # Reused arrays (see Scratch): these are MBs each, and fresh ones cost more in first-touch
+    # page faults than the steps' arithmetic on them.
+    act = scratch.empty(gx, (steps, batch, gates))
+    tanh_c = scratch.empty(gx, (steps, batch, hidden))
+    out = scratch.empty(gx, (steps, batch, 2 * hidden))
     z = xp.empty((batch, gates), dtype=gx.dtype)
     h, c = h0, c0
     for t in range(steps):
@@ -194,7 +197,7 @@ def _numpy_backward(grad_output: Any, h0: Any, c0: Any, weight: Any,
     act, tanh_c, out = buffers
     steps, batch, gates = act.shape
     hidden = gates // 4
-    grad_z = xp.empty((steps, batch, 4, hidden), dtype=act.dtype)
+    grad_z = scratch.empty(act, (steps, batch, 4, hidden))  # (reused: see _numpy_forward)
     dh_next = dc_next = None
     for t in range(steps - 1, -1, -1):
         a, tc, dz = act[t], tanh_c[t], grad_z[t]
