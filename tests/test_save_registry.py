@@ -510,3 +510,13 @@ def test_a_module_list_stir_could_not_read_back_is_saved_as_weights_only(tmp_pat
         architecture.describe(layers)
     path = stir.save(layers, tmp_path / "l.st")
     assert stir.io.read(path).architecture is None
+
+
+def test_an_lstm_with_projections_is_a_format_error_not_not_implemented(tmp_path):
+    """Found by the structured fuzzer: proj_size 1 reached the constructor, whose
+    NotImplementedError escaped stir.load."""
+    lstm = nn.LSTM(2, 2)
+    spec = {**architecture.describe(lstm), "proj_size": 1}
+    with pytest.raises(stir.ModelFormatError, match=r"architecture \(LSTM\): LSTM: "
+                       r"proj_size=1 \(LSTM with projections\) is not implemented"):
+        stir.load(written(tmp_path, spec, lstm))
