@@ -81,6 +81,11 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
         version = check_whole(path, allowed=range(newest, newest + 10_000))
         survivors.add(version)
         newest = version
+        # Saves in the children can be slower than the measured median (CI's fsyncs vary
+        # several-fold): when most kills so far came before a child's first save finished,
+        # kill later, up to a second.
+        if trial >= 10 and len(survivors) < 0.6 * (trial + 1):
+            window = min(1.0, window * 1.2)
         temps = [name for name in os.listdir(tmp_path) if name.endswith(atomic.TEMP_SUFFIX)]
         assert len(temps) <= 1, temps  # the dead writer's one save in flight, if any
         assert all(name.startswith(f".run.ckpt.{pid}-") for name in temps)
@@ -94,8 +99,8 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
     checkpoint.save(path, **content(newest + 1))
     assert sorted(os.listdir(tmp_path)) == [stale.name, "run.ckpt"]  # not swept: not ours
     assert check_whole(path, allowed={newest + 1}) == newest + 1
-    print(f"{TRIALS} kills within {window * 1e3:.0f} ms; {len(survivors)} distinct versions survived; a temporary file "
-          f"was left behind after {temps_left} of them")
+    print(f"{TRIALS} kills within {window * 1e3:.0f} ms at the end; {len(survivors)} distinct "
+          f"versions survived; a temporary file was left behind after {temps_left} of them")
 
 
 @pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
