@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -28,6 +29,8 @@ from .errors import ModelFormatError, quote
 MAX_DEPTH = 64
 #: Longest integer, in digits: a random generator's 128-bit state needs 39.
 MAX_INT_DIGITS = 80
+#: A run of digits that could be an integer over MAX_INT_DIGITS digits (or be in a string).
+LONG_DIGITS = re.compile(rf"[0-9]{{{MAX_INT_DIGITS + 1}}}")
 #: Bytes of Python objects one JSON value may cost at most once parsed (measured: a key and
 #: its value in an object cost 107 bytes, an empty list in a list 32, a float 32).
 BYTES_PER_VALUE = 128
@@ -87,8 +90,12 @@ def loads(text: str, where: str) -> Any:
     def constant(name: str) -> Any:
         raise ModelFormatError(f"{where}: {name} is not JSON (numbers must be finite)")
 
+    # An integer too long to convert is a run of digits longer than the limit; only a text
+    # holding one pays for a Python call per integer (a header has thousands of them).
+    long_digits = LONG_DIGITS.search(text) is not None
     try:
-        value = json.loads(text, object_pairs_hook=pairs_to_dict, parse_int=integer,
+        value = json.loads(text, object_pairs_hook=pairs_to_dict,
+                           parse_int=integer if long_digits else None,
                            parse_float=real, parse_constant=constant)
     except json.JSONDecodeError as error:
         raise ModelFormatError(f"{where}: not valid JSON: {error.msg} at character "
@@ -167,21 +174,19 @@ def dumps(value: Any, what: str) -> str:
 
 
 def depth(value: Any) -> int:
-    """How deeply lists and dicts nest in `value` (0 for a number), found without recursion.
+    """How deeply lists and dicts nest in `value` (0 for a number), found without recursion,
+    one level at a time (a header's thousands of numbers are looked at once each, in a
+    comprehension, rather than pushed on a stack one by one).
 
     >>> depth([1, {"a": [[]]}]), depth(3)
     (4, 0)
     """
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        if level <= MAX_DEPTH:  # deeper than the limit is all the caller needs to know
-            stack.extend((child, level + 1) for child in children)
+    deepest, level = 0, [value]
+    while deepest <= MAX_DEPTH:  # deeper than the limit is all the caller needs to know
+        containers = [item for item in level if isinstance(item, (dict, list, tuple))]
+        if not containers:
+            break
+        deepest += 1
+        level = [child for item in containers
+                 for child in (item.values() if isinstance(item, dict) else item)]
     return deepest
