@@ -60,6 +60,8 @@ LAYER_EXAMPLES: dict[str, Callable[[], nn.Module]] = {
     "GRUCell": lambda: nn.GRUCell(2, 3),
 }
 
+LAYERS_PER_FILE = 12
+
 # How far a resumed fit got when it raised: a TrainingError (a diverging run) is the file's
 # fault only before training.
 TRAINING = "training after the resume"
@@ -236,12 +238,17 @@ def seeds() -> tuple[Seed, ...]:
 
 
 def _seeds(folder: Path) -> list[Seed]:
-    every_layer = nn.Sequential(*(make() for make in LAYER_EXAMPLES.values()))
+    # Every layer kind, in files of a dozen layers: a mutant's read costs about the file's
+    # layer count (each is built and checked), and one edit lands in one layer anyway.
+    makers = list(LAYER_EXAMPLES.values())
+    layer_files = {f"layers_{start // LAYERS_PER_FILE + 1}": (
+        nn.Sequential(*(make() for make in makers[start:start + LAYERS_PER_FILE])), None)
+        for start in range(0, len(makers), LAYERS_PER_FILE)}
     nested = nn.Sequential(nn.Sequential(nn.Linear(2, 3), nn.Tanh()),
                            nn.MLP([3, 4, 3], activation="gelu"),
                            nn.Sequential(nn.Sequential(nn.Linear(3, 1))))
     models = {"mlp": (nn.MLP([3, 4, 2]), {"trained_on": "paraboloid", "epochs": 3}),
-              "every_layer": (every_layer, None), "nested": (nested, {"note": [1, {"a": []}]}),
+              **layer_files, "nested": (nested, {"note": [1, {"a": []}]}),
               "float64": (nn.MLP([2, 3, 1], dtype=np.float64), None)}
     found = [Seed(name, stir.save(model, folder / f"{name}.safetensors", metadata).read_bytes(),
                   MODEL_READERS) for name, (model, metadata) in models.items()]

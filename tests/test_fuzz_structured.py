@@ -13,17 +13,21 @@ recomputed over what the edited header describes, and the mutant is read by one 
 readers, which must load it or raise ModelFormatError, within the time and memory limits,
 changing nothing it loads into when it refuses.
 
-Each trial is reproducible from (seed, trial) alone: `trial_mutant(seed, trial)`.
+Each trial is reproducible from (seed, trial) alone: `trial_mutant(seed, trial)`; so the
+trials are shared out over a few processes, one per core.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import random
 import tempfile
 import time
+import warnings
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,6 +45,9 @@ from hostile_files import (INTO_FIELD, Embedded, Pairs, Raw, decoded, digits, du
 from real_files import LAYER_EXAMPLES, Seed, seeds
 
 DEFAULT_MUTANTS, SLOW_MUTANTS = 20_000, 200_000
+# Processes the trials are shared out over: the cores this process may use, up to four.
+WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)
 MAX_HANGS = 5  # a hang costs HANG_AFTER seconds: after this many, stop and report
 TENSOR_EDITS = 0.2  # the share of edits that change a tensor rather than a JSON node
 SECOND_EDITS = 0.15  # the share of mutants edited once more (a tensor and its architecture)
@@ -298,6 +305,19 @@ class Tally:
         entry[1] = entry[1] or (f"seed {self.seed}, {name}, {size} bytes, edit "
                                 f"[{mutant.edit}]{phase}: {problem}")
 
+    def merge(self, other: Tally) -> None:
+        """Add what another process's share of the trials saw."""
+        self.mutants += other.mutants
+        self.outcomes += other.outcomes
+        self.checksum_refusals += other.checksum_refusals
+        self.worst_ratio = max(self.worst_ratio, other.worst_ratio)
+        self.worst_peak = max(self.worst_peak, other.worst_peak)
+        self.slowest = max(self.slowest, other.slowest)
+        self.hangs += other.hangs
+        for key, (count, example) in other.failures.items():
+            entry = self.failures.setdefault(key, [0, example])
+            entry[0] += count
+
     def report(self) -> str:
         totals: Counter = Counter()
         for (_, outcome), count in self.outcomes.items():
@@ -335,15 +355,34 @@ def cause(mutant: Mutant, result: Attempt) -> str:
     return f"{kind}: {mutant.seed.name} via {mutant.reader}, {field_name}"
 
 
-def fuzz(count: int, seed: int, folder: Any) -> Tally:
+def fuzz(count: int, seed: int, folder: Any, workers: int = WORKERS) -> Tally:
+    """Trials 0 … count-1 of the run seeded `seed`, shared out over `workers` processes
+    (every trial is reproducible alone, so the split changes no outcome)."""
+    started = time.perf_counter()
+    if workers <= 1:
+        tally = fuzz_trials(range(count), seed, folder)
+    else:
+        shares = [range(first, count, workers) for first in range(workers)]
+        spawn = multiprocessing.get_context("spawn")  # not fork: pytest may hold threads
+        with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+            parts = list(pool.map(fuzz_trials, shares, [seed] * workers, [folder] * workers))
+        tally = Tally(seed)
+        for part in parts:
+            tally.merge(part)
+    tally.seconds = time.perf_counter() - started
+    return tally
+
+
+def fuzz_trials(trials: range, seed: int, folder: Any) -> Tally:
+    """The given trials, in this process, under its memory ceiling."""
+    warnings.simplefilter("ignore", RuntimeWarning)  # as the tests' filter says, in a worker
     tally = Tally(seed)
     runs = {base.seed.name: base.seed.make_run() for base in prepared() if base.seed.make_run}
     pristine = {name: run.snapshot() for name, run in runs.items()}
-    path = folder / "mutant.safetensors"
-    started = time.perf_counter()
+    path = Path(folder) / f"mutant-{os.getpid()}.safetensors"
     try:
         with memory_ceiling():
-            for trial in range(count):
+            for trial in trials:
                 mutant = trial_mutant(seed, trial)
                 path.write_bytes(mutant.data)
                 into = mutant.reader in INTO_OBJECTS
@@ -356,7 +395,6 @@ def fuzz(count: int, seed: int, folder: Any) -> Tally:
     finally:
         for name, run in runs.items():  # the default generator is shared with other tests
             run.restore(pristine[name])
-    tally.seconds = time.perf_counter() - started
     return tally
 
 
