@@ -8,6 +8,9 @@ tensors, size-1 and broadcast dimensions and non-contiguous views, and a Hypothe
 
 from __future__ import annotations
 
+import functools
+import os
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -37,8 +40,18 @@ class Domain:
         return x
 
     def elements(self) -> st.SearchStrategy[float]:
-        floats = st.floats(self.low, self.high, allow_nan=False, allow_infinity=False)
-        return floats.filter(lambda v: all(abs(v - p) >= self.margin for p in self.avoid))
+        return _elements(self)
+
+
+@functools.cache
+def _elements(domain: Domain) -> st.SearchStrategy[float]:
+    """The floats of `domain`, one strategy object per domain: Hypothesis validates a
+    strategy and analyses its filter's source on first use, which cost more than the op
+    itself when every draw built a new one."""
+    floats = st.floats(domain.low, domain.high, allow_nan=False, allow_infinity=False)
+    if not domain.avoid:
+        return floats
+    return floats.filter(lambda v: all(abs(v - p) >= domain.margin for p in domain.avoid))
 
 
 REAL = Domain()
@@ -84,6 +97,28 @@ class OpSpec:
     valid: Callable[..., bool] = field(default=lambda *arrays: True)
 
 
+# Added to every entry's seed; set it to draw other fixed samples when hunting inputs that are
+# badly conditioned for some op (STIR_SAMPLE_SEED=1 pytest tests/test_ops.py, then 2, ...).
+SAMPLE_SEED = int(os.environ.get("STIR_SAMPLE_SEED", "0"))
+
+
+def fixed_samples(op: OpSpec, redraws: int = 50) -> list[tuple[np.ndarray, ...]]:
+    """op's fixed samples: the same in every run (seeded by a checksum of the name, not by
+    hash(), which Python salts per process, so a failure on CI replays here), and each one
+    redrawn until `op.valid` holds, as Hypothesis's draws are: a near-constant group for a
+    normalisation or a near-tie for max is where no two float32 implementations agree."""
+    rng = np.random.default_rng(zlib.crc32(op.name.encode()) + SAMPLE_SEED)
+    chosen = op.samples(rng)
+    for _ in range(redraws):
+        invalid = [i for i, sample in enumerate(chosen) if not op.valid(*sample)]
+        if not invalid:
+            return chosen
+        fresh = op.samples(rng)
+        for i in invalid:
+            chosen[i] = fresh[i]
+    raise AssertionError(f"{op.name}: no valid sample in {redraws} draws of its layouts")
+
+
 def _unary_samples(domain: Domain) -> Callable[[np.random.Generator], list[tuple[np.ndarray]]]:
     return lambda rng: [(make_array(rng, domain, layout),) for layout in UNARY_LAYOUTS]
 
@@ -102,8 +137,8 @@ def _binary_samples(first: Domain, second: Domain) -> Callable[..., Any]:
 @st.composite
 def _broadcast_pair(draw: Any, first: Domain, second: Domain) -> tuple[np.ndarray, np.ndarray]:
     shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=4))
-    a = draw(hnp.arrays(np.float64, shapes.input_shapes[0], elements=first.elements()))
-    b = draw(hnp.arrays(np.float64, shapes.input_shapes[1], elements=second.elements()))
+    a = draw(_arrays(shapes.input_shapes[0], first))
+    b = draw(_arrays(shapes.input_shapes[1], second))
     return a, b
 
 
@@ -149,7 +184,10 @@ def custom(name: str, stir_fn: Callable[..., Any], numpy_fn: Callable[..., Any],
     return OpSpec(name, stir_fn, numpy_fn, torch_fn, samples, strategy)
 
 
+@functools.cache
 def _arrays(shape: tuple[int, ...], domain: Domain = REAL) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays of `shape` in `domain`; one strategy object per (shape, domain), for
+    the reason `_elements` gives."""
     return hnp.arrays(np.float64, shape, elements=domain.elements())
 
 
