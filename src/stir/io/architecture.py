@@ -313,17 +313,9 @@ def _cell_numel(a: dict[str, Any], gates: int, inputs: int | None = None) -> int
     return gates * hidden * (inputs + hidden + 2 * a["bias"])
 
 
-def _no_projection(proj_size: int) -> None:
-    """stir's LSTM has no projections; its constructor's NotImplementedError, as a file's
-    error (a ValueError here, a ModelFormatError to the reader)."""
-    if proj_size != 0:
-        raise ValueError(f"LSTM: proj_size={proj_size} (LSTM with projections) is not "
-                         "implemented in stir; only files with proj_size 0 load")
-
-
 def _recurrent_numel(a: dict[str, Any], gates: int) -> int:
-    """A cell per layer and direction; layer k > 0 reads both directions' outputs (an
-    LSTM's proj_size is 0: see _no_projection)."""
+    """A cell per layer and direction; layer k > 0 reads both directions' outputs. (An
+    LSTM's proj_size is refused by its constructor: stir has no projections.)"""
     hidden, directions = a["hidden_size"], 1 + a["bidirectional"]
     return directions * sum(
         _cell_numel(a, gates, a["input_size"] if layer == 0 else hidden * directions)
@@ -335,7 +327,6 @@ def _recurrent_numel(a: dict[str, Any], gates: int) -> int:
 RELATIONS: dict[type, Callable[[dict[str, Any]], Any]] = {
     nn.Embedding: lambda a: padding_row(a["padding_idx"], a["num_embeddings"]),
     nn.GroupNorm: lambda a: _divides(a["num_groups"], a["num_channels"], "GroupNorm"),
-    nn.LSTM: lambda a: _no_projection(a["proj_size"]),
 }
 #: The check an annotation names (besides a Literal of strings: `choice`), as written.
 BY_ANNOTATION: dict[str, Check] = {
@@ -607,7 +598,9 @@ def _build(spec: dict[str, Any], where: str, name: str) -> Module:
         arguments["generator"] = _PLACEHOLDER  # the values are overwritten from the file
     try:
         return recipe.cls(**arguments)
-    except (TypeError, ValueError) as error:
+    # NotImplementedError: arguments a layer has but stir does not implement (an LSTM's
+    # proj_size); in a file, that is the file's error like any refused argument.
+    except (TypeError, ValueError, NotImplementedError) as error:
         raise ModelFormatError(f"{name}: {where} ({kind}): {error}") from None
 
 
