@@ -25,7 +25,7 @@ from .shapes import concatenate, stack
 
 _NDARRAY, _NUMPY = _array.NDARRAY, _array.NUMPY
 _NUMPY_DOT = _array.NDARRAY.dot
-_MUL, _SUB = _array.NUMPY_IN_PLACE["mul"], _array.NUMPY_IN_PLACE["sub"]
+_ADD, _MUL, _SUB = (_array.NUMPY_IN_PLACE[name] for name in ("add", "mul", "sub"))
 
 
 def _sigmoid(x: Any) -> Any:
@@ -144,8 +144,10 @@ def _generic_backward(grad_output: Any, c0: Any, weight: Any, steps: list[tuple[
 
 # ----------------------------------------------------------------------------- NumPy's path
 # The same maths on NumPy arrays, written for speed: results straight into preallocated
-# buffers, one tanh call for all four gates (σ(z) = (1 + tanh(z/2))/2), and each step's
-# work done on arrays small enough to stay in cache (no pass over the whole sequence).
+# buffers, one tanh call for all four gates (σ(z) = (1 + tanh(z/2))/2, the halving folded into
+# W_hh and gx once), and each step's work done on arrays small enough to stay in cache. The
+# gates are kept gate-major, (T, 4, N, H): an operation on one gate's (N, H) block then runs
+# over contiguous memory, three times faster than over the strided columns of (N, 4H).
 
 def _gate_rows(gates: int, dtype: Any, ifo: float, g: float) -> Any:
     """A row of `ifo` over the i, f and o blocks and `g` over the g block."""
@@ -160,32 +162,38 @@ def _numpy_forward(gx: Any, h0: Any, c0: Any, weight: Any, bias: Any) -> tuple[A
     steps, batch, gates = gx.shape
     hidden = gates // 4
     scale = _gate_rows(gates, gx.dtype, 0.5, 1.0)  # tanh(z/2) for σ, tanh z for g
-    offset = _gate_rows(gates, gx.dtype, 0.5, 0.0)
-    weight_t = weight.T.copy()  # row-major: NumPy's products are fastest on it
+    per_gate = scale[::hidden].reshape(4, 1, 1)  # the same, one number per gate
+    offset = _gate_rows(4, gx.dtype, 0.5, 0.0).reshape(4, 1, 1)
+    weight_t = weight.T * scale  # (H, 4H), row-major: NumPy's products are fastest on it
     # Reused arrays (see Scratch): these are MBs each, and fresh ones cost more in first-touch
     # page faults than the steps' arithmetic on them.
-    act = scratch.empty(gx, (steps, batch, gates))
+    scaled = scratch.empty(gx, (steps, batch, gates))  # (gx + b_hh)·scale, for all steps
+    if bias is None:
+        _MUL(gx, scale, out=scaled)
+    else:
+        _ADD(gx, bias, out=scaled)
+        scaled *= scale
+    act = scratch.empty(gx, (steps, 4, batch, hidden))
     tanh_c = scratch.empty(gx, (steps, batch, hidden))
     out = scratch.empty(gx, (steps, batch, 2 * hidden))
     z = xp.empty((batch, gates), dtype=gx.dtype)
-    h, c = h0, c0
+    z_by_gate = z.reshape(batch, 4, hidden).transpose(1, 0, 2)
+    h, c = h0.copy(), c0.copy()
+    input_gate = xp.empty(c.shape, dtype=c.dtype)
     for t in range(steps):
         _NUMPY_DOT(h, weight_t, out=z)
-        z += gx[t]
-        if bias is not None:
-            z += bias
-        z *= scale
+        z += scaled[t]
         xp.tanh(z, out=z)
         a = act[t]
-        _MUL(z, scale, out=a)
+        _MUL(z_by_gate, per_gate, out=a)
         a += offset  # i, f, o = (1 + tanh(z/2))/2; g = tanh z
-        c_new = out[t, :, hidden:]
-        _MUL(a[:, hidden:2 * hidden], c, out=c_new)
-        c_new += a[:, :hidden] * a[:, 2 * hidden:3 * hidden]
-        xp.tanh(c_new, out=tanh_c[t])
-        h = out[t, :, :hidden]
-        _MUL(a[:, 3 * hidden:], tanh_c[t], out=h)
-        c = c_new
+        c *= a[1]  # c_t = f·c_{t-1} + i·g
+        _MUL(a[0], a[2], out=input_gate)
+        c += input_gate
+        xp.tanh(c, out=tanh_c[t])
+        _MUL(a[3], tanh_c[t], out=h)  # h_t = o·tanh c_t
+        out[t, :, :hidden] = h
+        out[t, :, hidden:] = c
     return out, (act, tanh_c, out)
 
 
@@ -195,38 +203,43 @@ def _numpy_backward(grad_output: Any, h0: Any, c0: Any, weight: Any,
     """d gx, dh_0, dc_0, dW_hh, db_hh (None where not needed) on NumPy."""
     xp = _NUMPY
     act, tanh_c, out = buffers
-    steps, batch, gates = act.shape
-    hidden = gates // 4
-    grad_z = scratch.empty(act, (steps, batch, 4, hidden))  # (reused: see _numpy_forward)
-    dh_next = dc_next = None
+    steps, _, batch, hidden = act.shape
+    gates = 4 * hidden
+    grad_z = scratch.empty(act, (steps, batch, gates))  # (reused: see _numpy_forward)
+    grad_z_by_gate = grad_z.reshape(steps, batch, 4, hidden).transpose(0, 2, 1, 3)
+    dz = xp.empty((4, batch, hidden), dtype=act.dtype)  # one step's, gate-major
+    dh, dc, u, dh_next, dc_next = (xp.empty((batch, hidden), dtype=act.dtype)
+                                   for _ in range(5))
+    slopes = xp.empty((2, batch, hidden), dtype=act.dtype)
     for t in range(steps - 1, -1, -1):
-        a, tc, dz = act[t], tanh_c[t], grad_z[t]
-        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        dh, dc = grad_output[t, :, :hidden], grad_output[t, :, hidden:]
-        if dh_next is None:
-            dh, dc = dh + 0, dc + 0  # fresh arrays, to update in place
+        a, tc = act[t], tanh_c[t]
+        i, f, g, o = a
+        if t == steps - 1:
+            dh[...], dc[...] = grad_output[t, :, :hidden], grad_output[t, :, hidden:]
         else:
-            dh, dc = dh + dh_next, dc + dc_next
-        u = tc * tc  # dc += dh·o·(1 - tanh² c)
+            _ADD(grad_output[t, :, :hidden], dh_next, out=dh)
+            _ADD(grad_output[t, :, hidden:], dc_next, out=dc)
+        _MUL(tc, tc, out=u)  # dc += dh·o·(1 - tanh² c)
         _SUB(1, u, out=u)
         u *= o
         u *= dh
         dc += u
-        slope = 1 - a  # σ' = σ(1 - σ) on the i, f, o blocks
-        slope *= a
-        _MUL(slope[:, :hidden], g, out=dz[:, 0])
-        dz[:, 0] *= dc
-        _MUL(slope[:, hidden:2 * hidden], out[t - 1, :, hidden:] if t else c0, out=dz[:, 1])
-        dz[:, 1] *= dc
-        v = g * g  # tanh' = 1 - tanh²
-        _SUB(1, v, out=v)
-        v *= i
-        _MUL(v, dc, out=dz[:, 2])
-        _MUL(slope[:, 3 * hidden:], tc, out=dz[:, 3])
-        dz[:, 3] *= dh
-        dh_next = _NUMPY_DOT(dz.reshape(batch, gates), weight)
-        dc_next = dc * f
-    grad_z = grad_z.reshape(steps, batch, gates)
+        _SUB(1, a[:2], out=slopes)  # σ' = σ(1 - σ) of i and f, times dc
+        slopes *= a[:2]
+        slopes *= dc
+        _MUL(slopes[0], g, out=dz[0])  # dz_i = dc·g·i(1-i)
+        _MUL(slopes[1], out[t - 1, :, hidden:] if t else c0, out=dz[1])  # dc·c_{t-1}·f(1-f)
+        _MUL(g, g, out=u)  # dz_g = dc·i·(1 - g²)
+        _SUB(1, u, out=u)
+        u *= i
+        _MUL(u, dc, out=dz[2])
+        _SUB(1, o, out=dz[3])  # dz_o = dh·tanh c·o(1-o)
+        dz[3] *= o
+        dz[3] *= tc
+        dz[3] *= dh
+        grad_z_by_gate[t] = dz
+        _NUMPY_DOT(grad_z[t], weight, out=dh_next)
+        _MUL(dc, f, out=dc_next)
     grad_w = grad_b = None
     if need_w:  # Σ_t dz_tᵀ h_{t-1}: h_0, then the outputs as one strided matrix
         grad_w = _NUMPY_DOT(grad_z[0].T, h0)
