@@ -162,7 +162,7 @@ def _numpy_forward(gx: Any, h0: Any, c0: Any, weight: Any, bias: Any) -> tuple[A
     steps, batch, gates = gx.shape
     hidden = gates // 4
     scale = _gate_rows(gates, gx.dtype, 0.5, 1.0)  # tanh(z/2) for σ, tanh z for g
-    per_gate = scale[::hidden].reshape(4, 1, 1)  # the same, one number per gate
+    per_gate = _gate_rows(4, gx.dtype, 0.5, 1.0).reshape(4, 1, 1)  # the same, per gate
     offset = _gate_rows(4, gx.dtype, 0.5, 0.0).reshape(4, 1, 1)
     weight_t = weight.T * scale  # (H, 4H), column-major: as fast here as a row-major copy
     # Reused arrays (see Scratch): these are MBs each, and fresh ones cost more in first-touch
