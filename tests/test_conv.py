@@ -81,8 +81,14 @@ LAYERS = {  # name: (our layer, PyTorch's arguments, input shape) on LeNet's sha
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("layout", ["per-sample", "batch-inside"])
 @pytest.mark.parametrize("case", list(LAYERS))
-def test_layers_match_pytorch(case: str) -> None:
+def test_layers_match_pytorch(case: str, layout: str, monkeypatch: Any) -> None:
+    """Each case in both of the im2col layouts (stir chooses by the columns' rows)."""
+    import stir.ops.conv
+
+    monkeypatch.setattr(stir.ops.conv, "_BATCH_INSIDE_FROM",
+                        1 << 30 if layout == "per-sample" else 0)
     make, (kind, arguments, options), shape = LAYERS[case]
     _compare(make(), getattr(torch.nn, kind)(*arguments, **options), shape)
 

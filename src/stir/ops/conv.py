@@ -44,9 +44,25 @@ class Geometry(NamedTuple):
         return tuple(n + a + b for n, (a, b) in zip(self.size, self.pads))
 
 
+# From this many rows of the columns (C/G·∏K) on, the columns hold the whole batch side by
+# side, (G, C/G·∏K, N·∏out), so that each product is one matrix product over the batch
+# rather than N small ones. Measured (forward and weight gradient, 3×3 and 5×5 kernels,
+# batch 32 to 128): with 144 to 288 rows the batch inside is 0.56–0.80× the time of the
+# per-sample products (LeNet's second layer, 150 rows: 3.8 → 2.8 ms; its weight gradient
+# alone 1.6 → 0.45 ms); with 25 to 72 rows it is 1.2–2.2× (LeNet's first layer, 25 rows).
+_BATCH_INSIDE_FROM = 100
+
+
+def _batch_inside(x: Any, geometry: Geometry) -> bool:
+    """Whether `_columns` lays the batch out inside each row (see _BATCH_INSIDE_FROM)."""
+    rows = x.shape[1] // geometry.groups * math.prod(geometry.kernel)
+    return type(x) is _array.NDARRAY and rows >= _BATCH_INSIDE_FROM
+
+
 def _columns(x: Any, geometry: Geometry) -> Any:
-    """im2col: the windows of padded x as (N, G, C/G·∏K, ∏out), the one copy of a forward
-    (on NumPy into a reused array: `_array.windows.Scratch`)."""
+    """im2col: the windows of padded x as (N, G, C/G·∏K, ∏out), or, when `_batch_inside`,
+    as (G, C/G·∏K, N·∏out); the one copy of a forward (on NumPy into a reused array:
+    `_array.windows.Scratch`)."""
     xp = _array.namespace(x)
     spatial = len(geometry.kernel)
     windows = _array.windows(_array.pad_zeros(x, geometry.pads), geometry.kernel,
@@ -54,9 +70,18 @@ def _columns(x: Any, geometry: Geometry) -> Any:
     windows = windows[(Ellipsis,) + tuple(slice(0, o) for o in geometry.out)
                       + (slice(None),) * spatial]
     n, channels, groups = x.shape[0], x.shape[1], geometry.groups
+    rows, count = channels // groups * math.prod(geometry.kernel), math.prod(geometry.out)
+    kernel_axes = tuple(range(2 + spatial, 2 + 2 * spatial))
+    out_axes = tuple(range(2, 2 + spatial))
+    if _batch_inside(x, geometry):
+        # (N, C, *out, *K) → (C, *K, N, *out)
+        columns = scratch.empty(x, (channels,) + tuple(geometry.kernel) + (n,)
+                                + tuple(geometry.out))
+        columns[...] = xp.permute_dims(windows, (1,) + kernel_axes + (0,) + out_axes)
+        return xp.reshape(columns, (groups, rows, n * count))
     # (N, C, *out, *K) → (N, C, *K, *out): each window's entries along a column
-    axes = (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
-    shape = (n, groups, channels // groups * math.prod(geometry.kernel), math.prod(geometry.out))
+    axes = (0, 1) + kernel_axes + out_axes
+    shape = (n, groups, rows, count)
     if type(x) is not _array.NDARRAY:
         return xp.reshape(xp.permute_dims(windows, axes), shape)
     columns = scratch.empty(x, (n, channels) + tuple(geometry.kernel) + tuple(geometry.out))
@@ -69,10 +94,14 @@ def _convolve(x: Any, w: Any, geometry: Geometry, columns: Any = None) -> Any:
     xp = _array.namespace(x)
     if columns is None:
         columns = _columns(x, geometry)
-    groups, out_channels = geometry.groups, w.shape[0]
-    matrix = xp.reshape(w, (groups, out_channels // groups, columns.shape[2]))
-    y = scratch.matmul(matrix, columns)  # (N, G, O/G, ∏out), already in (N, O, *out) order
-    return xp.reshape(y, (x.shape[0], out_channels) + tuple(geometry.out))
+    groups, out_channels, n = geometry.groups, w.shape[0], x.shape[0]
+    matrix = xp.reshape(w, (groups, out_channels // groups, columns.shape[-2]))
+    y = scratch.matmul(matrix, columns)
+    if _batch_inside(x, geometry):  # (G, O/G, N·∏out): (N, O, *out) as a view
+        y = xp.reshape(y, (out_channels, n) + tuple(geometry.out))
+        return xp.permute_dims(y, (1, 0) + tuple(range(2, y.ndim)))
+    # (N, G, O/G, ∏out), already in (N, O, *out) order
+    return xp.reshape(y, (n, out_channels) + tuple(geometry.out))
 
 
 def _convolve_input(g: Any, w: Any, geometry: Geometry) -> Any:
@@ -119,10 +148,20 @@ def _convolve_weight(x: Any, g: Any, geometry: Geometry, columns: Any = None) ->
     if columns is None:
         columns = _columns(x, geometry)
     n, out_channels, groups = g.shape[0], g.shape[1], geometry.groups
-    rows = xp.reshape(g, (n, groups, out_channels // groups, math.prod(geometry.out)))
+    count = math.prod(geometry.out)
+    shape = (out_channels, x.shape[1] // groups) + tuple(geometry.kernel)
+    if _batch_inside(x, geometry):
+        # columns (G, C/G·∏K, N·∏out) times g as (G, N·∏out, O/G), copied C-contiguous:
+        # in this order OpenBLAS runs the long sum 1.5× faster than as g·columnsᵀ
+        rows = xp.reshape(xp.permute_dims(xp.reshape(g, (n, groups, out_channels // groups,
+                                                         count)), (1, 0, 3, 2)),
+                          (groups, n * count, out_channels // groups))
+        total = xp.permute_dims(xp.matmul(columns, rows), (0, 2, 1))  # (G, O/G, C/G·∏K)
+        return xp.reshape(total, shape)
+    rows = xp.reshape(g, (n, groups, out_channels // groups, count))
     per_sample = scratch.matmul(rows, xp.permute_dims(columns, (0, 1, 3, 2)))
     total = xp.sum(per_sample, axis=0)  # (G, O/G, C/G·∏K)
-    return xp.reshape(total, (out_channels, x.shape[1] // groups) + tuple(geometry.kernel))
+    return xp.reshape(total, shape)
 
 
 def _recorded(*operands: Any) -> bool:
