@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import stir
 import stir.nn.functional as F
@@ -57,6 +59,38 @@ def test_max_pool2d_matches_pytorch_with_ties(arguments: dict, shape: tuple) -> 
         if np.isinf(x).all() and not arguments.get("return_indices"):
             continue  # (the values are all -inf; the indices are what is compared)
         compare(ours, theirs, x, 2 if arguments.get("return_indices") else 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       size=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       values=st.lists(st.sampled_from([-np.inf, -1.0, 0.0, 1.0, 2.0, np.nan]), min_size=4,
+                       max_size=4),
+       seed=st.integers(0, 2 ** 16), transposed=st.booleans(), double=st.booleans())
+def test_tiling_windows_pick_as_pytorch(kernel: tuple, size: tuple, values: list, seed: int,
+                                        transposed: bool, double: bool) -> None:
+    """Windows that tile the input (stride = kernel, the usual pooling), on inputs drawn
+    from a few values (ties, -inf, NaN), of sizes the kernel may not divide, in float32 and
+    float64, contiguous or a transposed view (a convolution's output may be one): values,
+    indices and gradients are PyTorch's."""
+    if kernel[0] > size[0] or kernel[1] > size[1]:
+        return
+    dtype = np.float64 if double else np.float32
+    x = np.random.default_rng(seed).choice(np.array(values), (3, 2) + size).astype(dtype)
+    if transposed:
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    mine, reference = stir.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, picks = F.max_pool2d(mine, kernel, return_indices=True)
+    expected, indices = torch.nn.functional.max_pool2d(reference, kernel, return_indices=True)
+    assert np.array_equal(picks.numpy(), indices.numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    pooled, expected_pooled = F.max_pool2d(mine, kernel), torch.nn.functional.max_pool2d(
+        reference, kernel)
+    np.testing.assert_array_equal(pooled.detach().numpy(), expected_pooled.detach().numpy())
+    cotangent = np.arange(1.0, 1.0 + expected_pooled.numel()).reshape(expected_pooled.shape)
+    pooled.backward(stir.tensor(cotangent.astype(dtype)))
+    expected_pooled.backward(torch.tensor(cotangent.astype(dtype)))
+    np.testing.assert_array_equal(mine.grad.numpy(), reference.grad.numpy())
 
 
 @pytest.mark.parametrize("arguments", [
