@@ -104,7 +104,7 @@ BAD_CSVS = {
     "non-numeric feature": ("a,y\n1,2\nhello,3\n", "line 3, column 'a': 'hello' is not a number"),
     "ragged row": ("a,y\n1,2\n3,4,5\n", "line 3: expected 2 values"),
     "empty file": ("", "the file is empty"),
-    "NaN": ("a,y\n1,2\nnan,3\n4,5\n", "line 3, column 'a': 'nan' is not a finite number"),
+    "infinity": ("a,y\n1,2\ninf,3\n4,5\n", "line 3, column 'a': 'inf' is not a finite number"),
 }
 
 

@@ -296,9 +296,8 @@ CSV_ERRORS = [
     ("a,b,y\n1,2,0\n3,4,1,9\n", "y", ["line 3", "expected 3", "got 4"]),
     ("", "y", ["empty", "header"]),
     ("a,b,y\n", "y", ["line 1", "only a header"]),
-    ("a,b,y\n1,2,0\n1,nan,1\n", "y", ["line 3", "'b'", "NaN"]),
     ("a,b,y\n1,2,0\n1,inf,1\n", "y", ["line 3", "'b'", "finite"]),
-    ("a,b,y\n1,2,0\n,2,1\n", "y", ["line 3", "'a'", "empty cell"]),
+    ("a,b,y\n1,2,0\n,2,1\n", "y", ["line 3", "'a'", "missing cell", "--missing impute"]),
     ("a,b,y\n1,2,no\n1,2,\n", "y", ["line 3", "'y'", "empty target"]),  # a text target
     ("a,a,y\n1,2,0\n", "y", ["line 1", "duplicate", "'a'"]),
     ("a,,y\n1,2,0\n", "y", ["line 1", "column 2", "empty name"]),
@@ -311,7 +310,7 @@ CSV_ERRORS = [
 def test_load_csv_errors_name_file_line_and_column(tmp_path, content, target, fragments):
     path = _write(tmp_path, content, name="broken.csv")
     with pytest.raises(CSVError) as info:
-        stir.data.load_csv(path, target)
+        stir.data.load_csv(path, target, missing="error")
     message = str(info.value)
     assert "broken.csv" in message
     for fragment in fragments:

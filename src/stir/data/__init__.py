@@ -5,7 +5,10 @@ Synthetic sets, CSV and IDX readers return NumPy arrays (float32 features, int64
 
     loader.py        DataLoader: shuffled, seeded minibatches
     synthetic.py     seeded toy sets (moons, circles, spirals, the seeds' curves)
-    csv_table.py     reading a CSV file into cells;  csv_files.py: cells to features/targets
+    csv_table.py     reading a CSV file's cells in chunks (delimiter, encoding, quotes)
+    csv_columns.py   one column's cells kept compactly, and its encoding (number, date,
+                     one-hot category; the fill for a missing cell)
+    csv_files.py     a file's columns to features and a target, split and standardized
     standardizer.py  the per-column scaling a trained model keeps
     idx.py           MNIST's IDX files;  digits.py: the small digits set
 

@@ -13,6 +13,7 @@ line numbers kept, for the commands to report. Only regular files are read, as U
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,7 +21,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._types import Array, DTypeLike
-from .csv_table import CSVError, read_table
+from .csv_columns import (
+    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, encode, fit_encoding,
+)
+from .csv_table import CSVError, CSVTable, read_table
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
 
 __all__ = ["CSVDataset", "CSVError", "LabeledRows", "MISSING_MARKERS", "Standardizer",
@@ -30,12 +34,7 @@ __all__ = ["CSVDataset", "CSVError", "LabeledRows", "MISSING_MARKERS", "Standard
 #: An integer target with at most this many distinct values is taken as class labels.
 MAX_AUTO_CLASSES = 20
 TASKS = ("auto", "classification", "regression")
-#: Cells that mean "no value" in a numeric target: pandas' default NA strings, plus "?".
-#: In a text target they are ordinary labels ("NA" may well be North America).
-MISSING_MARKERS = frozenset({
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
-})
+MISSING_POLICIES = ("impute", "drop", "error")
 _TARGET_HINT = "a regression target must be numeric"
 
 
@@ -59,6 +58,9 @@ class CSVDataset:
     classes: list[Any]
     standardizer: Standardizer | None
     dropped: list[int] = field(default_factory=list)
+    columns: list[ColumnEncoding] = field(default_factory=list)
+    dropped_missing: list[int] = field(default_factory=list)
+    delimiter: str = ","
 
     @property
     def class_to_index(self) -> dict[Any, int]:
@@ -95,17 +97,23 @@ def describe_dropped(lines: Sequence[int], shown: int = 5) -> str:
 
 def load_csv(
     path: str | Path, target: str, task: str = "auto", validation: float = 0.2, seed: int = 0,
-    standardize: bool = True, dtype: DTypeLike = np.float32,
+    standardize: bool = True, dtype: DTypeLike = np.float32, drop: Sequence[str] = (),
+    missing: str = "impute", delimiter: str | None = None,
 ) -> CSVDataset:
-    """Read a CSV with a header row; every column but `target` must be numeric.
+    """Read a CSV with a header row: the `target` column and feature columns of numbers,
+    text (one-hot encoded) or ISO dates (days since 1970-01-01); the columns named in `drop`
+    are left out.
 
     A target whose cells are all numbers or missing markers is numeric: the rows with a
     marker are dropped (listed in `dropped`). task "auto" then picks classification when the
     numbers are integers with at most MAX_AUTO_CLASSES distinct values that repeat (fewer
     distinct values than rows, or just two), and regression otherwise; any other target is
     text, and its cells are class labels. Classification needs at least two classes. A
-    random `validation` fraction of rows (seeded) is held out; the standardizer is fitted on
-    the training rows alone. Every value must fit `dtype`.
+    random `validation` fraction of rows (seeded) is held out; the encodings' statistics and
+    the standardizer are fitted on the training rows alone. A missing feature cell
+    (MISSING_MARKERS) is, by `missing`: "impute"d (the training rows' median, or most
+    frequent category), its row "drop"ped (listed in `dropped_missing`), or an "error".
+    Every value must fit `dtype`.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "pets.csv")
@@ -118,47 +126,149 @@ def load_csv(
     >>> data = load_csv(path, target="kind", task="regression", validation=0.0)
     >>> data.task, data.y_train.tolist(), data.dropped
     ('regression', [[1.0], [1.0]], [3])
+    >>> _ = open(path, "w").write("colour;size;kind\\nred;1;a\\nblue;NA;b\\nred;3;a\\n")
+    >>> data = load_csv(path, target="kind", validation=0.0, standardize=False)
+    >>> data.feature_names, sorted(data.X_train.tolist())  # NA: the median size, 2
+    (['colour=blue', 'colour=red', 'size'], [[0.0, 1.0, 1.0], [0.0, 1.0, 3.0], [1.0, 0.0, 2.0]])
     """
     if task not in TASKS:
         raise ValueError(f"load_csv: task must be one of {TASKS}, got {task!r}")
     if not 0 <= validation < 1:
         raise ValueError(f"load_csv: validation must be in [0, 1), got {validation}")
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"load_csv: missing must be one of {MISSING_POLICIES}, got {missing!r}")
     dtype = float_dtype(dtype)
     name = str(path)
-    header, lines, rows = read_table(name)
+    table = CSVTable(name, delimiter)
+    header = table.header
     if target not in header:
         raise CSVError(
             f"{name}: line 1: no target column {target!r}; the columns are {header}"
         )
-    column = header.index(target)
-    if len(header) == 1:
+    unknown = [column for column in drop if column not in header]
+    if unknown or target in drop:
+        raise CSVError(f"{name}: line 1: cannot drop {unknown or [target]}: "
+                       + ("not columns of the file" if unknown else "it is the target"))
+    feature_names = [h for h in header if h != target and h not in drop]
+    if not feature_names:
         raise CSVError(f"{name}: line 1: only the target column {target!r}; no feature columns")
-    features = [i for i in range(len(header)) if i != column]
-    feature_names = [header[i] for i in features]
+    lines, values = _read_columns(table, [target, *feature_names])
+    codes, keys = values[target].texts()
     keep, dropped, y, classes, task = _target(
-        name, target, lines, [row[column] for row in rows], task, dtype)
-    lines, rows = [lines[i] for i in keep], [rows[i] for i in keep]
-    X = _numeric(name, feature_names, lines, [[row[i] for i in features] for row in rows], dtype)
-    order = np.random.default_rng(seed).permutation(len(rows))
-    held_out = int(round(validation * len(rows)))
-    if held_out >= len(rows):
-        raise CSVError(f"{name}: only {len(rows)} data rows; none would be left for training")
+        table, target, lines.tolist(), [keys[c] for c in codes.tolist()], task, dtype)
+    keep = np.asarray(keep, dtype=np.int64)
+    holes = _missing_rows(values, feature_names, keep)
+    dropped_missing: list[int] = []
+    if holes.any() and missing == "error":
+        row, column = _first_hole(values, feature_names, keep)
+        raise CSVError(f"{name}: line {int(lines[row])}, column {column!r}: missing cell "
+                       f"(impute it with --missing impute, or drop its row with --missing drop)")
+    if holes.any() and missing == "drop":
+        dropped_missing = lines[keep[holes]].tolist()
+        y, keep = y[~holes], keep[~holes]
+    order = np.random.default_rng(seed).permutation(len(keep))
+    held_out = int(round(validation * len(keep)))
+    if held_out >= len(keep):
+        raise CSVError(f"{name}: only {len(keep)} data rows; none would be left for training")
     train, val = order[held_out:], order[:held_out]
-    standardizer = Standardizer.fit(X[train]) if standardize else None
-    if standardizer is not None:
-        X = _standardized(name, feature_names, lines, standardizer, X, dtype)
+    encodings, X = _encoded(table, values, feature_names, lines, keep, train, dtype)
+    names = [n for encoding in encodings for n in encoding.feature_names]
+    if len(set(names)) != len(names):
+        raise CSVError(f"{name}: line 1: one-hot encoding gives feature names that are "
+                       f"also columns: {sorted({n for n in names if names.count(n) > 1})}")
+    standardizer = None
+    if standardize:
+        standardizer = _fitted_standardizer(X[train], encodings)
+        X = _standardized(name, names, lines[keep].tolist(), standardizer, X, dtype)
     return CSVDataset(
-        name, feature_names, target, task, X[train], y[train], X[val], y[val], classes,
-        standardizer, dropped,
+        name, names, target, task, X[train], y[train], X[val], y[val], classes,
+        standardizer, dropped, encodings, dropped_missing, table.delimiter,
     )
+
+
+def _read_columns(table: CSVTable, names: Sequence[str]
+                  ) -> tuple[Array, dict[str, ColumnValues]]:
+    """Every data row's line number, and the columns `names` read chunk by chunk."""
+    positions = [table.header.index(column) for column in names]
+    values = {column: ColumnValues(column) for column in names}
+    lines = []
+    for chunk in table.chunks():
+        lines.append(chunk.lines)
+        for column, position in zip(names, positions):
+            values[column].add_cells(chunk.columns[position], chunk.lines)
+    return np.concatenate(lines), values
+
+
+def _missing_rows(values: dict[str, ColumnValues], names: Sequence[str], keep: Array) -> Array:
+    """Which of the rows `keep` have a missing cell in one of the columns `names`."""
+    holes = np.zeros(len(keep), dtype=bool)
+    for column in names:
+        holes |= _holes(values[column])[keep]
+    return holes
+
+
+def _holes(column: ColumnValues) -> Array:
+    if column.numeric:
+        return np.isnan(column.numbers())
+    codes, keys = column.texts()
+    return np.array([key in MISSING_MARKERS for key in keys] or [False])[codes]
+
+
+def _first_hole(values: dict[str, ColumnValues], names: Sequence[str], keep: Array
+                ) -> tuple[int, str]:
+    """(row, column) of the first missing cell among the rows `keep`, in file order."""
+    return min((int(keep[np.flatnonzero(_holes(values[c])[keep])[0]]), c) for c in names
+               if _holes(values[c])[keep].any())
+
+
+def _encoded(table: CSVTable, values: dict[str, ColumnValues], names: Sequence[str],
+             lines: Array, keep: Array, train: Array, dtype: np.dtype
+             ) -> tuple[list[ColumnEncoding], Array]:
+    """Each column's encoding, fitted on the training rows (keep[train]), and the features
+    of the rows `keep` as `dtype`; a CSVError names the line and column of a problem."""
+    name, encodings, blocks = table.name, [], []
+    for column in names:
+        try:
+            encoding = fit_encoding(values[column], lines, keep[train])
+            features, _ = encode(encoding, values[column], lines)
+        except ColumnProblem as problem:
+            where = f"line {problem.line}, " if problem.line is not None else ""
+            raise CSVError(f"{name}: {where}column {column!r}: {problem}"
+                           + ("" if problem.line is not None else
+                              f"; leave it out with --drop {column}")) from None
+        encodings.append(encoding)
+        blocks.append(features[keep])
+    X = np.concatenate(blocks, axis=1)
+    try:
+        return encodings, as_dtype(X, dtype, name)
+    except DoesNotFit as error:  # (only a number column can overflow: one-hot is 0 or 1)
+        line = int(lines[keep[error.row]])
+        column = [encoding.name for encoding in encodings
+                  for _ in encoding.feature_names][error.column]
+        raise CSVError(f"{name}: line {line}, column {column!r}: {table.cell(line, column)!r} "
+                       f"does not fit in {dtype_range(dtype)}") from None
+
+
+def _fitted_standardizer(X: Array, encodings: Sequence[ColumnEncoding]) -> Standardizer:
+    """Per-feature mean and std of the training rows X; one-hot columns are kept 0/1."""
+    fitted = Standardizer.fit(X)
+    one_hot = np.array([encoding.kind == "category" for encoding in encodings
+                        for _ in encoding.feature_names])
+    return Standardizer(np.where(one_hot, 0.0, fitted.mean), np.where(one_hot, 1.0, fitted.std))
 
 
 def read_features(
     path: str | Path, feature_names: Sequence[str], allow_extra: bool = False,
     ignore: Sequence[str] = (), dtype: DTypeLike = np.float32,
     standardizer: Standardizer | None = None,
+    encodings: Sequence[ColumnEncoding] | None = None,
 ) -> Array:
     """The columns `feature_names` of a CSV, in that order, as `dtype` (n, d) for prediction.
+
+    With a model's `encodings` (`CSVDataset.columns`), `feature_names` are the encoded
+    names and the file holds the raw columns the encodings name: text one-hot encoded,
+    missing cells filled (an `UnseenCategoryWarning` names categories the training rows did
+    not have; their one-hot columns are all 0). Without, every feature is a number column.
 
     Missing columns are an error; so are extra ones, unless `allow_extra` or they are
     named in `ignore` (for instance the target column of a labelled file). With a
@@ -173,11 +283,55 @@ def read_features(
     """
     dtype = float_dtype(dtype)
     name = str(path)
-    header, lines, rows = read_table(name)
-    columns = _feature_columns(
-        name, header, feature_names, ignore=header if allow_extra else ignore,
-        extra_hint="" if ignore else " (pass allow_extra=True to ignore them)")
-    return _features(name, feature_names, columns, lines, rows, dtype, standardizer)
+    encodings = list(encodings or [ColumnEncoding(f, "number", None) for f in feature_names])
+    expanded = [n for encoding in encodings for n in encoding.feature_names]
+    if expanded != list(feature_names):
+        raise ValueError(f"read_features: the encodings give the features {expanded}, not "
+                         f"{list(feature_names)}")
+    table = CSVTable(name)
+    raw = [encoding.name for encoding in encodings]
+    _feature_columns(name, table.header, raw, ignore=table.header if allow_extra else ignore,
+                     extra_hint="" if ignore else " (pass allow_extra=True to ignore them)")
+    lines, values = _read_columns(table, raw)
+    X = _model_features(table, encodings, values, lines, np.arange(len(lines)), dtype)
+    if standardizer is not None:
+        _standardized(name, list(feature_names), lines.tolist(), standardizer, X, dtype)
+    return X
+
+
+def _model_features(table: CSVTable, encodings: Sequence[ColumnEncoding],
+                    values: dict[str, ColumnValues], lines: Array, keep: Array,
+                    dtype: np.dtype) -> Array:
+    """The rows `keep` of a file's columns under a model's encodings, as `dtype`; a warning
+    names the categories the model was not trained on, a CSVError any cell that does not
+    fit."""
+    name, blocks = table.name, []
+    for encoding in encodings:
+        try:
+            features, unseen = encode(encoding, values[encoding.name], lines)
+        except ColumnProblem as problem:
+            raise CSVError(f"{name}: line {problem.line}, column {encoding.name!r}: "
+                           f"{problem}") from None
+        if unseen:
+            shown = ", ".join(f"{category!r} ({count} rows)" for category, count in
+                              list(unseen.items())[:5]) + (", ..." * (len(unseen) > 5))
+            warnings.warn(f"{name}: column {encoding.name!r}: categories the model was not "
+                          f"trained on: {shown}; their rows have 0 in every {encoding.name}= "
+                          f"column", UnseenCategoryWarning, stacklevel=3)
+        blocks.append(features[keep])
+    X = np.concatenate(blocks, axis=1) if blocks else np.empty((len(keep), 0))
+    try:
+        return as_dtype(X, dtype, name)
+    except DoesNotFit as error:  # (only a number column can overflow: one-hot is 0 or 1)
+        line = int(lines[keep[error.row]])
+        column = [encoding.name for encoding in encodings
+                  for _ in encoding.feature_names][error.column]
+        raise CSVError(f"{name}: line {line}, column {column!r}: {table.cell(line, column)!r} "
+                       f"does not fit in {dtype_range(dtype)}") from None
+
+
+class UnseenCategoryWarning(UserWarning):
+    """A text column holds categories that a model's training rows did not have."""
 
 
 def read_labeled_rows(
@@ -390,10 +544,12 @@ def _drop_missing(
 
 
 def _target(
-    name: str, target: str, lines: list[int], values: list[str], task: str, dtype: np.dtype,
+    table: CSVTable, target: str, lines: list[int], values: list[str], task: str,
+    dtype: np.dtype,
 ) -> tuple[list[int], list[int], Array, list[Any], str]:
     """Which rows keep their target, the lines of those dropped, the target as class
     indices or regression values, its classes, and the task."""
+    name = table.name
     cells = [value.strip() for value in values]
     numeric = all(cell in MISSING_MARKERS or _is_number(cell) for cell in cells)
     if task == "regression" and not numeric:
@@ -405,12 +561,19 @@ def _target(
     lines, cells = [lines[i] for i in keep], [cells[i] for i in keep]
     labels: list[Any] = cells
     if numeric:
-        table = [[cell] for cell in cells]
-        numbers = _float64(name, [target], lines, table, _TARGET_HINT).reshape(-1).tolist()
+        numbers = _float64(name, [target], lines, [[cell] for cell in cells],
+                           _TARGET_HINT).reshape(-1).tolist()
         if task == "auto":
             task = "classification" if _looks_like_classes(numbers) else "regression"
         if task == "regression":
-            return keep, dropped, _numeric(name, [target], lines, table, dtype), [], task
+            try:
+                y = as_dtype(np.array(numbers).reshape(-1, 1), dtype, name)
+            except DoesNotFit as error:  # quoted as written: the cells here are label keys
+                line = lines[error.row]
+                raise CSVError(f"{name}: line {line}, column {target!r}: "
+                               f"{table.cell(line, target)!r} does not fit in "
+                               f"{dtype_range(dtype)}") from None
+            return keep, dropped, y, [], task
         integers = all(n.is_integer() for n in numbers)
         labels = [int(n) for n in numbers] if integers else numbers
     distinct = {_label_key(label): label if numeric else _label_key(label) for label in labels}

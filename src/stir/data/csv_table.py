@@ -1,28 +1,173 @@
-"""Reading a CSV file's header and rows: regular files only, UTF-8, with line numbers.
+"""Reading a CSV file's header and rows: regular files only, UTF-8, with line numbers, in
+chunks of rows so that a file of millions of rows never becomes millions of Python lists.
 
-`read_table` gives the header (names stripped, none empty or repeated), each data row's
-line number and the rows as strings, or raises `CSVError` naming the file and the line. A
-FIFO, a device or a folder is refused before anything is read (opened without blocking),
-and bytes that are not UTF-8 are reported at their line.
+`CSVTable(name)` opens the file, detects its delimiter (`,`, `;`, tab or `|`, from the
+first lines) and reads the header (names stripped, none empty or repeated);
+`table.chunks()` then yields the data rows as `Chunk`s: each row's line number and the
+cells column by column. Every problem raises `CSVError` naming the file and the line. A
+FIFO, a device or a folder is refused before anything is read (opened without blocking);
+bytes that are not UTF-8 are reported at their line, and a UTF-16 or UTF-32 file by its
+byte-order mark. Quoted fields may hold delimiters, quotes ("") and line breaks.
+
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "semicolons.csv")
+>>> _ = open(path, "w").write('a;b\\n1;"x; y"\\n\\n2;z\\n')
+>>> table = CSVTable(path)
+>>> table.header, table.delimiter
+(['a', 'b'], ';')
+>>> [(chunk.lines.tolist(), chunk.columns) for chunk in table.chunks()]
+[([2, 4], [('1', '2'), ('x; y', 'z')])]
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
 from collections import Counter
-from typing import BinaryIO, TextIO
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator, TextIO
 
+import numpy as np
+
+from .._types import Array
 from ..regular_files import NotARegularFile, open_regular
 
+#: Delimiters tried, in order of preference when more than one reads the sample evenly.
+DELIMITERS = (",", ";", "\t", "|")
+CHUNK_ROWS = 20_000  # rows per chunk: ~1 MB of cells for 20 columns, freed before the next
+_SAMPLE_BYTES = 1 << 16  # what delimiter detection reads
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 class CSVError(ValueError):
     """A CSV file that cannot be used; the message names the file, line and column."""
 
 
-def _open_regular(name: str) -> TextIO:
+@dataclass
+class Chunk:
+    """Consecutive data rows: `lines` (int64, each row's line number in the file) and
+    `columns`, one tuple of cell strings per header column."""
+
+    lines: Array
+    columns: list[tuple[str, ...]]
+
+
+class CSVTable:
+    """A CSV file's header and delimiter; `chunks()` reads its rows (every call reads the
+    file again from the start). `delimiter` None detects it (see `detect_delimiter`)."""
+
+    def __init__(self, name: str, delimiter: str | None = None) -> None:
+        self.name = name
+        with _open_text(name) as handle:
+            try:
+                sample = handle.read(_SAMPLE_BYTES) if delimiter is None else ""
+                self.delimiter = delimiter or detect_delimiter(sample)
+                handle.seek(0)
+                reader = _reader(handle, self.delimiter)
+                header = next((row for row in reader if row), None)
+            except csv.Error as error:
+                raise CSVError(f"{name}: line {reader.line_num}: {error}") from None
+            except UnicodeDecodeError:
+                raise CSVError(_not_utf8(name, handle.buffer)) from None
+            if header is None:
+                raise CSVError(f"{name}: the file is empty; expected a header row of column "
+                               f"names")
+            self.header = [h.strip() for h in header]
+            self.header_line = reader.line_num
+        _check_header(name, self.header_line, self.header)
+        if len(self.header) == 1 and delimiter is None:
+            self._hint = _one_column_hint(sample)
+        else:
+            self._hint = ""
+
+    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        """The data rows, `rows` at a time (blank lines skipped); a CSVError at the first row
+        whose length differs from the header's, and if there are no data rows at all."""
+        width, name, empty = len(self.header), self.name, True
+        with _open_text(name) as handle:
+            reader = _reader(handle, self.delimiter)
+            try:
+                for row in reader:
+                    if row:
+                        break  # the header, read again
+                lines: list[int] = []
+                cells: list[list[str]] = []
+                for row in reader:
+                    if len(row) != width or width == 1:
+                        if not row or (len(row) == 1 and not row[0].strip()):
+                            continue  # a blank line
+                        if len(row) != width:
+                            raise CSVError(self._ragged(reader.line_num, len(row)))
+                    lines.append(reader.line_num)
+                    cells.append(row)
+                    if len(cells) == rows:
+                        empty = False
+                        yield Chunk(np.array(lines, dtype=np.int64), list(zip(*cells)))
+                        lines, cells = [], []
+            except csv.Error as error:
+                raise CSVError(f"{name}: line {reader.line_num}: {error}") from None
+            except UnicodeDecodeError:
+                raise CSVError(_not_utf8(name, handle.buffer)) from None
+        if cells:
+            yield Chunk(np.array(lines, dtype=np.int64), list(zip(*cells)))
+        elif empty:
+            raise CSVError(f"{name}: line {self.header_line}: only a header row; no data rows")
+
+    def cell(self, line: int, column: str) -> str:
+        """One cell's text (stripped), by its row's line number and its column's name: read
+        from the file again, for the messages that quote a cell as it is written."""
+        position = self.header.index(column)
+        for chunk in self.chunks():
+            found = np.flatnonzero(chunk.lines == line)
+            if found.size:
+                return chunk.columns[position][int(found[0])].strip()
+        raise KeyError(f"{self.name}: no data row at line {line}")
+
+    def _ragged(self, line: int, got: int) -> str:
+        return (f"{self.name}: line {line}: expected {len(self.header)} values (one per column "
+                f"of the header), got {got}{self._hint}")
+
+
+def detect_delimiter(sample: str) -> str:
+    """The delimiter of `DELIMITERS` that splits the sample's complete lines into the same
+    number (more than one) of fields, the most fields winning; "," if none does.
+
+    >>> detect_delimiter("a;b;c\\n1,5;2;3\\n")  # decimal commas inside, semicolons between
+    ';'
+    >>> detect_delimiter("name\\nAda\\n")
+    ','
+    """
+    complete = sample[:sample.rfind("\n") + 1] if "\n" in sample else sample
+    best, best_width = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            widths = {len(row) for row in _reader(io.StringIO(complete), delimiter) if row}
+        except csv.Error:
+            continue
+        if len(widths) == 1 and (width := widths.pop()) > best_width:
+            best, best_width = delimiter, width
+    return best
+
+
+def _one_column_hint(sample: str) -> str:
+    """For a file read as one column: which delimiter the rows seem to use instead."""
+    counts = {d: sample.count(d) for d in DELIMITERS if sample.count(d)}
+    if not counts:
+        return ""
+    common = max(counts, key=counts.__getitem__)
+    return (f"; the header has one column, but the rows hold {_DELIMITER_NAMES[common]}s: "
+            f"is the header written with another delimiter?")
+
+
+def _reader(handle: TextIO, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(handle, delimiter=delimiter, strict=True)
+
+
+def _open_text(name: str) -> TextIO:
     """The file as UTF-8 text (a BOM is skipped) if it is a regular file: a FIFO would wait
     for a writer, and a device such as /dev/zero would never end."""
     try:
@@ -31,38 +176,15 @@ def _open_regular(name: str) -> TextIO:
         raise CSVError(f"{name}: not a regular file but {error.kind}; give a CSV file") from None
     except OSError as error:
         raise CSVError(f"{name}: cannot open: {error.strerror or error}") from None
-    return os.fdopen(descriptor, newline="", encoding="utf-8-sig")
-
-
-def read_table(name: str) -> tuple[list[str], list[int], list[list[str]]]:
-    """Header, each data row's line number, and the rows (blank lines skipped)."""
-    with _open_regular(name) as handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            header = next((row for row in reader if row), None)
-            if header is None:
-                raise CSVError(f"{name}: the file is empty; expected a header row of column names")
-            header = [h.strip() for h in header]
-            header_line = reader.line_num
-            _check_header(name, header_line, header)
-            lines, rows = [], []
-            for row in reader:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
-                if len(row) != len(header):
-                    raise CSVError(
-                        f"{name}: line {reader.line_num}: expected {len(header)} values "
-                        f"(one per column of the header), got {len(row)}"
-                    )
-                lines.append(reader.line_num)
-                rows.append(row)
-        except csv.Error as error:
-            raise CSVError(f"{name}: line {reader.line_num}: {error}") from None
-        except UnicodeDecodeError:
-            raise CSVError(_not_utf8(name, handle.buffer)) from None
-    if not rows:
-        raise CSVError(f"{name}: line {header_line}: only a header row; no data rows")
-    return header, lines, rows
+    raw = os.fdopen(descriptor, "rb")
+    start = raw.read(4)
+    for bom, encoding in _WIDE_BOMS:
+        if start.startswith(bom):
+            raw.close()
+            raise CSVError(f"{name}: {encoding} text (by its byte-order mark); save it as "
+                           f"UTF-8")
+    raw.seek(0)
+    return io.TextIOWrapper(raw, newline="", encoding="utf-8-sig")
 
 
 def _not_utf8(name: str, raw: BinaryIO) -> str:
@@ -82,7 +204,8 @@ def _not_utf8(name: str, raw: BinaryIO) -> str:
         line = 1 + before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
         bad = data[offset:start + error.end].hex(" ")
         return (f"{name}: line {line}: not UTF-8 text (byte {bad} at offset {offset}: "
-                f"{error.reason}); save it as UTF-8")
+                f"{error.reason}); save it as UTF-8 (from Latin-1, for instance: "
+                f"iconv -f latin1 -t utf-8)")
     return f"{name}: not UTF-8 text; save it as UTF-8"
 
 
@@ -93,3 +216,15 @@ def _check_header(name: str, line: int, header: list[str]) -> None:
     duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
     if duplicates:
         raise CSVError(f"{name}: line {line}: duplicate column name(s) {duplicates}")
+
+
+def read_table(name: str) -> tuple[list[str], list[int], list[tuple[str, ...]]]:
+    """Header, each data row's line number, and the rows (blank lines skipped), all at once:
+    for small files and for the readers not yet moved onto `CSVTable.chunks`."""
+    table = CSVTable(name)
+    lines: list[int] = []
+    rows: list[tuple[str, ...]] = []
+    for chunk in table.chunks():
+        lines += chunk.lines.tolist()
+        rows += zip(*chunk.columns)
+    return table.header, lines, rows

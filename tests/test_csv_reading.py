@@ -1,0 +1,181 @@
+"""Reading real CSV files (issue 15): text columns one-hot, missing cells imputed, dropped or
+refused, columns left out, delimiters and encodings detected, dates, and the encodings a
+model keeps applied to new files. The expected values are worked out by hand here, and the
+one-hot and imputation against scikit-learn's OneHotEncoder and SimpleImputer."""
+
+from __future__ import annotations
+
+import codecs
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stir.data.csv_columns import ColumnEncoding
+from stir.data.csv_files import UnseenCategoryWarning, load_csv, read_features
+from stir.data.csv_table import CSVError, CSVTable
+
+PETS = ("weight,colour,size,kind\n"
+        "4,red,1,cat\n"
+        "30,blue,NA,dog\n"
+        "5,red,3,cat\n"
+        "?,green,2,dog\n"
+        "6,,4,cat\n")
+
+
+def write(tmp_path: Path, text: str, name: str = "data.csv", encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_text_columns_are_one_hot_and_missing_cells_take_the_training_statistics(tmp_path):
+    data = load_csv(write(tmp_path, PETS), "kind", validation=0.0, standardize=False)
+    assert data.feature_names == ["weight", "colour=blue", "colour=green", "colour=red", "size"]
+    assert [c.kind for c in data.columns] == ["number", "category", "number"]
+    # weight's median of 4, 30, 5, 6 is 5.5; size's of 1, 3, 2, 4 is 2.5; colour's most
+    # frequent category is red
+    expected = {(4, 0, 0, 1, 1), (30, 1, 0, 0, 2.5), (5, 0, 0, 1, 3), (5.5, 0, 1, 0, 2),
+                (6, 0, 0, 1, 4)}
+    assert {tuple(row) for row in data.X_train.tolist()} == expected
+    assert data.columns[0].fill == 5.5 and data.columns[1].fill == "red"
+
+
+def test_the_statistics_come_from_the_training_rows_alone(tmp_path):
+    rows = "x,y\n" + "".join(f"{v},{v % 2}\n" for v in [1, 2, 3, 4, 100, 200, 300, 400])
+    rows += "NA,1\n"
+    data = load_csv(write(tmp_path, rows), "y", validation=0.4, seed=3, standardize=False)
+    train_values = [v for v in data.X_train[:, 0].tolist()]
+    fill = data.columns[0].fill
+    present = sorted(v for v in train_values if v != fill or train_values.count(v) > 1)
+    assert fill == pytest.approx(float(np.median(present)))
+    assert len(data.X_train) + len(data.X_val) == 9
+
+
+def test_one_hot_and_imputation_agree_with_scikit_learn(tmp_path):
+    sklearn = pytest.importorskip("sklearn")
+    del sklearn
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    colours = rng.choice(["red", "blue", "green", "NA"], 60)
+    numbers = np.round(rng.standard_normal(60), 3).astype(str)
+    numbers[rng.choice(60, 7, replace=False)] = ""
+    text = "c,n,y\n" + "".join(f"{c},{n},{i % 2}\n" for i, (c, n) in
+                               enumerate(zip(colours, numbers)))
+    data = load_csv(write(tmp_path, text), "y", validation=0.0, standardize=False)
+    present = colours[colours != "NA"]
+    values, counts = np.unique(present, return_counts=True)
+    filled = np.where(colours == "NA", values[counts.argmax()], colours)
+    one_hot = OneHotEncoder(sparse_output=False).fit_transform(filled.reshape(-1, 1))
+    number_column = np.array([float(v) if v else np.nan for v in numbers]).reshape(-1, 1)
+    imputed = SimpleImputer(strategy="median").fit_transform(number_column)
+    expected = np.hstack([one_hot, imputed])
+
+    def rows(X: np.ndarray) -> np.ndarray:  # (load_csv shuffles its rows)
+        return X[np.lexsort(X.T[::-1])]
+
+    np.testing.assert_allclose(rows(data.X_train), rows(expected), rtol=1e-6)
+
+
+def test_missing_cells_dropped_or_refused_by_option(tmp_path):
+    path = write(tmp_path, PETS)
+    data = load_csv(path, "kind", validation=0.0, missing="drop")
+    assert len(data.X_train) == 2 and data.dropped_missing == [3, 5, 6]
+    with pytest.raises(CSVError, match=r"data.csv: line 3, column 'size': missing cell "
+                                       r"\(impute it with --missing impute"):
+        load_csv(path, "kind", missing="error")
+
+
+def test_rows_whose_target_is_missing_are_dropped_and_counted(tmp_path):
+    data = load_csv(write(tmp_path, "x,y\n1,1.5\n2,NA\n3,\n4,2.5\n5,3.5\n"), "y",
+                    task="regression", validation=0.0)
+    assert data.dropped == [3, 4] and len(data.X_train) == 3
+
+
+def test_drop_leaves_columns_out_and_checks_its_names(tmp_path):
+    path = write(tmp_path, "id,x,y\n" + "".join(f"row{i},{i},{i % 2}\n" for i in range(30)))
+    with pytest.raises(CSVError, match=r"column 'id': 30 distinct texts in 30 training rows: "
+                                       r"an identifier.*--drop id"):
+        load_csv(path, "y", validation=0.0)
+    assert load_csv(path, "y", validation=0.0, drop=["id"]).feature_names == ["x"]
+    with pytest.raises(CSVError, match=r"cannot drop \['nope'\]: not columns of the file"):
+        load_csv(path, "y", drop=["nope"])
+    with pytest.raises(CSVError, match=r"cannot drop \['y'\]: it is the target"):
+        load_csv(path, "y", drop=["y"])
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_the_delimiter_is_detected(tmp_path, delimiter):
+    text = PETS.replace(",", delimiter)
+    data = load_csv(write(tmp_path, text), "kind", validation=0.0)
+    assert data.delimiter == delimiter and len(data.feature_names) == 5
+
+
+def test_a_semicolon_file_read_with_commas_says_so(tmp_path):
+    path = write(tmp_path, "a;b;y\n1,5;2;0\n3;4;1\n")
+    table = CSVTable(path, delimiter=",")
+    assert table.header == ["a;b;y"]
+
+
+def test_quoted_fields_hold_delimiters_quotes_and_line_breaks(tmp_path):
+    text = 'x,label,y\n1,"a, b",0\n2,"say ""hi""",1\n3,"two\nlines",0\n4,"a, b",1\n'
+    data = load_csv(write(tmp_path, text), "y", validation=0.0, standardize=False)
+    assert data.feature_names == ["x", 'label=a, b', 'label=say "hi"', "label=two\nlines"]
+
+
+def test_a_byte_order_mark_is_read_and_wide_encodings_refused(tmp_path):
+    path = write(tmp_path, "\ufeff" + PETS)
+    assert CSVTable(path).header[0] == "weight"
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(codecs.BOM_UTF16_LE + PETS.encode("utf-16-le"))
+    with pytest.raises(CSVError, match="wide.csv: .*UTF-16"):
+        load_csv(str(wide), "kind")
+    latin = write(tmp_path, PETS.replace("red", "rouge\u00e9"), "latin.csv", "latin-1")
+    with pytest.raises(CSVError, match=r"latin.csv: line 2: .*not UTF-8.*iconv"):
+        load_csv(latin, "kind")
+
+
+def test_iso_dates_become_days_and_ambiguous_dates_are_refused(tmp_path):
+    text = "day,y\n1970-01-02,0\n1970-01-11,1\nNA,0\n2000-03-01T12:00:00,1\n"
+    data = load_csv(write(tmp_path, text), "y", validation=0.0, standardize=False)
+    assert data.columns[0].kind == "date"
+    assert sorted(data.X_train[:, 0].tolist()) == pytest.approx(
+        sorted([1.0, 10.0, 10.0, 11017.5]))
+    ambiguous = write(tmp_path, "day,y\n01/02/2020,0\n03/04/2020,1\n05/06/2020,0\n", "dm.csv")
+    with pytest.raises(CSVError, match=r"column 'day': dates like '01/02/2020'.*YYYY-MM-DD.*"
+                                       r"--drop day"):
+        load_csv(ambiguous, "y")
+
+
+def test_a_text_typo_in_a_number_column_is_refused_not_one_hot(tmp_path):
+    text = "x,y\n" + "".join(f"{i}.5,{i % 2}\n" for i in range(10)) + "7,5,0\n"
+    text = text.replace("3.5,1", "3..5,1")
+    with pytest.raises(CSVError, match=r"line 5, column 'x': '3..5' is not a number, in a "
+                                       r"column of numbers.*--drop x"):
+        load_csv(write(tmp_path, text.replace("7,5,0\n", "")), "y")
+
+
+def test_new_files_are_read_under_the_models_encodings(tmp_path):
+    data = load_csv(write(tmp_path, PETS), "kind", validation=0.0, standardize=False)
+    new = write(tmp_path, "size,colour,weight\n2,purple,7\nNA,blue,\n", "new.csv")
+    with pytest.warns(UnseenCategoryWarning, match=r"column 'colour': categories the model "
+                                                   r"was not trained on: 'purple' \(1 rows\)"):
+        X = read_features(new, data.feature_names, encodings=data.columns)
+    assert X.tolist() == [[7, 0, 0, 0, 2], [5.5, 1, 0, 0, 2.5]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = write(tmp_path, "weight,colour,size\n4,red,1\n", "same.csv")
+        assert read_features(same, data.feature_names, encodings=data.columns).tolist() == [
+            [4, 0, 0, 1, 1]]
+
+
+def test_encodings_round_trip_through_their_dictionaries():
+    for encoding in (ColumnEncoding("a", "number", 1.5), ColumnEncoding("d", "date", 10.0),
+                     ColumnEncoding("c", "category", "x", ["x", "y"])):
+        assert ColumnEncoding.from_dict(encoding.to_dict()) == encoding
+    with pytest.raises(ValueError):
+        ColumnEncoding.from_dict({"name": "c", "kind": "category", "fill": "z",
+                                  "categories": ["x"]})
