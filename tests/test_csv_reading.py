@@ -162,7 +162,7 @@ def test_new_files_are_read_under_the_models_encodings(tmp_path):
     data = load_csv(write(tmp_path, PETS), "kind", validation=0.0, standardize=False)
     new = write(tmp_path, "size,colour,weight\n2,purple,7\nNA,blue,\n", "new.csv")
     with pytest.warns(UnseenCategoryWarning, match=r"column 'colour': categories the model "
-                                                   r"was not trained on: 'purple' \(1 rows\)"):
+                                                   r"was not trained on: 'purple' \(1 row\)"):
         X = read_features(new, data.feature_names, encodings=data.columns)
     assert X.tolist() == [[7, 0, 0, 0, 2], [5.5, 1, 0, 0, 2.5]]
     with warnings.catch_warnings():

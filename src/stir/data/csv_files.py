@@ -1,4 +1,5 @@
-"""CSV files: numeric feature columns plus one named target, split, standardized.
+"""CSV files: feature columns (numbers, ISO dates, text one-hot) plus one named target,
+split, imputed and standardized.
 
 `load_csv` reads a training file (header row required) into a `CSVDataset`; `read_features`
 reads a file to predict on, checked against the feature names a model was trained with;
@@ -7,7 +8,8 @@ a file raises `CSVError` naming the file, the line and the column.
 
 Cells are parsed in float64 and must fit the model's dtype (float32 unless asked otherwise).
 A numeric target may have missing cells (`MISSING_MARKERS`): those rows are dropped and their
-line numbers kept, for the commands to report. Only regular files are read, as UTF-8.
+line numbers kept, for the commands to report; a missing feature cell is imputed, dropped
+or refused (`load_csv`'s `missing`). Only regular files are read, as UTF-8 (see csv_table).
 """
 
 from __future__ import annotations
@@ -24,15 +26,17 @@ from .._types import Array, DTypeLike
 from .csv_columns import (
     MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, encode, fit_encoding,
 )
-from .csv_table import CSVError, CSVTable, read_table
+from .csv_table import CSVError, CSVTable
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
 
 __all__ = ["CSVDataset", "CSVError", "LabeledRows", "MISSING_MARKERS", "Standardizer",
            "describe_dropped", "load_csv", "read_features", "read_labeled",
            "read_labeled_rows"]
 
-#: An integer target with at most this many distinct values is taken as class labels.
+#: An integer target with at most this many distinct values may be taken as class labels...
 MAX_AUTO_CLASSES = 20
+#: ...when each value is seen this many times on average (rows >= this × distinct values).
+MIN_ROWS_PER_CLASS = 3
 TASKS = ("auto", "classification", "regression")
 MISSING_POLICIES = ("impute", "drop", "error")
 _TARGET_HINT = "a regression target must be numeric"
@@ -45,7 +49,10 @@ class CSVDataset:
     (n, 1) values of that dtype for regression. `classes` lists the original labels in index
     order (`classes[y[i]]` is row i's label); it is empty for regression. `standardizer` is
     None when standardize=False. `dropped` lists the line numbers of the rows left out
-    because their (numeric) target is missing; `describe_dropped` words it for a report."""
+    because their (numeric) target is missing; `describe_dropped` words it for a report.
+    `columns` are the feature columns' encodings; `missing_cells` counts each column's
+    missing cells in the rows kept (imputed, unless `missing="drop"` dropped their rows,
+    listed in `dropped_missing`); `left_out` are the columns `drop` named."""
 
     path: str
     feature_names: list[str]
@@ -61,6 +68,8 @@ class CSVDataset:
     columns: list[ColumnEncoding] = field(default_factory=list)
     dropped_missing: list[int] = field(default_factory=list)
     delimiter: str = ","
+    missing_cells: dict[str, int] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def class_to_index(self) -> dict[Any, int]:
@@ -106,8 +115,8 @@ def load_csv(
 
     A target whose cells are all numbers or missing markers is numeric: the rows with a
     marker are dropped (listed in `dropped`). task "auto" then picks classification when the
-    numbers are integers with at most MAX_AUTO_CLASSES distinct values that repeat (fewer
-    distinct values than rows, or just two), and regression otherwise; any other target is
+    numbers are integers with two distinct values, or at most MAX_AUTO_CLASSES seen
+    MIN_ROWS_PER_CLASS times each on average, and regression otherwise; any other target is
     text, and its cells are class labels. Classification needs at least two classes. A
     random `validation` fraction of rows (seeded) is held out; the encodings' statistics and
     the standardizer are fitted on the training rows alone. A missing feature cell
@@ -158,6 +167,7 @@ def load_csv(
         table, target, lines.tolist(), [keys[c] for c in codes.tolist()], task, dtype)
     keep = np.asarray(keep, dtype=np.int64)
     holes = _missing_rows(values, feature_names, keep)
+    missing_cells = {column: int(_holes(values[column])[keep].sum()) for column in feature_names}
     dropped_missing: list[int] = []
     if holes.any() and missing == "error":
         row, column = _first_hole(values, feature_names, keep)
@@ -183,6 +193,7 @@ def load_csv(
     return CSVDataset(
         name, names, target, task, X[train], y[train], X[val], y[val], classes,
         standardizer, dropped, encodings, dropped_missing, table.delimiter,
+        {column: count for column, count in missing_cells.items() if count}, list(drop),
     )
 
 
@@ -313,7 +324,8 @@ def _model_features(table: CSVTable, encodings: Sequence[ColumnEncoding],
             raise CSVError(f"{name}: line {problem.line}, column {encoding.name!r}: "
                            f"{problem}") from None
         if unseen:
-            shown = ", ".join(f"{category!r} ({count} rows)" for category, count in
+            shown = ", ".join(f"{category!r} ({count} row{'s' * (count != 1)})"
+                              for category, count in
                               list(unseen.items())[:5]) + (", ..." * (len(unseen) > 5))
             warnings.warn(f"{name}: column {encoding.name!r}: categories the model was not "
                           f"trained on: {shown}; their rows have 0 in every {encoding.name}= "
@@ -337,14 +349,17 @@ class UnseenCategoryWarning(UserWarning):
 def read_labeled_rows(
     path: str | Path, feature_names: Sequence[str], target: str, classes: Sequence[Any] | None,
     dtype: DTypeLike = np.float32, standardizer: Standardizer | None = None,
+    encodings: Sequence[ColumnEncoding] | None = None, ignore: Sequence[str] = (),
 ) -> LabeledRows:
-    """Features (as `read_features`) and the target of a CSV, to evaluate a trained model,
-    with the line numbers of the rows dropped because their target is missing.
+    """Features (as `read_features`, under the model's `encodings` if given) and the target
+    of a CSV, to evaluate a trained model, with the line numbers of the rows dropped because
+    their target is missing. Columns named in `ignore` may be present (those a model left
+    out in training).
 
     The target is read by the rule `load_csv` used on the training file: a regression
     model's (`classes` None) or a model whose classes are numbers has a numeric target,
     where MISSING_MARKERS drop the row; a model whose classes are text has labels, where
-    only an empty cell is an error. Labels match classes by `_label_key` ("1.0" is 1).
+    only an empty cell is an error. Labels match classes by `label_key` ("1.0" is 1).
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "test.csv")
@@ -355,26 +370,40 @@ def read_labeled_rows(
     """
     dtype = float_dtype(dtype)
     name = str(path)
-    header, lines, rows = read_table(name)
-    if target not in header:
-        raise CSVError(f"{name}: line 1: no target column {target!r}; the columns are {header}")
-    columns = _feature_columns(name, header, feature_names, ignore=[target])
-    column = header.index(target)
-    cells = [row[column].strip() for row in rows]
+    encodings = list(encodings or [ColumnEncoding(f, "number", None) for f in feature_names])
+    table = CSVTable(name)
+    if target not in table.header:
+        raise CSVError(f"{name}: line 1: no target column {target!r}; the columns are "
+                       f"{table.header}")
+    raw = [encoding.name for encoding in encodings]
+    _feature_columns(name, table.header, raw, ignore=[target, *ignore])
+    lines, values = _read_columns(table, [target, *raw])
+    codes, keys = values[target].texts()
+    cells = [keys[code].strip() for code in codes.tolist()]
     numeric = classes is None or not any(isinstance(label, str) for label in classes)
-    keep, dropped = _drop_missing(name, target, lines, cells, numeric)
-    lines, rows, cells = [lines[i] for i in keep], [rows[i] for i in keep], [cells[i] for i in keep]
-    X = _features(name, feature_names, columns, lines, rows, dtype, standardizer)
+    keep, dropped = _drop_missing(name, target, lines.tolist(), cells, numeric)
+    kept = np.asarray(keep, dtype=np.int64)
+    X = _model_features(table, encodings, values, lines, kept, dtype)
+    kept_lines = lines[kept].tolist()
+    if standardizer is not None:
+        _standardized(name, list(feature_names), kept_lines, standardizer, X, dtype)
     if classes is None:
-        y = _numeric(name, [target], lines, [[cell] for cell in cells], dtype, _TARGET_HINT)
-        return LabeledRows(X, y, dropped)
+        numbers = _float64(name, [target], kept_lines, [[cells[i]] for i in keep], _TARGET_HINT)
+        try:
+            return LabeledRows(X, as_dtype(numbers, dtype, name), dropped)
+        except DoesNotFit as error:
+            line = kept_lines[error.row]
+            raise CSVError(f"{name}: line {line}, column {target!r}: "
+                           f"{table.cell(line, target)!r} does not fit in "
+                           f"{dtype_range(dtype)}") from None
     index = _class_index(classes)
-    y = np.empty(len(cells), dtype=np.int64)
-    for i, (line, cell) in enumerate(zip(lines, cells)):
-        key = _label_key(cell)
+    y = np.empty(len(keep), dtype=np.int64)
+    for i, row in enumerate(keep):
+        key = _label_key(cells[row])
         if key not in index:
-            raise CSVError(f"{name}: line {line}, column {target!r}: {cell!r} is not "
-                           f"one of the classes the model knows: {list(classes)}")
+            raise CSVError(f"{name}: line {kept_lines[i]}, column {target!r}: "
+                           f"{cells[row]!r} is not one of the classes the model knows: "
+                           f"{list(classes)}")
         y[i] = index[key]
     return LabeledRows(X, y, dropped)
 
@@ -436,33 +465,6 @@ def _feature_columns(
             f"{list(feature_names)}: {'; '.join(parts)}"
         )
     return [position[f] for f in feature_names]
-
-
-def _features(
-    name: str, feature_names: Sequence[str], columns: list[int], lines: list[int],
-    rows: list[list[str]], dtype: np.dtype, standardizer: Standardizer | None,
-) -> Array:
-    """The cells at `columns` as `dtype` (n, d), checked against `standardizer` if given."""
-    X = _numeric(name, list(feature_names), lines, [[row[i] for i in columns] for row in rows],
-                 dtype)
-    if standardizer is not None:
-        _standardized(name, list(feature_names), lines, standardizer, X, dtype)
-    return X
-
-
-def _numeric(
-    name: str, names: list[str], lines: list[int], table: list[list[str]], dtype: np.dtype,
-    hint: str = "features must be numeric",
-) -> Array:
-    """The cells as `dtype` (n, d), parsed in float64; a CSVError names the first cell that
-    is not a finite number or does not fit `dtype`."""
-    X = _float64(name, names, lines, table, hint)
-    try:
-        return as_dtype(X, dtype, name)
-    except DoesNotFit as error:
-        cell = table[error.row][error.column].strip()
-        raise CSVError(f"{name}: line {lines[error.row]}, column {names[error.column]!r}: "
-                       f"{cell!r} does not fit in {dtype_range(dtype)}") from None
 
 
 def _standardized(
@@ -587,7 +589,17 @@ def _target(
 
 
 def _looks_like_classes(numbers: list[float]) -> bool:
+    """Whether task "auto" takes a numeric target as classes: integers, and two distinct
+    values, or at most MAX_AUTO_CLASSES each seen MIN_ROWS_PER_CLASS times on average (13
+    distinct integers in 15 rows are a quantity, not 13 classes).
+
+    >>> _looks_like_classes([0.0, 1.0, 1.0]), _looks_like_classes([1.0, 2.0, 3.0] * 3)
+    (True, True)
+    >>> _looks_like_classes([float(n) for n in range(13)] + [1.0, 2.0])
+    False
+    """
     if not all(n.is_integer() for n in numbers):
         return False
     distinct = len(set(numbers))
-    return distinct <= MAX_AUTO_CLASSES and (distinct < len(numbers) or distinct <= 2)
+    return distinct <= 2 or (distinct <= MAX_AUTO_CLASSES
+                             and len(numbers) >= MIN_ROWS_PER_CLASS * distinct)

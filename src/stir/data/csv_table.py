@@ -216,15 +216,3 @@ def _check_header(name: str, line: int, header: list[str]) -> None:
     duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
     if duplicates:
         raise CSVError(f"{name}: line {line}: duplicate column name(s) {duplicates}")
-
-
-def read_table(name: str) -> tuple[list[str], list[int], list[tuple[str, ...]]]:
-    """Header, each data row's line number, and the rows (blank lines skipped), all at once:
-    for small files and for the readers not yet moved onto `CSVTable.chunks`."""
-    table = CSVTable(name)
-    lines: list[int] = []
-    rows: list[tuple[str, ...]] = []
-    for chunk in table.chunks():
-        lines += chunk.lines.tolist()
-        rows += zip(*chunk.columns)
-    return table.header, lines, rows

@@ -19,6 +19,15 @@ class ModelFormatError(ValueError):
 ModelFormatError.__module__ = "stir"  # its public name, as tracebacks show it
 
 
+class WrongFileKind(ModelFormatError):
+    """A stir file of another kind than the one asked for (a checkpoint given as a model):
+    `found` and `expected` name the two kinds, for a caller that can say what to do."""
+
+    def __init__(self, message: str, found: str, expected: str) -> None:
+        super().__init__(message)
+        self.found, self.expected = found, expected
+
+
 def quote(value: Any, limit: int = 80) -> str:
     """repr(value) cut to `limit` characters: a hostile file chooses what messages quote.
 

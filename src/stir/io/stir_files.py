@@ -19,7 +19,7 @@ import numpy as np
 from .._version import __version__
 from . import bounded_json
 from .atomic import write_atomic
-from .errors import ModelFormatError, quote
+from .errors import ModelFormatError, WrongFileKind, quote
 from .safetensors_format import encode, read
 
 FORMAT_VERSION = "1"
@@ -70,8 +70,9 @@ def read_stir_file(path: str | Path | BinaryIO, kind: str, fields: Collection[st
     if missing:
         raise ModelFormatError(f"{name}: the stir metadata lacks {', '.join(missing)}")
     if metadata[PREFIX + "format"] != kind:
-        raise ModelFormatError(f"{name}: this is a stir {quote(metadata[PREFIX + 'format'])} "
-                               f"file, not a {kind} file")
+        found = metadata[PREFIX + "format"]
+        raise WrongFileKind(f"{name}: this is a stir {quote(found)} file, not a {kind} file",
+                            str(found), kind)
     if metadata[PREFIX + "format_version"] != FORMAT_VERSION:
         raise ModelFormatError(
             f"{name}: format version {quote(metadata[PREFIX + 'format_version'])}; this stir "
