@@ -128,7 +128,8 @@ def test_predict_names_the_columns_that_do_not_match(folder, trained, tmp_path):
 
 @pytest.mark.parametrize("model, message", [
     ("rings.csv", "not a safetensors file"),
-    ("rings.checkpoint.safetensors", "'checkpoint' file, not a model file"),
+    ("rings.checkpoint.safetensors", "a training checkpoint (weights, optimizer state, the "
+                                     "run's position), not a model"),
     ("nowhere.safetensors", "nowhere.safetensors"),
 ])
 def test_predict_with_a_file_that_is_not_a_trained_model_exits_2(folder, trained, model,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from typing import Callable
 
 from ._version import __version__
@@ -99,8 +100,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Run the parsed command; returns the exit status. Errors and Ctrl-C are one line on
-    stderr."""
+    """Run the parsed command; returns the exit status. Errors, warnings and Ctrl-C are one
+    line each on stderr."""
     label = "stir" if arguments.command is None else f"stir {arguments.command}"
     if arguments.command == "demo":
         label += f" {arguments.name}"
@@ -108,7 +109,10 @@ def run(arguments: argparse.Namespace) -> int:
         if arguments.command is None:
             build_parser().print_help()
             return EXIT_OK
-        return _runners()[arguments.command](arguments)
+        with warnings.catch_warnings():  # (restores showwarning after the command)
+            warnings.showwarning = lambda message, *_: print(
+                f"{label}: warning: {_one_line(message)}", file=sys.stderr)
+            return _runners()[arguments.command](arguments)
     except KeyboardInterrupt:
         print(f"{label}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,6 +1,7 @@
 """The subcommands of `stir` beyond `demo`: `train`, `predict` and `eval` on CSV files.
 
     train.py          stir train: a CSV file to a trained model file
+    column_summary.py the lines stir train prints about what it did to each column
     predict.py        stir predict and stir eval: a model file applied to new rows
     trained_model.py  what a model file from stir train keeps to read new rows
     output_paths.py   the checks every command makes before it writes a file"""

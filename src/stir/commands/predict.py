@@ -1,5 +1,5 @@
-"""`stir predict MODEL DATA.csv` and `stir eval MODEL DATA.csv --target COL`: use a model
-saved by `stir train` on new rows.
+"""`stir predict MODEL DATA.csv` and `stir eval MODEL DATA.csv`: use a model saved by
+`stir train` on new rows.
 
 `predict` writes one row per input row: the predicted value or class (and, with
 --probabilities, one column per class). The CSV must have the columns the model was trained
@@ -21,7 +21,7 @@ import numpy as np
 from ..data.csv_files import describe_dropped, read_features, read_labeled_rows
 from ..io.atomic import write_atomic
 from ..training import metrics
-from . import EXIT_OK
+from . import EXIT_OK, UsageError
 from .output_paths import check_outputs, predictions_csv
 from .trained_model import TrainedModel
 
@@ -46,11 +46,11 @@ def add_parsers(commands: Any) -> None:
     evaluate = commands.add_parser(
         "eval", help="metrics of a saved model on a labelled CSV file",
         description="Evaluate a model saved by stir train on a CSV file that has the target.",
-        epilog="example: stir eval houses.safetensors test_houses.csv --target price")
+        epilog="example: stir eval houses.safetensors test_houses.csv")
     evaluate.add_argument("model", metavar="MODEL", help="a model file written by stir train")
     evaluate.add_argument("csv", metavar="DATA.csv", help="rows with the features and target")
-    evaluate.add_argument("--target", required=True, metavar="COL",
-                          help="the target column (the model's own, usually)")
+    evaluate.add_argument("--target", metavar="COL", help="the target column (default: the "
+                          "one the model was trained to predict, which is the only one allowed)")
 
 
 def run_predict(arguments: argparse.Namespace) -> int:
@@ -83,13 +83,18 @@ def run_predict(arguments: argparse.Namespace) -> int:
 def run_evaluation(arguments: argparse.Namespace) -> int:
     """Print the model's metrics on a labelled CSV; returns the exit status."""
     trained = TrainedModel.load(arguments.model)
+    if arguments.target not in (None, trained.target):
+        raise UsageError(f"--target {arguments.target!r}: {arguments.model} was trained to "
+                         f"predict {trained.target!r}; leave --target out to use it")
+    target = trained.target
     classes = trained.classes if trained.task == "classification" else None
-    rows = read_labeled_rows(arguments.csv, trained.feature_names, arguments.target, classes,
-                             standardizer=trained.standardizer)
+    rows = read_labeled_rows(arguments.csv, trained.feature_names, target, classes,
+                             standardizer=trained.standardizer, encodings=trained.columns,
+                             ignore=trained.left_out)
     X, y = rows.X, rows.y
     outputs = trained.outputs(X)
     dropped = describe_dropped(rows.dropped)
-    print(f"{arguments.csv}: {len(X)} rows, target {arguments.target!r} ({trained.task})"
+    print(f"{arguments.csv}: {len(X)} rows, target {target!r} ({trained.task})"
           + (f"; {dropped}" if dropped else ""))
     if trained.task == "classification":
         log_likelihood = np.log(np.maximum(outputs[np.arange(len(y)), y], 1e-300))
@@ -104,8 +109,9 @@ def run_evaluation(arguments: argparse.Namespace) -> int:
 
 def _features(trained: TrainedModel, path: str) -> np.ndarray:
     """The model's features from `path`; the target column, if present, is ignored."""
-    return read_features(path, trained.feature_names, ignore=[trained.target],
-                         standardizer=trained.standardizer)
+    return read_features(path, trained.feature_names,
+                         ignore=[trained.target, *trained.left_out],
+                         standardizer=trained.standardizer, encodings=trained.columns)
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from .. import nn, optim
-from ..data.csv_files import CSVDataset, describe_dropped, load_csv
+from ..data.csv_files import MISSING_POLICIES, CSVDataset, describe_dropped, load_csv
+from ..data.csv_table import DELIMITERS
+from .column_summary import describe_columns
 from ..nn import functional as F
 from ..random import manual_seed
 from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
@@ -42,25 +44,42 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0].replace("`", ""),
         epilog="example: stir train houses.csv --target price --hidden 64,64 --epochs 50",
     )
-    parser.add_argument("csv", metavar="DATA.csv", help="training data: a header row, numeric "
-                        "feature columns and the target column")
+    parser.add_argument("csv", metavar="DATA.csv", help="training data: a header row, feature "
+                        "columns (numbers, ISO dates or text, one-hot encoded) and the target "
+                        "column")
     parser.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    parser.add_argument("--drop", type=_names, default=[], metavar="COL[,COL...]",
+                        help="columns to leave out: identifiers, leaks (default: none)")
+    parser.add_argument("--missing", choices=MISSING_POLICIES, default="impute",
+                        help="a missing feature cell (empty, NA, N/A, NaN, null, ?): impute "
+                        "it with the training rows' median or most frequent category, drop "
+                        "its row, or stop with an error (default: impute)")
+    parser.add_argument("--delimiter", type=_delimiter, metavar="CHAR",
+                        help="the cell separator: , ; tab or | (default: detected)")
     parser.add_argument("--task", choices=("auto", "classification", "regression"),
-                        default="auto", help="default: auto (classes when the target is text or "
-                        "a few repeated integers)")
+                        default="auto", help="default: auto, classes when the target is text, or "
+                        "integers with 2 distinct values or at most 20 seen 3 times each on "
+                        "average; regression otherwise")
     parser.add_argument("--hidden", type=_widths, default=[64, 64], metavar="W,W,...",
                         help="hidden layer widths (default: 64,64; 'none' for a linear model)")
     parser.add_argument("--activation", default="relu", help="default: relu")
     parser.add_argument("--epochs", type=_positive(int), default=100, metavar="N",
                         help="most passes over the data (default: 100)")
-    parser.add_argument("--batch-size", type=_positive(int), default=32, metavar="N")
-    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    parser.add_argument("--batch-size", type=_positive(int), default=32, metavar="N",
+                        help="rows per optimizer step (default: 32)")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
+                        help="default: adam")
     parser.add_argument("--lr", type=_positive(float), metavar="X",
-                        help="learning rate (default: 0.001 for adam, 0.01 for sgd)")
+                        help="learning rate (default: 0.01 for sgd and adagrad, 0.001 for the "
+                        "others)")
     parser.add_argument("--validation", type=float, default=0.2, metavar="FRACTION",
                         help="fraction of rows held out (default: 0.2)")
     parser.add_argument("--patience", type=_positive(int), default=10, metavar="N",
-                        help="stop after N epochs without a better validation loss")
+                        help="stop after N epochs without a better validation loss (default: 10)")
+    parser.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
+                        help="after early stopping, train a fresh network on all the rows "
+                        "(training and validation) for the number of epochs it chose, and save "
+                        "that one (default: --refit)")
     parser.add_argument("--seed", type=_seed, default=0, help="an integer >= 0 for the split, "
                         "the initial weights and the shuffling (default: 0)")
     parser.add_argument("--out", metavar="MODEL", help="where to save the model (default: "
@@ -71,7 +90,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "file that is not a stir model, and --checkpoint one that is not a stir "
                         "checkpoint (never the input CSV, a folder, or --out and --checkpoint "
                         "as one file)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar "
+                        "when stderr is a terminal)")
     return parser
 
 
@@ -92,7 +112,8 @@ def run(arguments: argparse.Namespace) -> int:
                    stir_output("--checkpoint", checkpoint, "checkpoint",
                                default=arguments.checkpoint is None)], arguments.force)
     data = load_csv(arguments.csv, arguments.target, task=arguments.task,
-                    validation=arguments.validation, seed=arguments.seed)
+                    validation=arguments.validation, seed=arguments.seed, drop=arguments.drop,
+                    missing=arguments.missing, delimiter=arguments.delimiter)
     manual_seed(arguments.seed)
     trained, y_train, y_val = _prepare(data, arguments)
     print(_describe_data(data))
@@ -118,18 +139,65 @@ def run(arguments: argparse.Namespace) -> int:
                  "no epoch finished, so this run wrote no checkpoint")
         print(f"stir train: interrupted; {where}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    print(f"trained {len(history)} epochs" + (f" (stopped early; weights of epoch "
-                                              f"{callbacks[1].best_epoch} kept)"
-                                              if len(history) < arguments.epochs else ""))
+    stopper = callbacks[1] if has_validation else None
+    print(_kept(history, stopper, arguments))
     rows, split = (data.X_val, data.y_val), "validation"
     if not has_validation:
         rows, split = (data.X_train, data.y_train), "training (no validation rows)"
     for line in _report(trained, *rows, data.y_train, split):
         print(line)
-    trained.save(out, {"epochs": len(history), "optimizer": arguments.optimizer, "lr": lr,
-                       "activation": arguments.activation, "source": str(arguments.csv)})
+    facts = {"epochs": len(history), "optimizer": arguments.optimizer, "lr": lr,
+             "activation": arguments.activation, "source": str(arguments.csv)}
+    if stopper is not None and arguments.refit:
+        refit = _refit(data, arguments, lr, stopper.best_epoch, y_train, y_val)
+        if refit is None:  # interrupted: the early-stopped model is kept rather than lost
+            trained.save(out, facts)
+            print(f"stir train: interrupted during the refit; saved the early-stopped model "
+                  f"(epoch {stopper.best_epoch}) to {out}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        trained, facts = refit, {**facts, "epochs": stopper.best_epoch, "refit": True}
+    trained.save(out, facts)
     print(f"saved the model to {out} (checkpoint: {saver.last_path})")
     return EXIT_OK
+
+
+def _kept(history: Any, stopper: EarlyStopping | None, arguments: argparse.Namespace) -> str:
+    """Which epoch's weights the model has, and why."""
+    epochs = len(history)
+    if stopper is None:
+        return f"trained {epochs} epochs; no validation rows, so the last epoch's weights kept"
+    best, loss = stopper.best_epoch, f"validation loss {stopper.best:.4g}"
+    if epochs < arguments.epochs:
+        return (f"trained {epochs} epochs: stopped early, no better validation loss for "
+                f"{arguments.patience} epochs; the weights of epoch {best} kept ({loss})")
+    if best == epochs:
+        return (f"trained {epochs} epochs (the --epochs limit); the last epoch's weights kept, "
+                f"its {loss} the best (more epochs may help)")
+    return (f"trained {epochs} epochs (the --epochs limit); the weights of epoch {best} kept, "
+            f"the best {loss}")
+
+
+def _refit(data: CSVDataset, arguments: argparse.Namespace, lr: float, epochs: int,
+           y_train: np.ndarray, y_val: np.ndarray) -> TrainedModel | None:
+    """A fresh network (the same seed, so the same initial weights) trained on the training
+    and validation rows together for `epochs`, under the preprocessing fitted on the
+    training rows; None if Ctrl-C stopped it."""
+    rows = len(data.X_train) + len(data.X_val)
+    print(f"refit: a fresh network on all {rows} rows for {epochs} epochs, the number early "
+          f"stopping chose; the metrics above are the early-stopped model's on rows it did "
+          f"not train on (--no-refit keeps that model)")
+    manual_seed(arguments.seed)
+    refit, _, _ = _prepare(data, arguments)
+    optimizer = OPTIMIZERS[arguments.optimizer](refit.model.parameters(), lr=lr)
+    loss_fn = F.cross_entropy if refit.task == "classification" else F.mse_loss
+    X = np.concatenate([data.X_train, data.X_val])
+    y = np.concatenate([y_train, y_val])
+    try:
+        fit(refit.model, loss_fn, optimizer, X, y, epochs=epochs,
+            batch_size=arguments.batch_size, verbose=0 if arguments.quiet else 1)
+    except KeyboardInterrupt:
+        return None
+    return refit
 
 
 def _last_checkpoint(path: Path) -> str:
@@ -147,13 +215,15 @@ def _last_checkpoint(path: Path) -> str:
 
 def _prepare(data: CSVDataset, arguments: argparse.Namespace
              ) -> tuple[TrainedModel, np.ndarray, np.ndarray]:
-    """The untrained model with its preprocessing, and the targets as the network sees them."""
+    """The untrained model with its preprocessing, and the targets as the network sees them
+    (a regression target scaled by the training rows' mean and std)."""
     classification = data.task == "classification"
     outputs = len(data.classes) if classification else 1
     architecture = [len(data.feature_names), *arguments.hidden, outputs]
     model = nn.MLP(architecture, activation=arguments.activation)
     trained = TrainedModel(model, data.feature_names, data.target, data.task,
-                           data.standardizer, list(data.classes))
+                           data.standardizer, list(data.classes), columns=data.columns,
+                           left_out=list(data.left_out))
     if classification:
         return trained, data.y_train, data.y_val
     # float64: a target near float32's limit (3e38) would overflow its own statistics
@@ -168,9 +238,12 @@ def _describe_data(data: CSVDataset) -> str:
     kind = (f"classification, {len(data.classes)} classes" if data.task == "classification"
             else "regression")
     dropped = describe_dropped(data.dropped)
-    return (f"data: {data.path}: {len(data.X_train)} training rows, {len(data.X_val)} "
-            f"validation rows, {len(data.feature_names)} features; target {data.target!r} "
-            f"({kind})" + (f"\ndata: {dropped}" if dropped else ""))
+    lines = [f"data: {data.path}: {len(data.X_train)} training rows, {len(data.X_val)} "
+             f"validation rows, {len(data.feature_names)} features; target {data.target!r} "
+             f"({kind})", *describe_columns(data)]
+    if dropped:
+        lines.append(f"data: {dropped}")
+    return "\n".join(lines)
 
 
 def _report(trained: TrainedModel, X: np.ndarray, y: np.ndarray, y_train: np.ndarray,
@@ -190,6 +263,20 @@ def _report(trained: TrainedModel, X: np.ndarray, y: np.ndarray, y_train: np.nda
             f"  (baseline, always the training mean {mean[0]:.4g}: mse "
             f"{metrics.mse(mean, target):.4g}  mae {metrics.mae(mean, target):.4g}  r2 "
             f"{metrics.r2(mean, target):.4f})"]
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names like id,date, got {text!r}")
+    return names
+
+
+def _delimiter(text: str) -> str:
+    delimiter = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if delimiter not in DELIMITERS:
+        raise argparse.ArgumentTypeError(f"expected one of , ; tab |, got {text!r}")
+    return delimiter
 
 
 def _widths(text: str) -> list[int]:

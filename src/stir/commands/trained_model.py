@@ -1,5 +1,7 @@
-"""A model trained by `stir train`, with what it needs to read new CSV rows: the feature
-names, their standardization, the task, the class labels and the target's scale.
+"""A model trained by `stir train`, with what it needs to read new CSV rows: the file's
+columns and their encodings (numbers, dates, one-hot text, each with its fill for a missing
+cell), the feature names, their standardization, the task, the class labels and the
+target's scale.
 
 All of it is kept in the model file's metadata under "stir_train", so `stir predict` and
 `stir eval` need only the file.
@@ -14,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from ..data.csv_columns import ColumnEncoding
 from ..data.csv_files import Standardizer
 from ..io import ModelFormatError, read, save
+from ..io.errors import WrongFileKind
 from ..io.model_files import model_from
 from ..nn.module import Module
 from ..training import predict
@@ -26,7 +30,10 @@ KEY = "stir_train"
 @dataclass
 class TrainedModel:
     """A network plus its preprocessing. For regression the network predicts
-    (y − target_mean) / target_std; for classification, one logit per class."""
+    (y − target_mean) / target_std; for classification, one logit per class. `columns`
+    are the file's columns the features come from, in order (a model saved before stir
+    kept them reads each feature from the column of its name, as a number); `left_out`
+    are the columns training left out (--drop), which a file to predict on may still have."""
 
     model: Module
     feature_names: list[str]
@@ -36,6 +43,12 @@ class TrainedModel:
     classes: list[Any] = field(default_factory=list)
     target_mean: float = 0.0
     target_std: float = 1.0
+    columns: list[ColumnEncoding] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.columns:
+            self.columns = [ColumnEncoding(name, "number", None) for name in self.feature_names]
 
     def outputs(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (n, classes) or predicted values (n,) for raw features X."""
@@ -51,7 +64,9 @@ class TrainedModel:
         metadata = {KEY: {
             "features": self.feature_names, "target": self.target, "task": self.task,
             "standardizer": self.standardizer.to_dict(), "classes": self.classes,
-            "target_mean": self.target_mean, "target_std": self.target_std, **extra,
+            "target_mean": self.target_mean, "target_std": self.target_std,
+            "columns": [column.to_dict() for column in self.columns],
+            "left_out": self.left_out, **extra,
         }}
         return save(self.model, path, metadata=metadata)
 
@@ -62,7 +77,16 @@ class TrainedModel:
         network (checked before it is used: the feature names, the task, the classes, the
         standardizer, the target's scale and the network's input and output widths)."""
         name = str(path)
-        contents = read(path)
+        try:
+            contents = read(path)
+        except WrongFileKind as error:
+            if error.found != "checkpoint":
+                raise
+            raise ModelFormatError(
+                f"{name}: a training checkpoint (weights, optimizer state, the run's "
+                f"position), not a model: stir predict and stir eval take the model file that "
+                f"stir train saves when it finishes (--out, by default DATA.safetensors); "
+                f"train again to finish an interrupted run") from None
         info = contents.metadata.get(KEY)
         if not isinstance(info, dict):
             raise ModelFormatError(f"{name}: no preprocessing in this model file; stir "
@@ -106,6 +130,18 @@ def _checked(info: dict[str, Any]) -> tuple[Any, ...]:
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                for v in numbers.values()) or numbers["target_std"] <= 0:
         raise ValueError("target_mean and target_std must be finite numbers, target_std > 0")
+    columns = info.get("columns")
+    if columns is not None:
+        if not isinstance(columns, list):
+            raise ValueError("the columns must be a list of encodings")
+        columns = [ColumnEncoding.from_dict(column) for column in columns]
+        expanded = [name for column in columns for name in column.feature_names]
+        if expanded != features:
+            raise ValueError(f"the columns' encodings give the features {expanded}, not the "
+                             f"{features} the file lists")
+    left_out = info.get("left_out", [])
+    if not isinstance(left_out, list) or not all(isinstance(c, str) for c in left_out):
+        raise ValueError("left_out must be a list of column names")
     standardizer = info.get("standardizer")
     if not isinstance(standardizer, dict) or set(standardizer) != {"mean", "std"} or not all(
             isinstance(column, list) and len(column) == len(features) and all(
@@ -114,4 +150,5 @@ def _checked(info: dict[str, Any]) -> tuple[Any, ...]:
         raise ValueError(f"the standardizer must hold a mean and a std for each of the "
                          f"{len(features)} features")
     return (features, target, task, Standardizer.from_dict(standardizer), classes,
-            float(numbers["target_mean"]), float(numbers["target_std"]))
+            float(numbers["target_mean"]), float(numbers["target_std"]), columns or [],
+            left_out)
