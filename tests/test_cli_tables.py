@@ -137,3 +137,13 @@ def test_refit_and_the_kept_epoch_are_reported(folder):
     differs = [not np.array_equal(refit.state_dict[name], early.state_dict[name])
                for name in early.state_dict]
     assert any(differs)  # trained on 60 more rows
+
+
+def test_drop_takes_repeated_lists_and_names_holding_commas(tmp_path):
+    rows = "".join(f"{i},{i % 3},{i * 7 % 5},{i % 2}\n" for i in range(30))
+    (tmp_path / "odd.csv").write_text('id,"size, cm",x,y\n' + rows)
+    result = run("train", "odd.csv", "--target", "y", "--drop", "id", "--drop", "size, cm",
+                 "--epochs", 2, "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "data: left out: id, size, cm" in result.stdout
+    assert "data: 1 number column: x" in result.stdout

@@ -179,3 +179,12 @@ def test_encodings_round_trip_through_their_dictionaries():
     with pytest.raises(ValueError):
         ColumnEncoding.from_dict({"name": "c", "kind": "category", "fill": "z",
                                   "categories": ["x"]})
+
+
+def test_a_column_that_rises_with_every_row_is_noted_and_names_are_quoted(tmp_path):
+    text = "ID,x,Individual ID,y\n" + "".join(f"{i + 1},{i % 3},N{i},{i % 2}\n" for i in range(40))
+    path = write(tmp_path, text)
+    with pytest.raises(CSVError, match=r"leave it out with --drop 'Individual ID'$"):
+        load_csv(path, "y")
+    data = load_csv(path, "y", drop=["Individual ID"])
+    assert data.row_numbers == ["ID"] and data.left_out == ["Individual ID"]

@@ -6,7 +6,8 @@
 ...     ColumnEncoding("weight", "number", 5.5), ColumnEncoding("size", "number", 2.0),
 ...     ColumnEncoding("colour", "category", "red", ["blue", "green", "red"]),
 ...     ColumnEncoding("born", "date", 18000.0)],
-...     missing_cells={"weight": 3, "colour": 1}, left_out=["id"], dropped_missing=[])
+...     missing_cells={"weight": 3, "colour": 1}, left_out=["id"], dropped_missing=[],
+...     row_numbers=[])
 >>> print("\\n".join(describe_columns(data)))
 data: 2 number columns: weight, size
 data: 1 text column, one-hot: colour (3 categories)
@@ -19,17 +20,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..data.csv_columns import drop_hint
+
 _SHOWN = 4  # names listed per kind before "..."
 
 
 def describe_columns(data: Any) -> list[str]:
-    """The summary lines for a `CSVDataset` (its columns, missing_cells, left_out and
-    dropped_missing): each kind of column with its names, then the missing cells and what
-    was done with them."""
+    """The summary lines for a `CSVDataset` (its columns, missing_cells, left_out,
+    row_numbers and dropped_missing): each kind of column with its names, the columns left
+    out or that look like row numbers, then the missing cells and what was done with them."""
     kinds: dict[str, list[str]] = {"number": [], "category": [], "date": []}
     for column in data.columns:
         kinds[column.kind].append(column.name if column.kind != "category" else
-                                  f"{column.name} ({len(column.categories)} categories)")
+                                  f"{column.name} ({_count(len(column.categories))})")
     lines = []
     for kind, (what, how) in (("number", ("number", "")), ("category", ("text", ", one-hot")),
                               ("date", ("date", ", as days since 1970-01-01"))):
@@ -39,6 +42,9 @@ def describe_columns(data: Any) -> list[str]:
             lines.append(f"data: {len(names)} {what} {plural}{how}: {_listed(names)}")
     if data.left_out:
         lines.append(f"data: left out: {_listed(list(data.left_out))}")
+    for name in data.row_numbers:
+        lines.append(f"data: note: {name} rises with every row, as a row number does; if it "
+                     f"is an identifier, leave it out with {drop_hint(name)}")
     if data.missing_cells and data.dropped_missing:
         lines.append(f"data: missing cells: {_listed(_counts(data))}; their "
                      f"{len(data.dropped_missing)} rows dropped (--missing drop)")
@@ -48,6 +54,10 @@ def describe_columns(data: Any) -> list[str]:
                  for name, count in data.missing_cells.items()]
         lines.append(f"data: missing cells imputed from the training rows: {_listed(shown)}")
     return lines
+
+
+def _count(categories: int) -> str:
+    return f"{categories} categor{'y' if categories == 1 else 'ies'}"
 
 
 def _counts(data: Any) -> list[str]:

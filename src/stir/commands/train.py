@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import nn, optim
 from ..data.csv_files import MISSING_POLICIES, CSVDataset, describe_dropped, load_csv
-from ..data.csv_table import DELIMITERS
+from ..data.csv_table import DELIMITERS, CSVTable
 from .column_summary import describe_columns
 from ..nn import functional as F
 from ..random import manual_seed
@@ -48,8 +48,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "columns (numbers, ISO dates or text, one-hot encoded) and the target "
                         "column")
     parser.add_argument("--target", required=True, metavar="COL", help="the column to predict")
-    parser.add_argument("--drop", type=_names, default=[], metavar="COL[,COL...]",
-                        help="columns to leave out: identifiers, leaks (default: none)")
+    parser.add_argument("--drop", action="append", default=[], metavar="COL[,COL...]",
+                        help="columns to leave out: identifiers, leaks; may be repeated, and a "
+                        "column whose name holds a comma is named whole (default: none)")
     parser.add_argument("--missing", choices=MISSING_POLICIES, default="impute",
                         help="a missing feature cell (empty, NA, N/A, NaN, null, ?): impute "
                         "it with the training rows' median or most frequent category, drop "
@@ -111,8 +112,10 @@ def run(arguments: argparse.Namespace) -> int:
                   [stir_output("--out", out, "model", default=arguments.out is None),
                    stir_output("--checkpoint", checkpoint, "checkpoint",
                                default=arguments.checkpoint is None)], arguments.force)
+    drop = (_dropped_columns(arguments.drop, CSVTable(arguments.csv, arguments.delimiter).header)
+            if arguments.drop else [])
     data = load_csv(arguments.csv, arguments.target, task=arguments.task,
-                    validation=arguments.validation, seed=arguments.seed, drop=arguments.drop,
+                    validation=arguments.validation, seed=arguments.seed, drop=drop,
                     missing=arguments.missing, delimiter=arguments.delimiter)
     manual_seed(arguments.seed)
     trained, y_train, y_val = _prepare(data, arguments)
@@ -265,10 +268,19 @@ def _report(trained: TrainedModel, X: np.ndarray, y: np.ndarray, y_train: np.nda
             f"{metrics.r2(mean, target):.4f})"]
 
 
-def _names(text: str) -> list[str]:
-    names = [part.strip() for part in text.split(",")]
+def _dropped_columns(values: list[str], header: list[str]) -> list[str]:
+    """The columns the --drop values name: a value that is a column's name whole (commas
+    included), or else a comma-separated list of names; load_csv checks that they exist.
+
+    >>> _dropped_columns(["id,date", "name, with comma"], ["id", "date", "name, with comma"])
+    ['id', 'date', 'name, with comma']
+    """
+    names: list[str] = []
+    for value in values:
+        parts = [value.strip()] if value.strip() in header else value.split(",")
+        names += [part.strip() for part in parts]
     if not all(names):
-        raise argparse.ArgumentTypeError(f"expected column names like id,date, got {text!r}")
+        raise UsageError(f"--drop: expected column names like id,date, got {values!r}")
     return names
 
 

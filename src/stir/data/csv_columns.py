@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from typing import Any, Sequence
 
 import numpy as np
@@ -269,7 +270,7 @@ def fit_encoding(values: ColumnValues, lines: Array, train: Array) -> ColumnEnco
         line, k = min((_first_line(codes, k, lines), k) for k in present if k not in numbers)
         raise ColumnProblem(f"{keys[k]!r} is not a number, in a column of numbers; correct "
                             f"it, mark it missing (NA), or leave the column out with "
-                            f"--drop {name}", line)
+                            f"{drop_hint(name)}", line)
     canonical = [label_key(key) for key in keys]
     counts: dict[str, int] = {}
     for code, count in zip(*np.unique(codes[train], return_counts=True)):
@@ -300,6 +301,15 @@ def date_values(codes: Array, keys: list[str], lines: Array, name: str) -> Array
         seconds = np.datetime64(key.replace(" ", "T"), "s").astype(np.int64)
         days[k] = float(seconds) / 86_400
     return days[codes]
+
+
+def drop_hint(name: str) -> str:
+    """The `stir train` option that leaves the column `name` out, quoted for a shell.
+
+    >>> drop_hint("id"), drop_hint("Individual ID")
+    ('--drop id', "--drop 'Individual ID'")
+    """
+    return f"--drop {shlex.quote(name)}"
 
 
 def _is_number(text: str) -> bool:

@@ -24,7 +24,8 @@ import numpy as np
 
 from .._types import Array, DTypeLike
 from .csv_columns import (
-    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, encode, fit_encoding,
+    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, drop_hint, encode,
+    fit_encoding,
 )
 from .csv_table import CSVError, CSVTable
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
@@ -52,7 +53,9 @@ class CSVDataset:
     because their (numeric) target is missing; `describe_dropped` words it for a report.
     `columns` are the feature columns' encodings; `missing_cells` counts each column's
     missing cells in the rows kept (imputed, unless `missing="drop"` dropped their rows,
-    listed in `dropped_missing`); `left_out` are the columns `drop` named."""
+    listed in `dropped_missing`); `left_out` are the columns `drop` named; `row_numbers`
+    the number columns whose integers rise with every row, as row numbers do (kept, but
+    worth a note: an identifier predicts nothing)."""
 
     path: str
     feature_names: list[str]
@@ -70,6 +73,7 @@ class CSVDataset:
     delimiter: str = ","
     missing_cells: dict[str, int] = field(default_factory=dict)
     left_out: list[str] = field(default_factory=list)
+    row_numbers: list[str] = field(default_factory=list)
 
     @property
     def class_to_index(self) -> dict[Any, int]:
@@ -194,7 +198,16 @@ def load_csv(
         name, names, target, task, X[train], y[train], X[val], y[val], classes,
         standardizer, dropped, encodings, dropped_missing, table.delimiter,
         {column: count for column, count in missing_cells.items() if count}, list(drop),
+        [column for column, encoding in zip(feature_names, encodings)
+         if encoding.kind == "number" and _rises_by_row(values[column])],
     )
+
+
+def _rises_by_row(column: ColumnValues) -> bool:
+    """Whether a number column holds integers that rise from each row to the next."""
+    numbers = column.numbers()
+    return (len(numbers) > 2 and bool(np.all(np.diff(numbers) > 0))
+            and bool(np.all(numbers == np.round(numbers))))
 
 
 def _read_columns(table: CSVTable, names: Sequence[str]
@@ -246,7 +259,7 @@ def _encoded(table: CSVTable, values: dict[str, ColumnValues], names: Sequence[s
             where = f"line {problem.line}, " if problem.line is not None else ""
             raise CSVError(f"{name}: {where}column {column!r}: {problem}"
                            + ("" if problem.line is not None else
-                              f"; leave it out with --drop {column}")) from None
+                              f"; leave it out with {drop_hint(column)}")) from None
         encodings.append(encoding)
         blocks.append(features[keep])
     X = np.concatenate(blocks, axis=1)
