@@ -1,13 +1,18 @@
 """`stir train`, `predict` and `eval` on real-looking tables (issue 15), as subprocesses:
 text, date and identifier columns, missing cells, semicolons, the task rule, the refit on
-all rows and the message about the epoch kept, eval reading its target from the model, and a
-checkpoint given where a model is expected."""
+all rows and the message about the epoch kept, eval reading its target from the model, a
+checkpoint given where a model is expected, and Ctrl-C then --resume."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
-from test_cli_train import run
+from test_cli_train import SRC, run
 
 import stir
 
@@ -147,3 +152,70 @@ def test_drop_takes_repeated_lists_and_names_holding_commas(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "data: left out: id, size, cm" in result.stdout
     assert "data: 1 number column: x" in result.stdout
+
+
+def test_ctrl_c_then_resume_gives_the_uninterrupted_model_bit_for_bit(tmp_path):
+    """Ctrl-C with no checkpoint yet (the default interval is 60 s) saves one after the
+    step under way; `--resume` then ends with the very model an uninterrupted run saves."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 4)).round(3)
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
+    (tmp_path / "long.csv").write_text(
+        "a,b,c,d,y\n" + "".join(f"{','.join(map(str, x))},{t:.4f}\n" for x, t in zip(X, y)))
+    settings = ("--target", "y", "--epochs", 60, "--patience", 5, "--quiet")
+    reference = run("train", "long.csv", *settings, "--out", "reference.safetensors",
+                    cwd=tmp_path)
+    assert reference.returncode == 0, reference.stderr
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from stir.cli import main; sys.exit(main(sys.argv[1:]))")
+    child = subprocess.Popen(
+        [sys.executable, "-u", "-c", code, "train", "long.csv", *map(str, settings)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": SRC})
+    while not child.stdout.readline().startswith("model:"):
+        pass
+    time.sleep(0.5)  # some steps into the run, which takes seconds
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 130, stderr
+    assert "stir train --resume long.checkpoint.safetensors continues the run" in stderr
+    assert not (tmp_path / "long.safetensors").exists()
+    step = stir.checkpoint.read(tmp_path / "long.checkpoint.safetensors")["fit"]["step"]
+    assert step >= 1  # (a restart from scratch would give the same model: this is a resume)
+    resumed = run("train", "--resume", "long.checkpoint.safetensors", "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming the run of long.checkpoint.safetensors after its step {step}:" in \
+        resumed.stdout
+    ours = stir.io.read(tmp_path / "long.safetensors").state_dict
+    theirs = stir.io.read(tmp_path / "reference.safetensors").state_dict
+    assert list(ours) == list(theirs)
+    for name in ours:
+        assert np.array_equal(ours[name], theirs[name]), name
+    report = [line for line in reference.stdout.splitlines() if line.startswith(
+        ("trained", "validation", "refit"))]
+    assert report == [line for line in resumed.stdout.splitlines() if line.startswith(
+        ("trained", "validation", "refit"))]
+
+
+def test_resume_refuses_other_options_a_changed_file_and_other_checkpoints(folder, shop):
+    assert shop.returncode == 0, shop.stderr
+    result = run("train", "--resume", "shop.checkpoint.safetensors", "--epochs", 5,
+                 cwd=folder)
+    assert result.returncode == 2
+    assert "leave out --epochs (only --quiet and --force may come with it)" in result.stderr
+    copy = folder / "copy"
+    copy.mkdir(exist_ok=True)
+    (copy / "shop.csv").write_text((folder / "shop.csv").read_text())
+    trained = run("train", "shop.csv", "--target", "bought", "--drop", "id", "--epochs", 2,
+                  "--quiet", cwd=copy)
+    assert trained.returncode == 0, trained.stderr
+    with open(copy / "shop.csv", "a") as file:
+        file.write("c9999;40;Lyon;2020-01-01;3000;1\n")
+    changed = run("train", "--resume", "shop.checkpoint.safetensors", cwd=copy)
+    assert changed.returncode == 2 and "has changed since the checkpoint" in changed.stderr
+    model = stir.nn.Linear(2, 1)
+    stir.checkpoint.save(copy / "plain.ckpt", model=model)
+    plain = run("train", "--resume", "plain.ckpt", cwd=copy)
+    assert plain.returncode == 2 and "without the settings of a stir train run" in plain.stderr
+    bare = run("train", cwd=copy)
+    assert bare.returncode == 2 and "stir train DATA.csv --target COL" in bare.stderr

@@ -174,7 +174,8 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_says_where(tmp_path):
             "from stir.cli import main; sys.exit(main(sys.argv[1:]))")
     child = subprocess.Popen(
         [sys.executable, "-c", code, "train", "long.csv", "--target", "y", "--epochs", "10000",
-         "--patience", "10000", "--quiet"], cwd=tmp_path, stdout=subprocess.PIPE,
+         "--patience", "10000", "--checkpoint-every", "0", "--quiet"], cwd=tmp_path,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": SRC})
     checkpoint_path = tmp_path / "long.checkpoint.safetensors"
     deadline = time.monotonic() + 60
@@ -185,11 +186,13 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_says_where(tmp_path):
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 130, stderr
     assert stderr.count("\n") == 1
-    assert "interrupted; the last complete checkpoint (epoch" in stderr
-    assert str(checkpoint_path.name) in stderr and "Traceback" not in stderr
-    epoch = int(stderr.split("(epoch ")[1].split(")")[0])
+    assert "interrupted; the last complete checkpoint (step " in stderr
+    assert f"stir train --resume {checkpoint_path.name} continues the run" in stderr
+    assert "Traceback" not in stderr
+    step = int(stderr.split("(step ")[1].split(",")[0])
+    epoch = int(stderr.split(", epoch ")[1].split(")")[0])
     contents = stir.checkpoint.load(checkpoint_path, restore_random=False)
-    assert contents["epoch"] == epoch >= 1
+    assert contents["epoch"] == epoch >= 1 and contents["fit"]["step"] == step
     assert not (tmp_path / "long.safetensors").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 

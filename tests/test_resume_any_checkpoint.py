@@ -77,3 +77,46 @@ def test_the_final_steps_checkpoint_keeps_the_last_epoch(tmp_path):
                   verbose=0, resume_from=tmp_path / "last.ckpt")
     assert resumed.epochs == history.epochs == [1, 2, 3]
     assert resumed.history == history.history
+
+
+class SaveNowAfterStep(stir.training.Callback):
+    """Calls a saver's save_now() after one chosen step, as stir train's Ctrl-C does."""
+
+    def __init__(self, saver, step):
+        self.saver, self.step = saver, step
+
+    def on_batch_end(self, step, logs):
+        if step == self.step:
+            self.saver.save_now()
+
+
+def run_with(callbacks_after, resume_from=None):
+    model, optimizer, callbacks = parts()
+    history = fit(model, F.cross_entropy, optimizer, DATA, TARGET, batch_size=16, epochs=12,
+                  validation_data=VALIDATION, metrics=["accuracy"],
+                  callbacks=[*callbacks, *callbacks_after], verbose=0, resume_from=resume_from)
+    return model, optimizer, history
+
+
+@pytest.mark.parametrize("step", [1, 3, 4, 8])
+def test_save_now_between_two_steps_resumes_exactly(step, tmp_path):
+    """save_now() mid-epoch (steps 1, 3) and after an epoch's last step (4 steps an epoch:
+    4, 8), as stir train's Ctrl-C calls it: the resumed run is the reference, bit for bit."""
+    reference = run_with([])
+    saver = ModelCheckpoint(tmp_path / "now{step}.ckpt", every=None)
+    run_with([SaveNowAfterStep(saver, step), saver])
+    path = tmp_path / f"now{step}.ckpt"
+    assert stir.checkpoint.read(path)["fit"]["step"] == step
+    same_run(reference, run_with([], resume_from=path))
+
+
+@pytest.mark.parametrize("seconds", [0, 3600])
+def test_timed_checkpoints_each_epoch_or_only_at_the_end_with_the_callers_state(seconds,
+                                                                                tmp_path):
+    saver = ModelCheckpoint(tmp_path / "epoch{epoch}.ckpt", every=None, every_seconds=seconds,
+                            state={"settings": {"lr": 0.2}})
+    history = run_with([saver])[2]
+    written = sorted(int(p.stem[5:]) for p in tmp_path.glob("*.ckpt"))
+    assert written == (history.epochs if seconds == 0 else [len(history)])
+    last = stir.checkpoint.read(tmp_path / f"epoch{len(history)}.ckpt")
+    assert last["settings"] == {"lr": 0.2} and last["epoch"] == len(history)

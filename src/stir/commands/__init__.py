@@ -2,6 +2,8 @@
 
     train.py          stir train: a CSV file to a trained model file
     column_summary.py the lines stir train prints about what it did to each column
+    interrupt.py      Ctrl-C during training, taken between two steps, with a checkpoint
+    run_settings.py   a run's settings, kept in its checkpoints for stir train --resume
     predict.py        stir predict and stir eval: a model file applied to new rows
     trained_model.py  what a model file from stir train keeps to read new rows
     output_paths.py   the checks every command makes before it writes a file"""

@@ -1,20 +1,24 @@
 """`stir train DATA.csv --target COL`: fit an MLP to a CSV file and save it with its
 preprocessing.
 
-The rows are split into training and validation (seeded); features are standardized with
-the training rows' statistics, and so is a regression target. The network is trained with
-early stopping on the validation loss (the best epoch's weights are kept) and a checkpoint
-after every epoch, written atomically, so Ctrl-C leaves the last complete one (exit status
-130). The report puts the validation metrics next to a trivial baseline's: the majority
-class, or the mean. Before it reads the data, `run` checks where it will write (see
-`output_paths`): never over the CSV, over a file that is not a stir model or checkpoint
-(without --force), or into a missing or read-only folder.
+The file's columns are encoded (numbers, dates, one-hot text, missing cells imputed: see
+stir.data.csv_files) and the rows split into training and validation (seeded); features are
+standardized with the training rows' statistics, and so is a regression target. The network
+is trained with early stopping on the validation loss (the best epoch's weights are kept),
+then by default refit on all the rows for the epochs early stopping chose. Checkpoints are
+written atomically every --checkpoint-every seconds (at an epoch's end), at the end, and on
+Ctrl-C after the step under way (exit status 130; `--resume` continues from it exactly:
+run_settings.py, interrupt.py). The report puts the validation metrics next to a trivial
+baseline's: the majority class, or the mean. Before it reads the data, `run` checks where it
+will write (see `output_paths`): never over the CSV, over a file that is not a stir model or
+checkpoint (without --force), or into a missing or read-only folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,11 @@ from .. import nn, optim
 from ..data.csv_files import MISSING_POLICIES, CSVDataset, describe_dropped, load_csv
 from ..data.csv_table import DELIMITERS, CSVTable
 from .column_summary import describe_columns
+from .interrupt import StopBetweenSteps
+from .run_settings import KEY as SETTINGS_KEY
+from .run_settings import (
+    check_alone, check_same_file, read_settings, resumed_arguments, settings_of,
+)
 from ..nn import functional as F
 from ..random import manual_seed
 from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
@@ -35,6 +44,7 @@ from .trained_model import TrainedModel
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
               "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
 DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "rmsprop": 1e-3, "adagrad": 1e-2}
+DEFAULTS: dict[str, Any] = {}  # every option's default, filled in by add_parser
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -44,10 +54,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0].replace("`", ""),
         epilog="example: stir train houses.csv --target price --hidden 64,64 --epochs 50",
     )
-    parser.add_argument("csv", metavar="DATA.csv", help="training data: a header row, feature "
-                        "columns (numbers, ISO dates or text, one-hot encoded) and the target "
-                        "column")
-    parser.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    parser.add_argument("csv", metavar="DATA.csv", nargs="?", help="training data: a header "
+                        "row, feature columns (numbers, ISO dates or text, one-hot encoded) and "
+                        "the target column")
+    parser.add_argument("--target", metavar="COL", help="the column to predict (required, "
+                        "except with --resume)")
     parser.add_argument("--drop", action="append", default=[], metavar="COL[,COL...]",
                         help="columns to leave out: identifiers, leaks; may be repeated, and a "
                         "column whose name holds a comma is named whole (default: none)")
@@ -85,19 +96,38 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "the initial weights and the shuffling (default: 0)")
     parser.add_argument("--out", metavar="MODEL", help="where to save the model (default: "
                         "DATA.safetensors in the current folder)")
-    parser.add_argument("--checkpoint", metavar="PATH", help="checkpoint written after each "
-                        "epoch (default: MODEL with .checkpoint before its suffix)")
+    parser.add_argument("--checkpoint", metavar="PATH", help="where checkpoints are written "
+                        "(default: MODEL with .checkpoint before its suffix)")
+    parser.add_argument("--checkpoint-every", type=_seconds, default=60.0, metavar="SECONDS",
+                        help="write a checkpoint at the end of the first epoch this long after "
+                        "the last one, at the end of training, and on Ctrl-C (after the step "
+                        "under way); 0: after every epoch (default: 60)")
+    parser.add_argument("--resume", metavar="CHECKPOINT", help="continue the run that wrote "
+                        "CHECKPOINT, exactly as if it had not stopped: the file, the options "
+                        "and the paths come from it (give no other option but --quiet)")
     parser.add_argument("--force", action="store_true", help="let --out replace an existing "
                         "file that is not a stir model, and --checkpoint one that is not a stir "
                         "checkpoint (never the input CSV, a folder, or --out and --checkpoint "
                         "as one file)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar "
                         "when stderr is a terminal)")
+    DEFAULTS.update(vars(parser.parse_args([])))  # for --resume's check of what was given
     return parser
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Train, report, save; returns the exit status."""
+    resume_from = arguments.resume
+    if resume_from is not None:
+        check_alone(arguments, DEFAULTS)
+        settings, step = read_settings(resume_from)
+        check_same_file(settings)
+        arguments = resumed_arguments(settings, arguments)
+        print(f"resuming the run of {resume_from} after its step {step}: {arguments.csv}, "
+              f"target {arguments.target!r}")
+    elif arguments.csv is None or arguments.target is None:
+        raise UsageError("give the training data and its target: stir train DATA.csv --target "
+                         "COL (or --resume CHECKPOINT)")
     # The CSV's name with .safetensors, in the current folder ("." names the folder itself).
     stem = Path(arguments.csv).name or Path(arguments.csv).resolve().name or "model"
     out = Path(arguments.out or Path(stem).with_suffix(".safetensors"))
@@ -127,19 +157,23 @@ def run(arguments: argparse.Namespace) -> int:
           f"up to {arguments.epochs} epochs of batch {arguments.batch_size}")
     has_validation = len(data.X_val) > 0
     # Braces escaped: ModelCheckpoint would fill in {epoch}; --checkpoint is a literal path.
-    saver = ModelCheckpoint(str(checkpoint).replace("{", "{{").replace("}", "}}"))
-    callbacks = [saver]
+    saver = ModelCheckpoint(str(checkpoint).replace("{", "{{").replace("}", "}}"), every=None,
+                            every_seconds=arguments.checkpoint_every,
+                            state={SETTINGS_KEY: settings_of(arguments, out, checkpoint)})
+    callbacks: list[Any] = [saver]
     if has_validation:
         callbacks.append(EarlyStopping("val_loss", patience=arguments.patience))
     loss_fn = F.cross_entropy if trained.task == "classification" else F.mse_loss
     try:
-        history = fit(trained.model, loss_fn, optimizer, data.X_train, y_train,
-                      epochs=arguments.epochs, batch_size=arguments.batch_size,
-                      validation_data=(data.X_val, y_val) if has_validation else None,
-                      callbacks=callbacks, verbose=0 if arguments.quiet else 1)
+        with StopBetweenSteps(saver) as stopper:  # (after EarlyStopping: it saves its state)
+            history = fit(trained.model, loss_fn, optimizer, data.X_train, y_train,
+                          epochs=arguments.epochs, batch_size=arguments.batch_size,
+                          validation_data=(data.X_val, y_val) if has_validation else None,
+                          callbacks=[*callbacks, stopper], verbose=0 if arguments.quiet else 1,
+                          resume_from=resume_from)
     except KeyboardInterrupt:
         where = (_last_checkpoint(checkpoint) if saver.last_path is not None else
-                 "no epoch finished, so this run wrote no checkpoint")
+                 "no step finished, so this run wrote no checkpoint")
         print(f"stir train: interrupted; {where}", file=sys.stderr)
         return EXIT_INTERRUPTED
     stopper = callbacks[1] if has_validation else None
@@ -204,16 +238,18 @@ def _refit(data: CSVDataset, arguments: argparse.Namespace, lr: float, epochs: i
 
 
 def _last_checkpoint(path: Path) -> str:
-    """Where the run can be taken up again, read from the file itself: Ctrl-C may have
-    come during a save, which then left the previous checkpoint in place."""
+    """Where the run can be taken up again, read from the file itself: a second Ctrl-C
+    may have come during a save, which then left the previous checkpoint in place."""
     from .. import checkpoint as checkpoints
     from ..io.errors import ModelFormatError
 
     try:
-        epoch = checkpoints.read(path)["epoch"]
-    except (ModelFormatError, KeyError, OSError):
+        contents = checkpoints.read(path)
+        step = contents["fit"]["step"]
+    except (ModelFormatError, KeyError, TypeError, OSError):
         return f"{path} is not a complete checkpoint"
-    return f"the last complete checkpoint (epoch {epoch}) is {path}"
+    return (f"the last complete checkpoint (step {step}, epoch {contents['epoch']}) is {path}; "
+            f"stir train --resume {shlex.quote(str(path))} continues the run")
 
 
 def _prepare(data: CSVDataset, arguments: argparse.Namespace
@@ -282,6 +318,16 @@ def _dropped_columns(values: list[str], header: list[str]) -> list[str]:
     if not all(names):
         raise UsageError(f"--drop: expected column names like id,date, got {values!r}")
     return names
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return value
 
 
 def _delimiter(text: str) -> str:

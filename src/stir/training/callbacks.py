@@ -21,6 +21,7 @@ Stopping on a non-finite loss or gradient is not a callback: `fit` always does i
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -206,10 +207,13 @@ class LRSchedulerCallback(Callback):
 
 class ModelCheckpoint(Callback):
     """Save a checkpoint (`stir.checkpoint`) every `every` epochs, or every `every_steps`
-    optimizer steps: the model, the optimizer, the schedule of an LRSchedulerCallback (or
-    `scheduler`), every random generator, the callbacks' states and fit's cursor, so that
-    `fit(..., resume_from=path)` continues the run exactly; also "epoch" and that epoch's
-    "logs" for a reader.
+    optimizer steps, or at the end of the first epoch that ends `every_seconds` after the
+    last save (and then once more when training ends): the model, the optimizer, the
+    schedule of an LRSchedulerCallback (or `scheduler`), every random generator, the
+    callbacks' states and fit's cursor, so that `fit(..., resume_from=path)` continues the
+    run exactly; also "epoch" and that epoch's "logs" for a reader, and the plain data in
+    `state` (a caller's own facts, such as the settings of the run). `save_now()` saves at
+    once, between two steps: what an interrupt handler calls.
 
     `path` may contain "{epoch}" and "{step}" to keep one file per checkpoint; otherwise
     each save replaces the last, atomically, so the file always holds a complete checkpoint.
@@ -228,14 +232,22 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, path: str | Path, every: int | None = 1, every_steps: int | None = None,
-                 scheduler: Any = None) -> None:
+                 scheduler: Any = None, every_seconds: float | None = None,
+                 state: dict[str, Any] | None = None) -> None:
         for name, value in (("every", every), ("every_steps", every_steps)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                       or value < 1):
                 raise ValueError(f"ModelCheckpoint: {name} must be an int >= 1 or None, got "
                                  f"{value!r}")
+        if every_seconds is not None and not (isinstance(every_seconds, (int, float))
+                                              and math.isfinite(every_seconds)
+                                              and every_seconds >= 0):
+            raise ValueError(f"ModelCheckpoint: every_seconds must be a number >= 0 or None, "
+                             f"got {every_seconds!r}")
         self.path, self.every, self.every_steps = str(path), every, every_steps
+        self.every_seconds, self.state = every_seconds, dict(state or {})
         self.scheduler = scheduler
+        self._saved_at = time.monotonic()
         directory = Path(self.path.format(epoch=0, step=0)).parent
         if not directory.is_dir():
             raise FileNotFoundError(f"ModelCheckpoint: the folder {directory} does not exist")
@@ -248,11 +260,34 @@ class ModelCheckpoint(Callback):
             self._save(epoch, step, dict(logs), self.last_epoch)
         return False
 
+    def on_train_begin(self, model: Any, optimizer: Any) -> None:
+        super().on_train_begin(model, optimizer)
+        self._saved_at = time.monotonic()
+
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
-        if self.every is not None and epoch % self.every == 0:
+        due = self.every is not None and epoch % self.every == 0
+        if self.every_seconds is not None:
+            due = due or time.monotonic() - self._saved_at >= self.every_seconds
+        if due:
             step = self.progress.step if self.progress is not None else 0
             self._save(epoch, step, dict(logs), epoch)
         return False
+
+    def on_train_end(self) -> None:
+        # (after every other callback's: EarlyStopping has put its best weights back)
+        if self.every_seconds is not None and self.progress is not None:
+            epoch = self.progress.epoch - 1  # the last epoch that ran
+            if epoch > self.last_epoch or self.last_path is None:
+                history = self.progress.history
+                logs = {key: history[key][-1] for key in history.keys()} if len(history) else {}
+                self._save(epoch, self.progress.step, logs, epoch)
+
+    def save_now(self) -> None:
+        """Save a checkpoint at once, of the run as it is between two steps (mid-epoch, it
+        resumes from that step)."""
+        epoch = self.progress.epoch if self.progress is not None else 0
+        step = self.progress.step if self.progress is not None else 0
+        self._save(epoch, step, {}, self.last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         return {"last_epoch": self.last_epoch,
@@ -298,5 +333,6 @@ class ModelCheckpoint(Callback):
         generators = {"fit": self.progress.generator} if self.progress is not None else None
         written = checkpoint.save(path, model=self.model, optimizer=self.optimizer,
                                   scheduler=scheduler, generators=generators, epoch=epoch,
-                                  logs=logs, **extra)
+                                  logs=logs, **self.state, **extra)
         self.last_path, self.last_epoch = written, last_epoch
+        self._saved_at = time.monotonic()
