@@ -188,3 +188,40 @@ def test_a_column_that_rises_with_every_row_is_noted_and_names_are_quoted(tmp_pa
         load_csv(path, "y")
     data = load_csv(path, "y", drop=["Individual ID"])
     assert data.row_numbers == ["ID"] and data.left_out == ["Individual ID"]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_numpys_parser_and_the_csv_module_read_the_same_rows(tmp_path, ending):
+    """Blocks NumPy parses (numbers only) and blocks it refuses (a marker, text, a blank
+    line, a quote that holds a line break, from which the csv module reads on) give the
+    same cells, at the same line numbers."""
+    rows = [f"{i},{i * 0.5},{-i}" for i in range(1, 40)]
+    rows[12] = "13,NA,-13"          # a marker: that block goes to the csv module
+    rows[20] = ""                   # a blank line
+    rows[25] = "26, 13.0 ,-26"      # spaces around a number
+    rows[33] = '34,"17\n.0",-34'    # a quoted line break: the csv module from here on
+    path = write(tmp_path, "a,b,c" + ending + ending.join(rows) + ending)
+    table = CSVTable(path)
+    fast = list(table.chunks(rows=8))
+    slow = list(table.chunks(rows=8, numbers=False))
+    assert any(chunk.numbers is not None for chunk in fast)
+    assert all(chunk.numbers is None for chunk in slow)
+
+    def cells(chunks):
+        found = []
+        for chunk in chunks:
+            columns = (chunk.columns if chunk.numbers is None else
+                       [[repr(float(v)) for v in chunk.numbers[:, j]] for j in range(3)])
+            for line, row in zip(chunk.lines.tolist(), zip(*columns)):
+                found.append((line, tuple(_number(cell) for cell in row)))
+        return found
+
+    assert cells(fast) == cells(slow)
+    assert [line for line, _ in cells(fast)][:22] == list(range(2, 22)) + [23, 24]
+
+
+def _number(cell: str) -> object:
+    try:
+        return float(cell)
+    except ValueError:
+        return cell.strip()

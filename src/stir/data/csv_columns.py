@@ -71,7 +71,7 @@ class ColumnValues:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._numbers: list[Array] | None = []
+        self._numbers: Growing | None = Growing()
         self._codes: list[Array] = []
         self._keys: dict[str, int] = {}
         self.first_text: tuple[int, str] | None = None
@@ -110,7 +110,13 @@ class ColumnValues:
         """All the rows' values (float64, NaN where missing); only while `numeric`."""
         if self._numbers is None:
             raise ValueError(f"column {self.name!r} is not numeric")
-        return np.concatenate(self._numbers) if self._numbers else np.empty(0)
+        return self._numbers.filled()
+
+    def release(self) -> None:
+        """Free the values (once the column is encoded); the column reads as empty after."""
+        if self._numbers is not None:
+            self._numbers = Growing()
+        self._codes, self._keys = [], {}
 
     def texts(self) -> tuple[Array, list[str]]:
         """(codes, keys): each row's code (int32) into the distinct stripped cells `keys`, in
@@ -122,9 +128,9 @@ class ColumnValues:
         return codes, list(self._keys)
 
     def _to_text(self) -> None:
-        numbers, self._numbers = self._numbers or [], None
-        for values in numbers:
-            self._add_codes([_number_key(v) for v in values.tolist()])
+        numbers, self._numbers = self._numbers, None
+        if numbers is not None and len(numbers.filled()):
+            self._add_codes([_number_key(v) for v in numbers.filled().tolist()])
 
     def _add_codes(self, keys: list[str]) -> None:
         table = self._keys
@@ -140,6 +146,33 @@ class ColumnValues:
             row = int(infinite[0])
             cell = cells[row].strip() if cells is not None else repr(float(values[row]))
             self.first_infinite = (int(lines[row]), cell)
+
+
+class Growing:
+    """An array appended to in place, its room doubled when full: a column of a million
+    rows is then one array, never a list of chunks joined at the end (which would hold it
+    twice, and leave the chunks' memory to the allocator rather than to the system).
+
+    >>> column = Growing()
+    >>> column.append(np.array([1.0, 2.0])); column.append(np.array([3.0]))
+    >>> column.filled()
+    array([1., 2., 3.])
+    """
+
+    def __init__(self, dtype: Any = np.float64) -> None:
+        self._array, self._count = np.empty(0, dtype), 0
+
+    def append(self, values: Array) -> None:
+        end = self._count + len(values)
+        if end > len(self._array):
+            grown = np.empty(max(end, 2 * len(self._array), 1024), self._array.dtype)
+            grown[:self._count] = self._array[:self._count]
+            self._array = grown
+        self._array[self._count:end] = values
+        self._count = end
+
+    def filled(self) -> Array:
+        return self._array[:self._count]
 
 
 def _number_key(value: float) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 
 from .._types import Array, DTypeLike
 from .csv_columns import (
-    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, drop_hint, encode,
+    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing, drop_hint, encode,
     fit_encoding,
 )
 from .csv_table import CSVError, CSVTable
@@ -166,10 +166,7 @@ def load_csv(
     if not feature_names:
         raise CSVError(f"{name}: line 1: only the target column {target!r}; no feature columns")
     lines, values = _read_columns(table, [target, *feature_names])
-    codes, keys = values[target].texts()
-    keep, dropped, y, classes, task = _target(
-        table, target, lines.tolist(), [keys[c] for c in codes.tolist()], task, dtype)
-    keep = np.asarray(keep, dtype=np.int64)
+    keep, dropped, y, classes, task = _target(table, target, lines, values[target], task, dtype)
     holes = _missing_rows(values, feature_names, keep)
     missing_cells = {column: int(_holes(values[column])[keep].sum()) for column in feature_names}
     dropped_missing: list[int] = []
@@ -185,26 +182,25 @@ def load_csv(
     if held_out >= len(keep):
         raise CSVError(f"{name}: only {len(keep)} data rows; none would be left for training")
     train, val = order[held_out:], order[:held_out]
-    encodings, X = _encoded(table, values, feature_names, lines, keep, train, dtype)
+    row_numbers = [column for column in feature_names if _rises_by_row(values[column])]
+    encodings, (X_train, X_val), standardizer = _split_features(
+        table, values, feature_names, lines, [keep[train], keep[val]], dtype, standardize)
     names = [n for encoding in encodings for n in encoding.feature_names]
     if len(set(names)) != len(names):
         raise CSVError(f"{name}: line 1: one-hot encoding gives feature names that are "
                        f"also columns: {sorted({n for n in names if names.count(n) > 1})}")
-    standardizer = None
-    if standardize:
-        standardizer = _fitted_standardizer(X[train], encodings)
-        X = _standardized(name, names, lines[keep].tolist(), standardizer, X, dtype)
     return CSVDataset(
-        name, names, target, task, X[train], y[train], X[val], y[val], classes,
+        name, names, target, task, X_train, y[train], X_val, y[val], classes,
         standardizer, dropped, encodings, dropped_missing, table.delimiter,
         {column: count for column, count in missing_cells.items() if count}, list(drop),
-        [column for column, encoding in zip(feature_names, encodings)
-         if encoding.kind == "number" and _rises_by_row(values[column])],
+        row_numbers,
     )
 
 
 def _rises_by_row(column: ColumnValues) -> bool:
     """Whether a number column holds integers that rise from each row to the next."""
+    if not column.numeric:
+        return False
     numbers = column.numbers()
     return (len(numbers) > 2 and bool(np.all(np.diff(numbers) > 0))
             and bool(np.all(numbers == np.round(numbers))))
@@ -215,12 +211,15 @@ def _read_columns(table: CSVTable, names: Sequence[str]
     """Every data row's line number, and the columns `names` read chunk by chunk."""
     positions = [table.header.index(column) for column in names]
     values = {column: ColumnValues(column) for column in names}
-    lines = []
+    lines = Growing(np.int64)
     for chunk in table.chunks():
         lines.append(chunk.lines)
         for column, position in zip(names, positions):
-            values[column].add_cells(chunk.columns[position], chunk.lines)
-    return np.concatenate(lines), values
+            if chunk.numbers is not None:
+                values[column].add_numbers(chunk.numbers[:, position], chunk.lines)
+            else:
+                values[column].add_cells(chunk.columns[position], chunk.lines)
+    return lines.filled(), values
 
 
 def _missing_rows(values: dict[str, ColumnValues], names: Sequence[str], keep: Array) -> Array:
@@ -245,40 +244,78 @@ def _first_hole(values: dict[str, ColumnValues], names: Sequence[str], keep: Arr
                if _holes(values[c])[keep].any())
 
 
-def _encoded(table: CSVTable, values: dict[str, ColumnValues], names: Sequence[str],
-             lines: Array, keep: Array, train: Array, dtype: np.dtype
-             ) -> tuple[list[ColumnEncoding], Array]:
-    """Each column's encoding, fitted on the training rows (keep[train]), and the features
-    of the rows `keep` as `dtype`; a CSVError names the line and column of a problem."""
-    name, encodings, blocks = table.name, [], []
-    for column in names:
+def _split_features(table: CSVTable, values: dict[str, ColumnValues], names: Sequence[str],
+                    lines: Array, parts: Sequence[Array], dtype: np.dtype, standardize: bool
+                    ) -> tuple[list[ColumnEncoding], list[Array], Standardizer | None]:
+    """Each column's encoding, fitted on the rows parts[0] (the training rows: indices into
+    the file's rows), and the features of the rows of each part as `dtype`, standardized
+    with the training rows' mean and std when asked (one-hot features stay 0/1).
+
+    Filled one column at a time into the final arrays, each column's float64 values freed
+    once done, so that memory stays near what the columns take as float64 (a CSVError names
+    the line and column of a problem)."""
+    name = table.name
+    encodings = [_fitted(name, values[column], lines, parts[0]) for column in names]
+    width = sum(len(encoding.feature_names) for encoding in encodings)
+    # Column-major while filled: a column's values are contiguous, and each page of an
+    # array is first touched when its column is written, after earlier columns are freed.
+    arrays = [np.empty((len(rows), width), dtype, order="F") for rows in parts]
+    means, stds, at = np.zeros(width), np.ones(width), 0
+    for column, encoding in zip(names, encodings):
         try:
-            encoding = fit_encoding(values[column], lines, keep[train])
             features, _ = encode(encoding, values[column], lines)
         except ColumnProblem as problem:
-            where = f"line {problem.line}, " if problem.line is not None else ""
-            raise CSVError(f"{name}: {where}column {column!r}: {problem}"
-                           + ("" if problem.line is not None else
-                              f"; leave it out with {drop_hint(column)}")) from None
-        encodings.append(encoding)
-        blocks.append(features[keep])
-    X = np.concatenate(blocks, axis=1)
+            raise CSVError(f"{name}: line {problem.line}, column {column!r}: {problem}") \
+                from None
+        values[column].release()
+        span = slice(at, at + features.shape[1])
+        if not _fits(features, dtype):  # every cell itself must fit, first
+            kept = np.sort(np.concatenate(parts))  # in file order: the first bad cell is named
+            try:
+                as_dtype(features[kept], dtype, name)
+            except DoesNotFit as error:
+                line = int(lines[kept[error.row]])
+                raise CSVError(f"{name}: line {line}, column {column!r}: "
+                               f"{table.cell(line, column)!r} does not fit in "
+                               f"{dtype_range(dtype)}") from None
+        scaled = standardize and encoding.kind != "category"
+        for part, (rows, array) in enumerate(zip(parts, arrays)):
+            block = features[rows]
+            if scaled and part == 0:  # the training rows: the statistics are theirs
+                fitted = Standardizer.fit(block)
+                means[span], stds[span] = fitted.mean, fitted.std
+            if scaled:  # (x − mean) / std in place, in float64; checked before the cast
+                block -= means[span]
+                block /= stds[span]
+                if not _fits(block, dtype):
+                    _standardized(name, encoding.feature_names, lines[rows],
+                                  Standardizer(means[span], stds[span]), features[rows], dtype)
+            array[:, span] = block
+        at = span.stop
+    for index, array in enumerate(arrays):  # row-major for training's minibatches
+        arrays[index] = np.ascontiguousarray(array)
+        del array
+    return encodings, arrays, Standardizer(means, stds) if standardize else None
+
+
+def _fits(values: Array, dtype: np.dtype) -> bool:
+    """Whether every one of the float64 values is finite in `dtype` (two reductions: no
+    copy of a column of millions)."""
+    largest = float(np.finfo(dtype).max)
+    return not values.size or (float(values.max()) <= largest
+                               and float(values.min()) >= -largest)
+
+
+def _fitted(name: str, column: ColumnValues, lines: Array, train: Array) -> ColumnEncoding:
+    """`fit_encoding`, its problem a CSVError naming the file, the column and, for a column
+    that cannot be used at all, `--drop`."""
     try:
-        return encodings, as_dtype(X, dtype, name)
-    except DoesNotFit as error:  # (only a number column can overflow: one-hot is 0 or 1)
-        line = int(lines[keep[error.row]])
-        column = [encoding.name for encoding in encodings
-                  for _ in encoding.feature_names][error.column]
-        raise CSVError(f"{name}: line {line}, column {column!r}: {table.cell(line, column)!r} "
-                       f"does not fit in {dtype_range(dtype)}") from None
-
-
-def _fitted_standardizer(X: Array, encodings: Sequence[ColumnEncoding]) -> Standardizer:
-    """Per-feature mean and std of the training rows X; one-hot columns are kept 0/1."""
-    fitted = Standardizer.fit(X)
-    one_hot = np.array([encoding.kind == "category" for encoding in encodings
-                        for _ in encoding.feature_names])
-    return Standardizer(np.where(one_hot, 0.0, fitted.mean), np.where(one_hot, 1.0, fitted.std))
+        return fit_encoding(column, lines, train)
+    except ColumnProblem as problem:
+        where = f"line {problem.line}, " if problem.line is not None else ""
+        raise CSVError(f"{name}: {where}column {column.name!r}: {problem}"
+                       + ("" if problem.line is not None else
+                          f"; leave it out with {drop_hint(column.name)}")) from None
 
 
 def read_features(
@@ -559,60 +596,80 @@ def _drop_missing(
 
 
 def _target(
-    table: CSVTable, target: str, lines: list[int], values: list[str], task: str,
+    table: CSVTable, target: str, lines: Array, column: ColumnValues, task: str,
     dtype: np.dtype,
-) -> tuple[list[int], list[int], Array, list[Any], str]:
-    """Which rows keep their target, the lines of those dropped, the target as class
-    indices or regression values, its classes, and the task."""
+) -> tuple[Array, list[int], Array, list[Any], str]:
+    """Which rows keep their target (indices), the lines of those dropped, the target as
+    class indices or regression values, its classes, and the task: on the column's float64
+    numbers when every cell is a number or a missing marker, else on its distinct texts
+    (never a Python step per row: a file may have millions)."""
     name = table.name
-    cells = [value.strip() for value in values]
-    numeric = all(cell in MISSING_MARKERS or _is_number(cell) for cell in cells)
-    if task == "regression" and not numeric:
-        line, cell = next((line, cell) for line, cell in zip(lines, cells)
-                          if cell not in MISSING_MARKERS and not _is_number(cell))
-        raise CSVError(f"{name}: line {line}, column {target!r}: "
-                       f"{_cell_problem(cell, _TARGET_HINT)}")
-    keep, dropped = _drop_missing(name, target, lines, cells, numeric)
-    lines, cells = [lines[i] for i in keep], [cells[i] for i in keep]
-    labels: list[Any] = cells
-    if numeric:
-        numbers = _float64(name, [target], lines, [[cell] for cell in cells],
-                           _TARGET_HINT).reshape(-1).tolist()
-        if task == "auto":
-            task = "classification" if _looks_like_classes(numbers) else "regression"
+    if not column.numeric:
+        codes, keys = column.texts()
         if task == "regression":
-            try:
-                y = as_dtype(np.array(numbers).reshape(-1, 1), dtype, name)
-            except DoesNotFit as error:  # quoted as written: the cells here are label keys
-                line = lines[error.row]
-                raise CSVError(f"{name}: line {line}, column {target!r}: "
-                               f"{table.cell(line, target)!r} does not fit in "
-                               f"{dtype_range(dtype)}") from None
-            return keep, dropped, y, [], task
-        integers = all(n.is_integer() for n in numbers)
-        labels = [int(n) for n in numbers] if integers else numbers
-    distinct = {_label_key(label): label if numeric else _label_key(label) for label in labels}
-    classes = sorted(distinct.values())
+            bad = [k for k, key in enumerate(keys) if key.strip() not in MISSING_MARKERS
+                   and not _is_number(key.strip())]
+            row = int(np.flatnonzero(np.isin(codes, bad))[0])
+            raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: "
+                           f"{_cell_problem(keys[codes[row]].strip(), _TARGET_HINT)}")
+        empty = [k for k, key in enumerate(keys) if not key.strip()]
+        if empty:
+            row = int(np.flatnonzero(np.isin(codes, empty))[0])
+            raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: empty target "
+                           f"cell")
+        labels = [_label_key(key) for key in keys]
+        classes: list[Any] = sorted(set(labels))
+        index = _class_index(classes)
+        y = np.array([index[label] for label in labels], dtype=np.int64)[codes]
+        return _classes_checked(name, target, classes, np.arange(len(codes)), [], y)
+    numbers = column.numbers()
+    missing = np.isnan(numbers)
+    if missing.all():
+        raise CSVError(f"{name}: column {target!r}: every target cell is missing (empty, "
+                       f"NA, ? or the like); there is nothing to learn or to compare with")
+    keep, dropped = np.flatnonzero(~missing), lines[missing].tolist()
+    numbers = numbers[keep]
+    if column.first_infinite is not None:
+        line, cell = column.first_infinite
+        raise CSVError(f"{name}: line {line}, column {target!r}: {cell!r} is not a finite "
+                       f"number ({_TARGET_HINT})")
+    integers = bool(np.all(numbers == np.round(numbers)))
+    distinct = np.unique(numbers)
+    if task == "auto":
+        task = "classification" if _looks_like_classes(integers, len(distinct),
+                                                       len(numbers)) else "regression"
+    if task == "regression":
+        try:
+            y = as_dtype(numbers.reshape(-1, 1), dtype, name)
+        except DoesNotFit as error:  # quoted as written in the file
+            line = int(lines[keep[error.row]])
+            raise CSVError(f"{name}: line {line}, column {target!r}: "
+                           f"{table.cell(line, target)!r} does not fit in "
+                           f"{dtype_range(dtype)}") from None
+        return keep, dropped, y, [], task
+    classes = [int(v) for v in distinct.tolist()] if integers else distinct.tolist()
+    y = np.searchsorted(distinct, numbers).astype(np.int64)
+    return _classes_checked(name, target, classes, keep, dropped, y)
+
+
+def _classes_checked(name: str, target: str, classes: list[Any], keep: Array,
+                     dropped: list[int], y: Array
+                     ) -> tuple[Array, list[int], Array, list[Any], str]:
     if len(classes) < 2:
         raise CSVError(f"{name}: column {target!r}: every row has the class {classes[0]!r}; "
                        f"classification needs at least two classes")
-    index = _class_index(classes)
-    y = np.array([index[_label_key(label)] for label in labels], dtype=np.int64)
     return keep, dropped, y, classes, "classification"
 
 
-def _looks_like_classes(numbers: list[float]) -> bool:
+def _looks_like_classes(integers: bool, distinct: int, rows: int) -> bool:
     """Whether task "auto" takes a numeric target as classes: integers, and two distinct
     values, or at most MAX_AUTO_CLASSES each seen MIN_ROWS_PER_CLASS times on average (13
     distinct integers in 15 rows are a quantity, not 13 classes).
 
-    >>> _looks_like_classes([0.0, 1.0, 1.0]), _looks_like_classes([1.0, 2.0, 3.0] * 3)
+    >>> _looks_like_classes(True, 2, 3), _looks_like_classes(True, 3, 9)
     (True, True)
-    >>> _looks_like_classes([float(n) for n in range(13)] + [1.0, 2.0])
-    False
+    >>> _looks_like_classes(True, 13, 15), _looks_like_classes(False, 2, 100)
+    (False, False)
     """
-    if not all(n.is_integer() for n in numbers):
-        return False
-    distinct = len(set(numbers))
-    return distinct <= 2 or (distinct <= MAX_AUTO_CLASSES
-                             and len(numbers) >= MIN_ROWS_PER_CLASS * distinct)
+    return integers and (distinct <= 2 or (distinct <= MAX_AUTO_CLASSES
+                                           and rows >= MIN_ROWS_PER_CLASS * distinct))
