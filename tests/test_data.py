@@ -431,3 +431,23 @@ def test_load_mnist_offline_names_the_files_and_directory(tmp_path, monkeypatch)
 
 def test_default_mnist_root():
     assert idx.default_mnist_root().parts[-3:] == (".cache", "stir", "mnist")
+
+
+def test_data_frames_and_series_go_through_numpys_array_protocol():
+    """pandas objects (never imported by stir) in fit, predict and DataLoader's arrays form."""
+    pd = pytest.importorskip("pandas")
+    import stir.nn.functional as F
+    from stir import nn, optim
+    from stir.training import fit, predict
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(40), "b": rng.random(40)})
+    labels = pd.Series((frame.a > frame.b).astype("int64"))
+    batches = list(stir.data.DataLoader(frame, labels, batch_size=16))
+    assert [tuple(xb.shape) for xb, _ in batches] == [(16, 2), (16, 2), (8, 2)]
+    assert batches[0][1].tolist() == labels.to_numpy()[:16].tolist()
+    stir.manual_seed(0)
+    model = nn.Linear(2, 2)
+    fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), frame, labels,
+        epochs=2, verbose=0)
+    np.testing.assert_array_equal(predict(model, frame), predict(model, frame.to_numpy()))

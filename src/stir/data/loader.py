@@ -319,7 +319,14 @@ def _check_batch_size(batch_size: Any) -> None:
 
 # ----------------------------------------------------------------------------- arrays form
 def _is_array(value: Any) -> bool:
-    return isinstance(value, (np.ndarray, np.generic, Tensor)) or _is_number_table(value)
+    return (isinstance(value, (np.ndarray, np.generic, Tensor)) or _is_number_table(value)
+            or _has_array_protocol(value))
+
+
+def _has_array_protocol(value: Any) -> bool:
+    """A column or table of another library that NumPy's array protocol converts (pandas
+    and polars data frames and series, for instance), never imported here."""
+    return hasattr(type(value), "__array__") and not isinstance(value, (str, bytes))
 
 
 def _is_number_table(value: Any) -> bool:
@@ -355,6 +362,8 @@ def _as_arrays(arrays: tuple[Any, ...]) -> tuple[Any, ...]:
             array = np.asarray(value)
             if array.dtype == np.float64:
                 array = array.astype(np.float32)
+        elif _has_array_protocol(value):  # a data frame or series: its values, as NumPy's
+            array = np.asarray(value)
         else:
             raise TypeError(f"DataLoader(X, y, ...): argument {position} is a "
                             f"{type(value).__name__}, not an array; after the arrays, pass "
