@@ -66,4 +66,7 @@ Modules:
     csv_loading  on its own (`python -m bench.csv_loading`): reading a 1 000 000-row CSV
                  with stir's load_csv against pandas.read_csv, time and peak memory
                  (issue 15); writes bench/CSV_LOADING.md
+    race         on its own (`python -m bench.race`): stir train's defaults against
+                 scikit-learn's MLP over seeded splits of real tables (issue 15); writes
+                 bench/RACE.md
 """

@@ -92,13 +92,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="after early stopping, train a fresh network on all the rows "
                         "(training and validation) for the number of epochs it chose, and save "
                         "that one (default: --refit)")
-    parser.add_argument("--seed", type=_seed, default=0, help="an integer >= 0 for the split, "
-                        "the initial weights and the shuffling (default: 0)")
+    parser.add_argument("--seed", type=_positive(int, zero=True, noun="an integer"), default=0,
+                        help="an integer >= 0 for the split, the initial weights and the "
+                        "shuffling (default: 0)")
     parser.add_argument("--out", metavar="MODEL", help="where to save the model (default: "
                         "DATA.safetensors in the current folder)")
     parser.add_argument("--checkpoint", metavar="PATH", help="where checkpoints are written "
                         "(default: MODEL with .checkpoint before its suffix)")
-    parser.add_argument("--checkpoint-every", type=_seconds, default=60.0, metavar="SECONDS",
+    parser.add_argument("--checkpoint-every", type=_positive(float, zero=True), default=60.0,
+                        metavar="SECONDS",
                         help="write a checkpoint at the end of the first epoch this long after "
                         "the last one, at the end of training, and on Ctrl-C (after the step "
                         "under way); 0: after every epoch (default: 60)")
@@ -320,16 +322,6 @@ def _dropped_columns(values: list[str], header: list[str]) -> list[str]:
     return names
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value
-
-
 def _delimiter(text: str) -> str:
     delimiter = {"tab": "\t", "\\t": "\t"}.get(text, text)
     if delimiter not in DELIMITERS:
@@ -349,24 +341,16 @@ def _widths(text: str) -> list[int]:
     return widths
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
-    return value
-
-
-def _positive(kind: type) -> Any:
+def _positive(kind: type, zero: bool = False, noun: str = "a number") -> Any:
+    """An argparse type: a finite `kind` above 0 (at least 0 with `zero`)."""
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if not ((value >= 0 if zero else value > 0) and math.isfinite(value)):
+            bound = ">= 0" if zero else "positive"
+            raise argparse.ArgumentTypeError(f"must be {noun} {bound}, got {text!r}")
         return value
     parse.__name__ = kind.__name__
     return parse

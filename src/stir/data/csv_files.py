@@ -25,7 +25,7 @@ import numpy as np
 from .._types import Array, DTypeLike
 from .csv_columns import (
     MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing, drop_hint, encode,
-    fit_encoding,
+    fit_encoding, label_key,
 )
 from .csv_table import CSVError, CSVTable
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
@@ -449,7 +449,7 @@ def read_labeled_rows(
     index = _class_index(classes)
     y = np.empty(len(keep), dtype=np.int64)
     for i, row in enumerate(keep):
-        key = _label_key(cells[row])
+        key = label_key(cells[row])
         if key not in index:
             raise CSVError(f"{name}: line {kept_lines[i]}, column {target!r}: "
                            f"{cells[row]!r} is not one of the classes the model knows: "
@@ -477,21 +477,9 @@ def read_labeled(
     return rows.X, rows.y
 
 
-def _label_key(label: Any) -> str:
-    """One spelling per label, so the file's "1", "1.0" and the saved 1 all match: the one
-    rule for which labels are the same class, in training and in evaluation."""
-    try:
-        number = float(label)
-    except (TypeError, ValueError):
-        return str(label).strip()
-    if not math.isfinite(number):
-        return str(label).strip()
-    return str(int(number)) if number.is_integer() else repr(number)
-
-
 def _class_index(classes: Sequence[Any]) -> dict[str, int]:
-    """`_label_key` of each class → its index."""
-    return {_label_key(label): index for index, label in enumerate(classes)}
+    """`label_key` of each class → its index."""
+    return {label_key(label): index for index, label in enumerate(classes)}
 
 
 def _feature_columns(
@@ -617,7 +605,7 @@ def _target(
             row = int(np.flatnonzero(np.isin(codes, empty))[0])
             raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: empty target "
                            f"cell")
-        labels = [_label_key(key) for key in keys]
+        labels = [label_key(key) for key in keys]
         classes: list[Any] = sorted(set(labels))
         index = _class_index(classes)
         y = np.array([index[label] for label in labels], dtype=np.int64)[codes]
