@@ -349,8 +349,8 @@ def _positive(kind: type, zero: bool = False, noun: str = "a number") -> Any:
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
         if not ((value >= 0 if zero else value > 0) and math.isfinite(value)):
-            bound = ">= 0" if zero else "positive"
-            raise argparse.ArgumentTypeError(f"must be {noun} {bound}, got {text!r}")
+            bound = f"{noun} >= 0" if zero else "positive"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
         return value
     parse.__name__ = kind.__name__
     return parse
