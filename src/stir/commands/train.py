@@ -28,17 +28,17 @@ import numpy as np
 from .. import nn, optim
 from ..data.csv_files import MISSING_POLICIES, CSVDataset, describe_dropped, load_csv
 from ..data.csv_table import DELIMITERS, CSVTable
-from .column_summary import describe_columns
-from .interrupt import StopBetweenSteps
-from .run_settings import KEY as SETTINGS_KEY
-from .run_settings import (
-    check_alone, check_same_file, read_settings, resumed_arguments, settings_of,
-)
 from ..nn import functional as F
 from ..random import manual_seed
 from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
 from . import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from .column_summary import describe_columns
+from .interrupt import StopBetweenSteps
 from .output_paths import check_outputs, stir_output
+from .run_settings import KEY as SETTINGS_KEY
+from .run_settings import (
+    check_alone, check_same_file, read_settings, resumed_arguments, settings_of,
+)
 from .trained_model import TrainedModel
 
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
@@ -106,7 +106,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "under way); 0: after every epoch (default: 60)")
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue the run that wrote "
                         "CHECKPOINT, exactly as if it had not stopped: the file, the options "
-                        "and the paths come from it (give no other option but --quiet)")
+                        "and the paths come from it (give no other option but --quiet or --force)")
     parser.add_argument("--force", action="store_true", help="let --out replace an existing "
                         "file that is not a stir model, and --checkpoint one that is not a stir "
                         "checkpoint (never the input CSV, a folder, or --out and --checkpoint "
@@ -167,11 +167,12 @@ def run(arguments: argparse.Namespace) -> int:
         callbacks.append(EarlyStopping("val_loss", patience=arguments.patience))
     loss_fn = F.cross_entropy if trained.task == "classification" else F.mse_loss
     try:
-        with StopBetweenSteps(saver) as stopper:  # (after EarlyStopping: it saves its state)
+        with StopBetweenSteps(saver) as interrupt:  # (after EarlyStopping, whose state it saves)
             history = fit(trained.model, loss_fn, optimizer, data.X_train, y_train,
                           epochs=arguments.epochs, batch_size=arguments.batch_size,
                           validation_data=(data.X_val, y_val) if has_validation else None,
-                          callbacks=[*callbacks, stopper], verbose=0 if arguments.quiet else 1,
+                          callbacks=[*callbacks, interrupt],
+                          verbose=0 if arguments.quiet else 1,
                           resume_from=resume_from)
     except KeyboardInterrupt:
         where = (_last_checkpoint(checkpoint) if saver.last_path is not None else
