@@ -19,8 +19,8 @@ from ..training import Callback
 
 
 class StopBetweenSteps(Callback):
-    """A context manager that holds SIGINT back while training runs (main thread only:
-    elsewhere it does nothing), and the callback that acts on it after a step: `saver`'s
+    """A context manager that holds SIGINT back while training runs (main thread only, and
+    not when SIGINT is ignored: then it does nothing), and the callback that acts on it after a step: `saver`'s
     `save_now()` (a ModelCheckpoint, or None), then KeyboardInterrupt. `requested` says
     whether Ctrl-C came; `saved` whether this stop wrote the checkpoint."""
 
@@ -29,7 +29,9 @@ class StopBetweenSteps(Callback):
         self._previous: Any = None
 
     def __enter__(self) -> StopBetweenSteps:
-        if threading.current_thread() is threading.main_thread():
+        # (a SIGINT the parent ignores, as `nohup` and `&` in some shells arrange, stays so)
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
             self._previous = signal.signal(signal.SIGINT, self._hold)
         return self
 

@@ -97,9 +97,12 @@ def _convolve(x: Any, w: Any, geometry: Geometry, columns: Any = None) -> Any:
     groups, out_channels, n = geometry.groups, w.shape[0], x.shape[0]
     matrix = xp.reshape(w, (groups, out_channels // groups, columns.shape[-2]))
     y = scratch.matmul(matrix, columns)
-    if _batch_inside(x, geometry):  # (G, O/G, N·∏out): (N, O, *out) as a view
-        y = xp.reshape(y, (out_channels, n) + tuple(geometry.out))
-        return xp.permute_dims(y, (1, 0) + tuple(range(2, y.ndim)))
+    if _batch_inside(x, geometry):  # (G, O/G, N·∏out) → (N, O, *out), copied C-contiguous
+        # as PyTorch's output is (x.view(-1, 400) after it must work); the flat reshape copies
+        count = math.prod(geometry.out)
+        y = xp.permute_dims(xp.reshape(y, (out_channels, n, count)), (1, 0, 2))
+        return xp.reshape(xp.reshape(y, (n, out_channels * count)),
+                          (n, out_channels) + tuple(geometry.out))
     # (N, G, O/G, ∏out), already in (N, O, *out) order
     return xp.reshape(y, (n, out_channels) + tuple(geometry.out))
 
