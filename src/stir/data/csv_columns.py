@@ -297,7 +297,7 @@ def fit_encoding(values: ColumnValues, lines: Array, train: Array) -> ColumnEnco
     if len(ambiguous) * 2 > len(present):
         raise ColumnProblem(f"dates like {ambiguous[0]!r}, whose order of day and month "
                             f"cannot be told; write them as YYYY-MM-DD to use them")
-    numbers = [k for k in present if _is_number(keys[k])]
+    numbers = [k for k in present if is_number(keys[k])]
     if numbers and len(numbers) < len(present) and 2 * len(numbers) >= len(present):
         # mostly numbers: a typo, not categories, which one-hot would hide
         line, k = min((_first_line(codes, k, lines), k) for k in present if k not in numbers)
@@ -345,7 +345,8 @@ def drop_hint(name: str) -> str:
     return f"--drop {shlex.quote(name)}"
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether Python reads the text as a float (inf and nan included)."""
     try:
         float(text)
     except ValueError:

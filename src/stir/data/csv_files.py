@@ -25,7 +25,7 @@ import numpy as np
 from .._types import Array, DTypeLike
 from .csv_columns import (
     MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing, drop_hint, encode,
-    fit_encoding, label_key,
+    fit_encoding, is_number, label_key,
 )
 from .csv_table import CSVError, CSVTable
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
@@ -557,14 +557,6 @@ def _cell_problem(value: str, hint: str) -> str | None:
     return None
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 def _drop_missing(
     name: str, target: str, lines: list[int], cells: list[str], numeric: bool,
 ) -> tuple[list[int], list[int]]:
@@ -596,7 +588,7 @@ def _target(
         codes, keys = column.texts()
         if task == "regression":
             bad = [k for k, key in enumerate(keys) if key.strip() not in MISSING_MARKERS
-                   and not _is_number(key.strip())]
+                   and not is_number(key.strip())]
             row = int(np.flatnonzero(np.isin(codes, bad))[0])
             raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: "
                            f"{_cell_problem(keys[codes[row]].strip(), _TARGET_HINT)}")
