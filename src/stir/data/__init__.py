@@ -4,6 +4,7 @@ Synthetic sets, CSV and IDX readers return NumPy arrays (float32 features, int64
 `DataLoader` yields stir tensors.
 
     loader.py        DataLoader: shuffled, seeded minibatches
+    frames.py        data frames and Arrow tables as checked arrays of numbers
     synthetic.py     seeded toy sets (moons, circles, spirals, the seeds' curves)
     csv_table.py     reading a CSV file's cells in chunks (delimiter, encoding, quotes)
     csv_columns.py   one column's cells kept compactly, and its encoding (number, date,

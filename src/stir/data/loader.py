@@ -30,8 +30,9 @@ import numpy as np
 from ..random import Generator
 from ..tensor import Tensor
 from ..utils.collate import default_collate, default_convert
-from ..utils.datasets import IterableDataset, Subset, TensorDataset
+from ..utils.datasets import Dataset, IterableDataset, Subset, TensorDataset
 from ..utils.samplers import BatchSampler, RandomSampler, SequentialSampler
+from .frames import as_numbers
 
 
 class BatchSizeError(TypeError, ValueError):
@@ -339,9 +340,11 @@ def _is_number_table(value: Any) -> bool:
 
 
 def _is_lone_array(value: Any) -> bool:
-    """DataLoader(X) with one NumPy array or list of numbers: stir's arrays form, whose
-    batches are 1-tuples; PyTorch would batch the rows themselves, so stir says so."""
-    if not (isinstance(value, (np.ndarray, np.generic)) or _is_number_table(value)):
+    """DataLoader(X) with one NumPy array, list of numbers or data frame: stir's arrays form,
+    whose batches are 1-tuples; PyTorch would batch the rows themselves (and index a data
+    frame by column, failing), so stir says so."""
+    frame = _has_array_protocol(value) and not isinstance(value, (Tensor, Dataset))
+    if not (isinstance(value, (np.ndarray, np.generic)) or _is_number_table(value) or frame):
         return False
     warnings.warn("DataLoader(array): stir reads one NumPy array or list of numbers as its "
                   "arrays form and yields 1-tuples (xb,); PyTorch would yield xb itself. Pass "
@@ -356,14 +359,15 @@ def _as_arrays(arrays: tuple[Any, ...]) -> tuple[Any, ...]:
     for position, value in enumerate(arrays):
         if isinstance(value, Tensor):
             array = value.array
-        elif isinstance(value, (np.ndarray, np.generic)):
+        elif isinstance(value, (np.ndarray, np.generic)) and value.dtype != object:
             array = np.asarray(value)
         elif _is_number_table(value):
             array = np.asarray(value)
             if array.dtype == np.float64:
                 array = array.astype(np.float32)
         elif _has_array_protocol(value):  # a data frame or series: its values, as NumPy's
-            array = np.asarray(value)
+            # (a text column refused by name; a missing cell kept as NaN, as in an array)
+            array = as_numbers("DataLoader", f"argument {position}", value, finite=False)
         else:
             raise TypeError(f"DataLoader(X, y, ...): argument {position} is a "
                             f"{type(value).__name__}, not an array; after the arrays, pass "

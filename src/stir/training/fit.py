@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..data.frames import as_numbers
 from ..grad_mode import no_grad
 from ..random import Generator, default_generator
 from ..tensor import Tensor
@@ -358,7 +359,9 @@ def _float_dtype(model: Any) -> np.dtype:
 
 
 def _array(owner: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray:
-    array = value.array if isinstance(value, Tensor) else np.asarray(value)
+    """`value` (an array, a tensor, a data frame or Arrow table, a list) as checked numbers:
+    as_numbers names a text column or a missing cell before a network trains on it."""
+    array = as_numbers(owner, name, value.array if isinstance(value, Tensor) else value)
     if array.ndim == 0:
         raise ValueError(f"{owner}: {name} must have a first (sample) dimension, got a scalar")
     if len(array) == 0:
@@ -366,8 +369,6 @@ def _array(owner: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray:
                          "to train or evaluate on")
     if array.dtype.kind == "f" and array.dtype != dtype:
         array = array.astype(dtype)
-    elif array.dtype.kind not in "fiub":
-        raise TypeError(f"{owner}: {name} must hold numbers, got dtype {array.dtype}")
     return array
 
 
