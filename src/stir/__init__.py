@@ -100,7 +100,7 @@ _SHAPES = ["argsort", "atleast_1d", "atleast_2d", "atleast_3d", "bincount", "car
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
 _SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "features", "io",
-                "nn", "notebook", "optim", "plot", "training",
+                "nn", "notebook", "onnx", "optim", "plot", "sklearn", "training",
                 "utils", "viz", "widgets")
 
 
