@@ -162,7 +162,7 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_model_bit_for_bit(tmp_path):
     y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
     (tmp_path / "long.csv").write_text(
         "a,b,c,d,y\n" + "".join(f"{','.join(map(str, x))},{t:.4f}\n" for x, t in zip(X, y)))
-    settings = ("--target", "y", "--epochs", 60, "--patience", 5, "--quiet")
+    settings = ("--target", "y", "--epochs", 60, "--patience", 5, "--quiet", "--folds", 0)
     reference = run("train", "long.csv", *settings, "--out", "reference.safetensors",
                     cwd=tmp_path)
     assert reference.returncode == 0, reference.stderr

@@ -73,7 +73,9 @@ def test_the_defaults_are_stir_trains():
         assert params["learning_rate"] is arguments.lr is None
         assert params["batch_size"] == arguments.batch_size
         assert params["max_epochs"] == arguments.epochs
-        assert params["validation_fraction"] == arguments.validation
+        assert arguments.validation is None  # stir train: 0.2 when folds do not hold out
+        assert params["validation_fraction"] == 0.2
+        assert params["folds"] == arguments.folds == "auto"
         assert params["patience"] == arguments.patience
         assert params["refit"] is arguments.refit is True
 
@@ -85,11 +87,13 @@ def write_csv(path, header, rows):
         writer.writerows(rows)
 
 
-@pytest.mark.parametrize("task", ["regression", "classification"])
-def test_the_same_weights_as_stir_train_with_the_same_seed(task, tmp_path, monkeypatch,
+@pytest.mark.parametrize("task, folds", [("regression", "auto"), ("regression", "0"),
+                                         ("classification", "auto")])
+def test_the_same_weights_as_stir_train_with_the_same_seed(task, folds, tmp_path, monkeypatch,
                                                            capsys):
     """`stir train --seed 3` and random_state=3 split, standardize, initialize, shuffle,
-    stop early and refit alike: the saved network's weights are the estimator's, exactly."""
+    stop early (or cross-validate: a small regression's default) and refit alike: the saved
+    network's weights are the estimator's, exactly."""
     from stir.commands.trained_model import TrainedModel
 
     rng = np.random.default_rng(1)
@@ -99,7 +103,8 @@ def test_the_same_weights_as_stir_train_with_the_same_seed(task, tmp_path, monke
         # keeps float64), so that both standardize the same numbers.
         y = np.round(16 * (100 + 10 * (X[:, 0] - 2 * X[:, 1] + X[:, 2] ** 2))) / 16
         cells = [repr(float(value)) for value in y]
-        estimator = MLPRegressor(hidden_layer_sizes=(16, 8), max_epochs=30, random_state=3)
+        estimator = MLPRegressor(hidden_layer_sizes=(16, 8), max_epochs=30, random_state=3,
+                                 folds=folds if folds == "auto" else int(folds))
     else:
         y = np.array(["left", "middle", "right"])[np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])]
         cells = list(y)
@@ -108,11 +113,13 @@ def test_the_same_weights_as_stir_train_with_the_same_seed(task, tmp_path, monke
               [[*map(repr, map(float, row)), cell] for row, cell in zip(X, cells)])
     monkeypatch.chdir(tmp_path)
     status = cli.main(["train", "data.csv", "--target", "y", "--hidden", "16,8",
-                            "--epochs", "30", "--seed", "3", "--quiet"])
+                            "--epochs", "30", "--seed", "3", "--quiet", "--folds", folds])
     assert status == 0, capsys.readouterr()
     saved = TrainedModel.load(tmp_path / "data.safetensors")
     estimator.fit(X, y)
     assert saved.task == task
+    assert estimator.n_iter_ == stir.io.read(tmp_path / "data.safetensors").metadata[
+        "stir_train"]["epochs"]
     theirs = {name: tensor.numpy() for name, tensor in saved.model.state_dict().items()}
     ours = {name: tensor.numpy() for name, tensor in estimator.model_.state_dict().items()}
     assert theirs.keys() == ours.keys()

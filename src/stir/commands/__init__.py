@@ -2,6 +2,7 @@
 
     train.py          stir train: a CSV file to a trained model file
     column_summary.py the lines stir train prints about what it did to each column
+    cross_validation.py  stir train --folds: the epoch count chosen by K-fold cross-validation
     interrupt.py      Ctrl-C during training, taken between two steps, with a checkpoint
     run_settings.py   a run's settings, kept in its checkpoints for stir train --resume
     predict.py        stir predict and stir eval: a model file applied to new rows

@@ -5,7 +5,9 @@ The file's columns are encoded (numbers, dates, one-hot text, missing cells impu
 stir.data.csv_files) and the rows split into training and validation (seeded); features are
 standardized with the training rows' statistics, and so is a regression target. The network
 is trained with early stopping on the validation loss (the best epoch's weights are kept),
-then by default refit on all the rows for the epochs early stopping chose. Checkpoints are
+then by default refit on all the rows for the epochs early stopping chose; or, with --folds
+(by default for a small regression), the epoch count is chosen by K-fold cross-validation
+(cross_validation.py) and the model trained on all the rows for it. Checkpoints are
 written atomically every --checkpoint-every seconds (at an epoch's end), at the end, and on
 Ctrl-C after the step under way (exit status 130; `--resume` continues from it exactly:
 run_settings.py, interrupt.py). The report puts the validation metrics next to a trivial
@@ -33,6 +35,9 @@ from ..random import manual_seed
 from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
 from . import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from .column_summary import describe_columns
+from .cross_validation import (
+    FoldsInterrupted, cross_validate, describe, parse_folds, resolve_folds,
+)
 from .interrupt import StopBetweenSteps
 from .output_paths import check_outputs, stir_output
 from .run_settings import KEY as SETTINGS_KEY
@@ -84,8 +89,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=_positive(float), metavar="X",
                         help="learning rate (default: 0.01 for sgd and adagrad, 0.001 for the "
                         "others)")
-    parser.add_argument("--validation", type=float, default=0.2, metavar="FRACTION",
-                        help="fraction of rows held out (default: 0.2)")
+    parser.add_argument("--validation", type=float, metavar="FRACTION",
+                        help="fraction of rows held out for early stopping (default: 0.2, "
+                        "when --folds does not hold out folds instead)")
+    parser.add_argument("--folds", type=parse_folds, default="auto", metavar="K",
+                        help="choose the epoch count by K-fold cross-validation, then refit on "
+                        "all the rows; 0: one held-out split (--validation); auto: 5 folds "
+                        "for a regression of at most 10000 rows, unless --validation or "
+                        "--no-refit is given (default: auto)")
     parser.add_argument("--patience", type=_positive(int), default=10, metavar="N",
                         help="stop after N epochs without a better validation loss (default: 10)")
     parser.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
@@ -124,7 +135,8 @@ def run(arguments: argparse.Namespace) -> int:
         check_alone(arguments, DEFAULTS)
         settings, step = read_settings(resume_from)
         check_same_file(settings)
-        arguments = resumed_arguments(settings, arguments)
+        # (a checkpoint from before --folds is of a one-split run)
+        arguments = resumed_arguments({"folds": 0, **settings}, arguments)
         print(f"resuming the run of {resume_from} after its step {step}: {arguments.csv}, "
               f"target {arguments.target!r}")
     elif arguments.csv is None or arguments.target is None:
@@ -134,8 +146,9 @@ def run(arguments: argparse.Namespace) -> int:
     stem = Path(arguments.csv).name or Path(arguments.csv).resolve().name or "model"
     out = Path(arguments.out or Path(stem).with_suffix(".safetensors"))
     checkpoint = Path(arguments.checkpoint or out.with_suffix(".checkpoint" + out.suffix))
-    if not 0 <= arguments.validation < 1:
-        raise UsageError(f"--validation must be in [0, 1), got {arguments.validation}")
+    validation = 0.2 if arguments.validation is None else arguments.validation
+    if not 0 <= validation < 1:
+        raise UsageError(f"--validation must be in [0, 1), got {validation}")
     try:
         nn.make_activation(arguments.activation)
     except ValueError as error:
@@ -146,22 +159,32 @@ def run(arguments: argparse.Namespace) -> int:
                                default=arguments.checkpoint is None)], arguments.force)
     drop = (_dropped_columns(arguments.drop, CSVTable(arguments.csv, arguments.delimiter).header)
             if arguments.drop else [])
-    data = load_csv(arguments.csv, arguments.target, task=arguments.task,
-                    validation=arguments.validation, seed=arguments.seed, drop=drop,
-                    missing=arguments.missing, delimiter=arguments.delimiter)
+    def read(validation: float) -> CSVDataset:
+        return load_csv(arguments.csv, arguments.target, task=arguments.task,
+                        validation=validation, seed=arguments.seed, drop=drop,
+                        missing=arguments.missing, delimiter=arguments.delimiter)
+
+    data = read(validation if arguments.folds in ("auto", 0) else 0.0)
+    folds = resolve_folds(arguments, data.task, len(data.X_train) + len(data.X_val))
+    if folds and len(data.X_val):  # (auto chose folds: read again, every row for training)
+        data = read(0.0)
     manual_seed(arguments.seed)
     trained, y_train, y_val = _prepare(data, arguments)
-    print(_describe_data(data))
+    print(_describe_data(data, folds))
     lr = arguments.lr or DEFAULT_LR[arguments.optimizer]
     optimizer = OPTIMIZERS[arguments.optimizer](trained.model.parameters(), lr=lr)
     print(f"model: MLP {trained.model.architecture} ({arguments.activation}), "
           f"{trained.model.parameter_count():,} parameters; {arguments.optimizer} lr {lr:g}, "
           f"up to {arguments.epochs} epochs of batch {arguments.batch_size}")
+    settings = settings_of(arguments, out, checkpoint)
+    if folds:
+        return _train_by_folds(data, arguments, folds, y_train, lr, settings, out, checkpoint,
+                               resume_from)
     has_validation = len(data.X_val) > 0
     # Braces escaped: ModelCheckpoint would fill in {epoch}; --checkpoint is a literal path.
     saver = ModelCheckpoint(str(checkpoint).replace("{", "{{").replace("}", "}}"), every=None,
                             every_seconds=arguments.checkpoint_every,
-                            state={SETTINGS_KEY: settings_of(arguments, out, checkpoint)})
+                            state={SETTINGS_KEY: settings})
     callbacks: list[Any] = [saver]
     if has_validation:
         callbacks.append(EarlyStopping("val_loss", patience=arguments.patience))
@@ -189,7 +212,10 @@ def run(arguments: argparse.Namespace) -> int:
     facts = {"epochs": len(history), "optimizer": arguments.optimizer, "lr": lr,
              "activation": arguments.activation, "source": str(arguments.csv)}
     if stopper is not None and arguments.refit:
-        refit = _refit(data, arguments, lr, stopper.best_epoch, y_train, y_val)
+        refit = _refit(data, arguments, lr, stopper.best_epoch, y_train, y_val,
+                       "the number early stopping chose; the metrics above are the "
+                       "early-stopped model's on rows it did not train on (--no-refit keeps "
+                       "that model)")
         if refit is None:  # interrupted: the early-stopped model is kept rather than lost
             trained.save(out, facts)
             print(f"stir train: interrupted during the refit; saved the early-stopped model "
@@ -217,15 +243,48 @@ def _kept(history: Any, stopper: EarlyStopping | None, arguments: argparse.Names
             f"the best {loss}")
 
 
+def _train_by_folds(data: CSVDataset, arguments: argparse.Namespace, folds: int,
+                    y_train: np.ndarray, lr: float, settings: dict[str, Any], out: Path,
+                    checkpoint: Path, resume_from: str | None) -> int:
+    """The epoch count chosen by cross-validation, then the model trained on all the rows
+    for it, and saved; returns the exit status."""
+    loss_fn = F.cross_entropy if data.task == "classification" else F.mse_loss
+
+    def build() -> tuple[Any, Any, Any]:
+        manual_seed(arguments.seed)
+        model = _prepare(data, arguments)[0].model
+        return model, OPTIMIZERS[arguments.optimizer](model.parameters(), lr=lr), loss_fn
+
+    try:
+        result = cross_validate(data.X_train, y_train, data.task, folds, arguments, build,
+                                settings, checkpoint, resume_from)
+    except FoldsInterrupted as stop:
+        where = (_last_checkpoint(stop.checkpoint) if stop.checkpoint is not None else
+                 "no step finished, so this run wrote no checkpoint")
+        print(f"stir train: interrupted; {where}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(describe(result))
+    refit = _refit(data, arguments, lr, result.epochs, y_train, y_train[:0],
+                   "the number cross-validation chose")
+    if refit is None:
+        where = (_last_checkpoint(result.checkpoint) if result.checkpoint is not None else
+                 "no checkpoint was written")
+        print(f"stir train: interrupted during the refit; {where}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    refit.save(out, {"epochs": result.epochs, "optimizer": arguments.optimizer, "lr": lr,
+                     "activation": arguments.activation, "source": str(arguments.csv),
+                     "refit": True, "folds": folds})
+    print(f"saved the model to {out} (checkpoint: {result.checkpoint})")
+    return EXIT_OK
+
+
 def _refit(data: CSVDataset, arguments: argparse.Namespace, lr: float, epochs: int,
-           y_train: np.ndarray, y_val: np.ndarray) -> TrainedModel | None:
+           y_train: np.ndarray, y_val: np.ndarray, why: str) -> TrainedModel | None:
     """A fresh network (the same seed, so the same initial weights) trained on the training
-    and validation rows together for `epochs`, under the preprocessing fitted on the
-    training rows; None if Ctrl-C stopped it."""
+    and validation rows together for `epochs` (`why`: how that number was chosen), under
+    the preprocessing fitted on the training rows; None if Ctrl-C stopped it."""
     rows = len(data.X_train) + len(data.X_val)
-    print(f"refit: a fresh network on all {rows} rows for {epochs} epochs, the number early "
-          f"stopping chose; the metrics above are the early-stopped model's on rows it did "
-          f"not train on (--no-refit keeps that model)")
+    print(f"refit: a fresh network on all {rows} rows for {epochs} epochs, {why}")
     manual_seed(arguments.seed)
     refit, _, _ = _prepare(data, arguments)
     optimizer = OPTIMIZERS[arguments.optimizer](refit.model.parameters(), lr=lr)
@@ -276,13 +335,14 @@ def _prepare(data: CSVDataset, arguments: argparse.Namespace
     return trained, scale(data.y_train), scale(data.y_val)
 
 
-def _describe_data(data: CSVDataset) -> str:
+def _describe_data(data: CSVDataset, folds: int) -> str:
     kind = (f"classification, {len(data.classes)} classes" if data.task == "classification"
             else "regression")
     dropped = describe_dropped(data.dropped)
-    lines = [f"data: {data.path}: {len(data.X_train)} training rows, {len(data.X_val)} "
-             f"validation rows, {len(data.feature_names)} features; target {data.target!r} "
-             f"({kind})", *describe_columns(data)]
+    rows = (f"{len(data.X_train)} rows in {folds} folds of cross-validation" if folds else
+            f"{len(data.X_train)} training rows, {len(data.X_val)} validation rows")
+    lines = [f"data: {data.path}: {rows}, {len(data.feature_names)} features; target "
+             f"{data.target!r} ({kind})", *describe_columns(data)]
     if dropped:
         lines.append(f"data: {dropped}")
     return "\n".join(lines)

@@ -6,7 +6,9 @@ standardized with the training rows' statistics; an MLP is trained with Adam (lr
 batches of 32 for up to `max_epochs`, early stopping on the validation loss (`patience`
 epochs) putting the best epoch's weights back; then, with `refit`, a fresh network (the same
 seed, so the same initial weights and shuffling) is trained on all the rows for the best
-epoch's count, and kept. The network trains in float32, as `stir train`'s does; the kept
+epoch's count, and kept. With `folds` (by default for a regression of at most 10 000 rows,
+as in `stir train`: stir.training.folds) the epoch count is chosen by K-fold
+cross-validation instead, on features standardized with all the rows' statistics. The network trains in float32, as `stir train`'s does; the kept
 weights are then held in float64, which predictions are computed in.
 
 One seed drives it all, from `random_state`: an int is the seed itself (so random_state=0
@@ -30,6 +32,7 @@ from ..commands.train import DEFAULT_LR, OPTIMIZERS
 from ..data import Standardizer
 from ..random import Generator
 from ..training import EarlyStopping, History, fit, predict
+from ..training.folds import auto_folds, best_epoch, fold_rows
 
 __all__ = ["FLOATS", "MLPEstimator", "check_random_state_setting", "seed_of"]
 
@@ -56,6 +59,9 @@ class MLPEstimator(BaseEstimator):
     patience            epochs without a better validation loss before stopping
     refit               after early stopping, train a fresh network on all the rows for the
                         epochs it chose (False: keep the early-stopped network)
+    folds               "auto" (5 for a regression of at most 10 000 rows when refit and
+                        validation_fraction > 0, else 0), 0 (one held-out split) or K >= 2:
+                        the epoch count chosen by K-fold cross-validation, then refit
     random_state        None, an int >= 0 (the seed) or a numpy.random.RandomState
     verbose             0 silent, 1 a progress bar on a terminal or in Jupyter, 2 always
 
@@ -66,8 +72,8 @@ class MLPEstimator(BaseEstimator):
     def __init__(self, hidden_layer_sizes: Any = (64, 64), activation: str = "relu",
                  optimizer: str = "adam", learning_rate: float | None = None,
                  batch_size: int = 32, max_epochs: int = 100, validation_fraction: float = 0.2,
-                 patience: int = 10, refit: bool = True, random_state: Any = None,
-                 verbose: int = 0) -> None:
+                 patience: int = 10, refit: bool = True, folds: Any = "auto",
+                 random_state: Any = None, verbose: int = 0) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -77,6 +83,7 @@ class MLPEstimator(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.refit = refit
+        self.folds = folds
         self.random_state = random_state
         self.verbose = verbose
 
@@ -93,6 +100,10 @@ class MLPEstimator(BaseEstimator):
         widths, lr = settings
         seed = seed_of(self.random_state, type(self).__name__)
         n = len(X)
+        folds = self._folds(outputs if scale_target else 0, n)
+        if folds:
+            return self._fit_by_folds(widths, lr, seed, folds, X, targets, outputs, loss_fn,
+                                      scale_target)
         held_out = int(round(self.validation_fraction * n))
         if held_out >= n:
             raise ValueError(f"{type(self).__name__}: validation_fraction="
@@ -109,7 +120,8 @@ class MLPEstimator(BaseEstimator):
         architecture = [X.shape[1], *widths, outputs]
         stopper = EarlyStopping("val_loss", patience=self.patience) if held_out else None
         model, history = self._train(architecture, lr, seed, loss_fn, X_train, y_train,
-                                     self.max_epochs, stopper, (X_val, y_val))
+                                     self.max_epochs, stopper,
+                                     (X_val, y_val) if stopper is not None else None)
         epochs = len(history)
         if stopper is not None and self.refit:
             # No epoch improved only if every validation loss was NaN; fit stops at a NaN
@@ -128,6 +140,45 @@ class MLPEstimator(BaseEstimator):
         self.n_iter_ = epochs
         return target_scaler
 
+    def _folds(self, regression_outputs: int, n: int) -> int:
+        """The folds this fit uses (0: one held-out split); `regression_outputs` is 0 for a
+        classifier."""
+        if self.folds != "auto":
+            if self.folds > n:
+                raise ValueError(f"{type(self).__name__}: folds={self.folds} is more than the "
+                                 f"{n} rows")
+            return int(self.folds)
+        if not self.refit or self.validation_fraction == 0:
+            return 0
+        return auto_folds("regression" if regression_outputs else "classification", n)
+
+    def _fit_by_folds(self, widths: list[int], lr: float, seed: int, folds: int,
+                      X: np.ndarray, targets: np.ndarray, outputs: int,
+                      loss_fn: Callable[..., Any], scale_target: bool) -> Standardizer | None:
+        """fit_network with the epoch count chosen by `folds`-fold cross-validation: a
+        network per fold (the same seed) for max_epochs, then one on all the rows for the
+        epoch count where the folds' mean validation loss is lowest."""
+        order = np.random.default_rng(seed).permutation(len(X))  # load_csv's row order
+        X, targets = X[order], targets[order]
+        standardizer = Standardizer.fit(X)
+        target_scaler = Standardizer.fit(targets) if scale_target else None
+        if target_scaler is not None:
+            targets = target_scaler.transform(targets)
+        X = standardizer.transform(X)
+        architecture = [X.shape[1], *widths, outputs]
+        curves = []
+        for train, held_out in fold_rows(len(X), folds, seed):
+            _, history = self._train(architecture, lr, seed, loss_fn, X[train], targets[train],
+                                     self.max_epochs, None, (X[held_out], targets[held_out]))
+            curves.append(history["val_loss"])
+        epochs, _ = best_epoch(curves)
+        model, history = self._train(architecture, lr, seed, loss_fn, X, targets, epochs,
+                                     None, None)
+        model.double()  # (as in fit_network)
+        self.model_, self.standardizer_, self.history_ = model, standardizer, history
+        self.best_epoch_ = self.n_iter_ = epochs
+        return target_scaler
+
     def network_outputs(self, X: np.ndarray) -> np.ndarray:
         """The fitted network's raw outputs (n, outputs) on X, standardized as in training,
         in float64."""
@@ -143,7 +194,7 @@ class MLPEstimator(BaseEstimator):
         optimizer = OPTIMIZERS[self.optimizer](model.parameters(), lr=lr)
         history = fit(model, loss_fn, optimizer, X, y, epochs=epochs,
                       batch_size=self.batch_size,
-                      validation_data=validation if stopper is not None else None,
+                      validation_data=validation,
                       callbacks=[stopper] if stopper is not None else [],
                       verbose=self.verbose, generator=generator)
         return model, history
@@ -184,6 +235,13 @@ class MLPEstimator(BaseEstimator):
             raise ValueError(f"{name}: validation_fraction must be in [0, 1), got {fraction!r}")
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(f"{name}: refit must be True or False, got {self.refit!r}")
+        if not (isinstance(self.folds, str) and self.folds == "auto"
+                or _integer(self.folds) and (self.folds == 0 or self.folds >= 2)):
+            raise ValueError(f"{name}: folds must be 'auto', 0 or an int >= 2, got "
+                             f"{self.folds!r}")
+        if _integer(self.folds) and self.folds >= 2 and not self.refit:
+            raise ValueError(f"{name}: folds={self.folds} always refits on all the rows; "
+                             f"refit=False needs folds=0")
         if self.verbose not in (0, 1, 2) or isinstance(self.verbose, float):
             raise ValueError(f"{name}: verbose must be 0, 1 or 2, got {self.verbose!r}")
         check_random_state_setting(self.random_state, name)

@@ -4,6 +4,7 @@
     callbacks.py  EarlyStopping, checkpoints and the other callbacks
     live_plot.py  LivePlot, curves that follow training;  progress_bar.py: fit's bar
     metrics.py    accuracy and the other metrics fit reports
+    folds.py      the epoch count chosen by k-fold cross-validation
     history.py    History, what fit returns;  progress.py: where a run is, for resuming
 
 >>> from stir.training import fit, evaluate, predict, EarlyStopping
