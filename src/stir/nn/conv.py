@@ -120,8 +120,10 @@ class _Conv(_ConvNd):
         if self.padding_mode != "zeros":
             if padding == "same":
                 pairs = same_pads(self.kernel_size, self.dilation)
+            elif padding == "valid":  # (no padding: a string, not one amount per axis)
+                pairs = tuple((0, 0) for _ in self.kernel_size)
             else:
-                pairs = tuple((0, 0) if padding == "valid" else (p, p) for p in padding)
+                pairs = tuple((p, p) for p in padding)
             # F.pad's amounts go from the last axis backwards
             amounts = tuple(n for pair in reversed(pairs) for n in pair)
             x = F.pad(x, amounts, mode=self.padding_mode)
