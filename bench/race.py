@@ -3,8 +3,9 @@ defaults against scikit-learn's MLP on the tables scikit-learn and PyPI packages
 
 Each table is split N times (default 10; seeded: 75 % to train, 25 % to test). On each
 split, stir is run as a user runs it, `stir train train.csv --target T --quiet` (its
-defaults: 64,64 ReLU, Adam, early stopping on 20 % of the training rows, the refit on all of
-them) and `stir eval` on the test rows; scikit-learn's `MLPClassifier` / `MLPRegressor`
+defaults: 64,64 ReLU, Adam; the epoch count chosen by 5-fold cross-validation for a
+regression, by early stopping on 20 % of the training rows for a classification; then the
+refit on all of them) and `stir eval` on the test rows; scikit-learn's `MLPClassifier` / `MLPRegressor`
 (its defaults, random_state = the split's seed) runs in a pipeline with the same encoding:
 median imputation and standardization of the number columns, most-frequent imputation and
 one-hot encoding of the text columns, and for regression a standardized target
