@@ -225,3 +225,65 @@ def _number(cell: str) -> object:
         return float(cell)
     except ValueError:
         return cell.strip()
+
+
+def test_blocks_of_bytes_end_at_line_ends_whatever_the_line_lengths(tmp_path):
+    """After the first block (`rows` lines), NumPy's parser is given blocks of bytes, each
+    completed to the end of its last line: a line longer than a block, a file without a
+    final line break and short lines after long ones give the cells the csv module reads."""
+    rows = [f"{i},{i * 0.25}" for i in range(60)]
+    rows[5] = "5," + "1" * 300           # longer than the blocks that follow
+    rows[30] = "30,NA"                   # a block the csv module splits
+    path = write(tmp_path, "a,b\n" + "\n".join(rows))  # no line break at the end
+    table = CSVTable(path)
+    fast, slow = list(table.chunks(rows=4)), list(table.chunks(rows=4, numbers=False))
+    assert sum(chunk.numbers is not None for chunk in fast) > 1
+
+    def cells(chunks):
+        found = []
+        for chunk in chunks:
+            columns = (chunk.columns if chunk.numbers is None else
+                       [[repr(float(v)) for v in chunk.numbers[:, j]] for j in range(2)])
+            found += [(line, tuple(_number(cell) for cell in row))
+                      for line, row in zip(chunk.lines.tolist(), zip(*columns))]
+        return found
+
+    assert cells(fast) == cells(slow)
+    assert [line for line, _ in cells(fast)] == list(range(2, 62))
+
+
+def test_columns_grow_past_the_estimated_row_count(tmp_path):
+    """The columns are allocated for the rows the first 64 KiB predict; a file whose later
+    lines are far shorter holds more, and is read whole all the same."""
+    long_rows = "".join(f"{i}.{'0' * 200},{i % 2}\n" for i in range(400))
+    short_rows = "".join(f"{i},{i % 2}\n" for i in range(400, 30_000))
+    path = write(tmp_path, "x,y\n" + long_rows + short_rows)
+    assert CSVTable(path).rows_hint < 30_000
+    X = read_features(path, ["x"], ignore=["y"])
+    assert X.shape == (30_000, 1) and X[:, 0].tolist() == list(range(30_000))
+    data = load_csv(path, "y", validation=0.1, standardize=False)
+    assert sorted(np.concatenate([data.X_train, data.X_val])[:, 0].tolist()) == list(
+        range(30_000))
+
+
+def test_an_evaluated_target_is_checked_and_quoted_as_written(tmp_path):
+    from stir.data.csv_files import read_labeled_rows
+
+    def labeled(body: str, classes):
+        return read_labeled_rows(write(tmp_path, "x,y\n" + body), ["x"], "y", classes)
+
+    numbers = "".join(f"{i},{i % 2}.0\n" for i in range(30))
+    assert labeled(numbers, [0, 1]).y.tolist() == [i % 2 for i in range(30)]  # "1.0" is 1
+    assert labeled(numbers + "30,NA\n", None).dropped == [32]
+    with pytest.raises(CSVError, match=r"line 33, column 'y': '2\.50' is not one of the "
+                                       r"classes the model knows: \[0, 1\]"):
+        labeled(numbers + "30,NA\n31,2.50\n", [0, 1])
+    with pytest.raises(CSVError, match=r"line 32, column 'y': 'big' is not a number "
+                                       r"\(a regression target must be numeric\)"):
+        labeled(numbers + "30,big\n31,1e999\n", None)
+    with pytest.raises(CSVError, match=r"line 32, column 'y': '1e999' is not a finite"):
+        labeled(numbers + "30,1e999\n31,big\n", None)
+    with pytest.raises(CSVError, match=r"line 32, column 'y': '1e999' is not a finite"):
+        load_csv(write(tmp_path, "x,y\n" + numbers + "30,1e999\n"), "y")
+    with pytest.raises(CSVError, match=r"line 3, column 'y': 'cow' is not one of the classes"):
+        labeled("1,cat\n2,cow\n", ["cat", "dog"])

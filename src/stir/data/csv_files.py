@@ -24,8 +24,8 @@ import numpy as np
 
 from .._types import Array, DTypeLike
 from .csv_columns import (
-    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing, drop_hint, encode,
-    fit_encoding, is_number, label_key,
+    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing, category_indices,
+    drop_hint, encoded_numbers, fit_encoding, is_number, label_key, one_hot,
 )
 from .csv_table import CSVError, CSVTable
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
@@ -41,6 +41,7 @@ MIN_ROWS_PER_CLASS = 3
 TASKS = ("auto", "classification", "regression")
 MISSING_POLICIES = ("impute", "drop", "error")
 _TARGET_HINT = "a regression target must be numeric"
+_CHECK_ROWS = 1 << 16  # rows standardized at a time to check them: a few MB of float64
 
 
 @dataclass
@@ -167,8 +168,15 @@ def load_csv(
         raise CSVError(f"{name}: line 1: only the target column {target!r}; no feature columns")
     lines, values = _read_columns(table, [target, *feature_names])
     keep, dropped, y, classes, task = _target(table, target, lines, values[target], task, dtype)
-    holes = _missing_rows(values, feature_names, keep)
-    missing_cells = {column: int(_holes(values[column])[keep].sum()) for column in feature_names}
+    values.pop(target).release()  # (y holds what training needs of it)
+    every_row = len(keep) == len(lines)  # (keep is then 0, 1, 2...: indexing by it would copy)
+    missing_cells: dict[str, int] = {}
+    holes = np.zeros(len(keep), dtype=bool)
+    for column in feature_names:
+        column_holes = _holes(values[column]) if every_row else _holes(values[column])[keep]
+        if column_holes.any():
+            missing_cells[column] = int(column_holes.sum())
+            holes |= column_holes
     dropped_missing: list[int] = []
     if holes.any() and missing == "error":
         row, column = _first_hole(values, feature_names, keep)
@@ -176,24 +184,25 @@ def load_csv(
                        f"(impute it with --missing impute, or drop its row with --missing drop)")
     if holes.any() and missing == "drop":
         dropped_missing = lines[keep[holes]].tolist()
-        y, keep = y[~holes], keep[~holes]
+        y, keep, every_row = y[~holes], keep[~holes], False
     order = np.random.default_rng(seed).permutation(len(keep))
     held_out = int(round(validation * len(keep)))
     if held_out >= len(keep):
         raise CSVError(f"{name}: only {len(keep)} data rows; none would be left for training")
     train, val = order[held_out:], order[:held_out]
+    parts = [train, val] if every_row else [keep[train], keep[val]]
+    del keep  # (8 bytes a row, freed before the columns are encoded)
     row_numbers = [column for column in feature_names if _rises_by_row(values[column])]
     encodings, (X_train, X_val), standardizer = _split_features(
-        table, values, feature_names, lines, [keep[train], keep[val]], dtype, standardize)
+        table, values, feature_names, lines, parts, dtype, standardize)
     names = [n for encoding in encodings for n in encoding.feature_names]
     if len(set(names)) != len(names):
         raise CSVError(f"{name}: line 1: one-hot encoding gives feature names that are "
                        f"also columns: {sorted({n for n in names if names.count(n) > 1})}")
     return CSVDataset(
         name, names, target, task, X_train, y[train], X_val, y[val], classes,
-        standardizer, dropped, encodings, dropped_missing, table.delimiter,
-        {column: count for column, count in missing_cells.items() if count}, list(drop),
-        row_numbers,
+        standardizer, dropped, encodings, dropped_missing, table.delimiter, missing_cells,
+        list(drop), row_numbers,
     )
 
 
@@ -202,7 +211,7 @@ def _rises_by_row(column: ColumnValues) -> bool:
     if not column.numeric:
         return False
     numbers = column.numbers()
-    return (len(numbers) > 2 and bool(np.all(np.diff(numbers) > 0))
+    return (len(numbers) > 2 and bool(np.all(numbers[1:] > numbers[:-1]))
             and bool(np.all(numbers == np.round(numbers))))
 
 
@@ -210,8 +219,8 @@ def _read_columns(table: CSVTable, names: Sequence[str]
                   ) -> tuple[Array, dict[str, ColumnValues]]:
     """Every data row's line number, and the columns `names` read chunk by chunk."""
     positions = [table.header.index(column) for column in names]
-    values = {column: ColumnValues(column) for column in names}
-    lines = Growing(np.int64)
+    values = {column: ColumnValues(column, table.rows_hint) for column in names}
+    lines = Growing(np.int64, table.rows_hint)
     for chunk in table.chunks():
         lines.append(chunk.lines)
         for column, position in zip(names, positions):
@@ -220,14 +229,6 @@ def _read_columns(table: CSVTable, names: Sequence[str]
             else:
                 values[column].add_cells(chunk.columns[position], chunk.lines)
     return lines.filled(), values
-
-
-def _missing_rows(values: dict[str, ColumnValues], names: Sequence[str], keep: Array) -> Array:
-    """Which of the rows `keep` have a missing cell in one of the columns `names`."""
-    holes = np.zeros(len(keep), dtype=bool)
-    for column in names:
-        holes |= _holes(values[column])[keep]
-    return holes
 
 
 def _holes(column: ColumnValues) -> Array:
@@ -255,47 +256,73 @@ def _split_features(table: CSVTable, values: dict[str, ColumnValues], names: Seq
     once done, so that memory stays near what the columns take as float64 (a CSVError names
     the line and column of a problem)."""
     name = table.name
-    encodings = [_fitted(name, values[column], lines, parts[0]) for column in names]
+    # The statistics (median, mean, std) do not depend on the rows' order: they are taken
+    # on the training rows in file order, which are gathered several times faster.
+    in_order = _in_file_order(parts[0], len(lines))
+    encodings = [_fitted(name, values[column], lines, in_order) for column in names]
     width = sum(len(encoding.feature_names) for encoding in encodings)
     # Column-major while filled: a column's values are contiguous, and each page of an
     # array is first touched when its column is written, after earlier columns are freed.
     arrays = [np.empty((len(rows), width), dtype, order="F") for rows in parts]
     means, stds, at = np.zeros(width), np.ones(width), 0
     for column, encoding in zip(names, encodings):
+        span = slice(at, at + len(encoding.feature_names))
+        at = span.stop
         try:
-            features, _ = encode(encoding, values[column], lines)
+            if encoding.kind == "category":
+                indices, _ = category_indices(encoding, values[column], lines)
+            else:
+                x = encoded_numbers(encoding, values[column], lines)
         except ColumnProblem as problem:
             raise CSVError(f"{name}: line {problem.line}, column {column!r}: {problem}") \
                 from None
         values[column].release()
-        span = slice(at, at + features.shape[1])
-        if not _fits(features, dtype):  # every cell itself must fit, first
-            kept = np.sort(np.concatenate(parts))  # in file order: the first bad cell is named
-            try:
-                as_dtype(features[kept], dtype, name)
-            except DoesNotFit as error:
-                line = int(lines[kept[error.row]])
-                raise CSVError(f"{name}: line {line}, column {column!r}: "
-                               f"{table.cell(line, column)!r} does not fit in "
-                               f"{dtype_range(dtype)}") from None
-        scaled = standardize and encoding.kind != "category"
-        for part, (rows, array) in enumerate(zip(parts, arrays)):
-            block = features[rows]
-            if scaled and part == 0:  # the training rows: the statistics are theirs
-                fitted = Standardizer.fit(block)
-                means[span], stds[span] = fitted.mean, fitted.std
-            if scaled:  # (x − mean) / std in place, in float64; checked before the cast
-                block -= means[span]
-                block /= stds[span]
-                if not _fits(block, dtype):
-                    _standardized(name, encoding.feature_names, lines[rows],
-                                  Standardizer(means[span], stds[span]), features[rows], dtype)
-            array[:, span] = block
-        at = span.stop
+        if encoding.kind == "category":  # written as 0/1 straight into the arrays
+            for rows, array in zip(parts, arrays):
+                one_hot(indices[rows], array[:, span])
+            continue
+        if not _fits(x, dtype):  # every cell itself must fit, first
+            _raise_first_misfit(table, column, x, lines, parts, dtype)
+        z = x
+        if standardize:  # (x − mean) / std in float64, checked before the cast
+            fitted = Standardizer.fit(x[in_order, None])
+            means[span], stds[span] = fitted.mean, fitted.std
+            z = (x - fitted.mean[0]) / fitted.std[0]
+            if not _fits(z, dtype):  # (maybe only in a row of neither part: then no error)
+                for rows in parts:
+                    _check_standardized(name, [column], lines[rows], fitted, x[rows, None], dtype)
+        # Cast before the rows are gathered (in the split's random order): a gather from an
+        # array half the size, which stays in the cache, is several times faster.
+        with np.errstate(over="ignore"):  # (only a row of neither part can overflow here)
+            z = z.astype(dtype, copy=False)
+        for rows, array in zip(parts, arrays):
+            np.take(z, rows, out=array[:, span.start])
+        del x, z  # the column's float64 values are freed before the next is encoded
     for index, array in enumerate(arrays):  # row-major for training's minibatches
         arrays[index] = np.ascontiguousarray(array)
         del array
     return encodings, arrays, Standardizer(means, stds) if standardize else None
+
+
+def _in_file_order(rows: Array, count: int) -> Array:
+    """The indices `rows` (distinct, each below `count`) sorted, in linear time."""
+    chosen = np.zeros(count, dtype=bool)
+    chosen[rows] = True
+    return np.flatnonzero(chosen)
+
+
+def _raise_first_misfit(table: CSVTable, column: str, x: Array, lines: Array,
+                        parts: Sequence[Array], dtype: np.dtype) -> None:
+    """The CSVError for the first row of the parts, in file order, whose value in `column`
+    does not fit `dtype`, quoted as written; nothing if only rows of neither part do."""
+    kept = np.sort(np.concatenate(parts))
+    try:
+        as_dtype(x[kept, None], dtype, table.name)
+    except DoesNotFit as error:
+        line = int(lines[kept[error.row]])
+        raise CSVError(f"{table.name}: line {line}, column {column!r}: "
+                       f"{table.cell(line, column)!r} does not fit in "
+                       f"{dtype_range(dtype)}") from None
 
 
 def _fits(values: Array, dtype: np.dtype) -> bool:
@@ -356,7 +383,7 @@ def read_features(
     lines, values = _read_columns(table, raw)
     X = _model_features(table, encodings, values, lines, np.arange(len(lines)), dtype)
     if standardizer is not None:
-        _standardized(name, list(feature_names), lines.tolist(), standardizer, X, dtype)
+        _check_standardized(name, list(feature_names), lines, standardizer, X, dtype)
     return X
 
 
@@ -365,31 +392,51 @@ def _model_features(table: CSVTable, encodings: Sequence[ColumnEncoding],
                     dtype: np.dtype) -> Array:
     """The rows `keep` of a file's columns under a model's encodings, as `dtype`; a warning
     names the categories the model was not trained on, a CSVError any cell that does not
-    fit."""
-    name, blocks = table.name, []
-    for encoding in encodings:
+    fit (the first in the file). Written one column at a time into the final array, each
+    column's values freed once written (as `_split_features` does)."""
+    name = table.name
+    width = sum(len(encoding.feature_names) for encoding in encodings)
+    X = np.empty((len(keep), width), dtype, order="F")
+    misfits: list[tuple[int, int, str]] = []  # (row, position, column) of overflows
+    at = 0
+    for position, encoding in enumerate(encodings):
+        span = slice(at, at + len(encoding.feature_names))
+        at = span.stop
         try:
-            features, unseen = encode(encoding, values[encoding.name], lines)
+            if encoding.kind == "category":
+                indices, unseen = category_indices(encoding, values[encoding.name], lines)
+            else:
+                x = encoded_numbers(encoding, values[encoding.name], lines)
         except ColumnProblem as problem:
             raise CSVError(f"{name}: line {problem.line}, column {encoding.name!r}: "
                            f"{problem}") from None
-        if unseen:
-            shown = ", ".join(f"{category!r} ({count} row{'s' * (count != 1)})"
-                              for category, count in
-                              list(unseen.items())[:5]) + (", ..." * (len(unseen) > 5))
-            warnings.warn(f"{name}: column {encoding.name!r}: categories the model was not "
-                          f"trained on: {shown}; their rows have 0 in every {encoding.name}= "
-                          f"column", UnseenCategoryWarning, stacklevel=3)
-        blocks.append(features[keep])
-    X = np.concatenate(blocks, axis=1) if blocks else np.empty((len(keep), 0))
-    try:
-        return as_dtype(X, dtype, name)
-    except DoesNotFit as error:  # (only a number column can overflow: one-hot is 0 or 1)
-        line = int(lines[keep[error.row]])
-        column = [encoding.name for encoding in encodings
-                  for _ in encoding.feature_names][error.column]
+        values[encoding.name].release()
+        if encoding.kind == "category":
+            if unseen:
+                _warn_unseen(name, encoding.name, unseen)
+            one_hot(indices[keep], X[:, span])
+            continue
+        with np.errstate(over="ignore"):  # an overflow is reported below
+            X[:, span.start] = x[keep]
+        del x
+        overflows = np.flatnonzero(np.isinf(X[:, span.start]))
+        if overflows.size:
+            misfits.append((int(overflows[0]), position, encoding.name))
+    if misfits:  # (only a number column can overflow: one-hot is 0 or 1)
+        row, _, column = min(misfits)
+        line = int(lines[keep[row]])
         raise CSVError(f"{name}: line {line}, column {column!r}: {table.cell(line, column)!r} "
-                       f"does not fit in {dtype_range(dtype)}") from None
+                       f"does not fit in {dtype_range(dtype)}")
+    return np.ascontiguousarray(X)
+
+
+def _warn_unseen(name: str, column: str, unseen: dict[str, int]) -> None:
+    shown = ", ".join(f"{category!r} ({count} row{'s' * (count != 1)})"
+                      for category, count in
+                      list(unseen.items())[:5]) + (", ..." * (len(unseen) > 5))
+    warnings.warn(f"{name}: column {column!r}: categories the model was not trained on: "
+                  f"{shown}; their rows have 0 in every {column}= column",
+                  UnseenCategoryWarning, stacklevel=4)
 
 
 class UnseenCategoryWarning(UserWarning):
@@ -428,34 +475,14 @@ def read_labeled_rows(
     raw = [encoding.name for encoding in encodings]
     _feature_columns(name, table.header, raw, ignore=[target, *ignore])
     lines, values = _read_columns(table, [target, *raw])
-    codes, keys = values[target].texts()
-    cells = [keys[code].strip() for code in codes.tolist()]
+    column = values.pop(target)
     numeric = classes is None or not any(isinstance(label, str) for label in classes)
-    keep, dropped = _drop_missing(name, target, lines.tolist(), cells, numeric)
-    kept = np.asarray(keep, dtype=np.int64)
-    X = _model_features(table, encodings, values, lines, kept, dtype)
-    kept_lines = lines[kept].tolist()
+    keep, dropped = _kept_rows(name, target, lines, column, numeric)
+    X = _model_features(table, encodings, values, lines, keep, dtype)
     if standardizer is not None:
-        _standardized(name, list(feature_names), kept_lines, standardizer, X, dtype)
-    if classes is None:
-        numbers = _float64(name, [target], kept_lines, [[cells[i]] for i in keep], _TARGET_HINT)
-        try:
-            return LabeledRows(X, as_dtype(numbers, dtype, name), dropped)
-        except DoesNotFit as error:
-            line = kept_lines[error.row]
-            raise CSVError(f"{name}: line {line}, column {target!r}: "
-                           f"{table.cell(line, target)!r} does not fit in "
-                           f"{dtype_range(dtype)}") from None
-    index = _class_index(classes)
-    y = np.empty(len(keep), dtype=np.int64)
-    for i, row in enumerate(keep):
-        key = label_key(cells[row])
-        if key not in index:
-            raise CSVError(f"{name}: line {kept_lines[i]}, column {target!r}: "
-                           f"{cells[row]!r} is not one of the classes the model knows: "
-                           f"{list(classes)}")
-        y[i] = index[key]
-    return LabeledRows(X, y, dropped)
+        _check_standardized(name, list(feature_names), lines[keep], standardizer, X, dtype)
+    return LabeledRows(X, _evaluated_target(table, target, lines[keep], column, keep,
+                                            classes, dtype), dropped)
 
 
 def read_labeled(
@@ -505,44 +532,26 @@ def _feature_columns(
     return [position[f] for f in feature_names]
 
 
-def _standardized(
-    name: str, names: list[str], lines: list[int], standardizer: Standardizer, X: Array,
+def _check_standardized(
+    name: str, names: list[str], lines: Array, standardizer: Standardizer, X: Array,
     dtype: np.dtype,
-) -> Array:
-    """standardizer.transform(X) as `dtype`; a CSVError names the line and column of a value
-    so far from the training rows that its standardized value overflows `dtype`."""
-    try:
-        return standardizer.transform(X, dtype)
-    except DoesNotFit as error:
-        row, column = error.row, error.column
-        mean, std = standardizer.mean[column], standardizer.std[column]
-        raise CSVError(
-            f"{name}: line {lines[row]}, column {names[column]!r}: {float(X[row, column]):.7g} "
-            f"is too far from the training rows: standardized with their mean {mean:.4g} and "
-            f"std {std:.4g} it is {error.value:.4g}, which does not fit in {dtype_range(dtype)}"
-        ) from None
-
-
-def _float64(
-    name: str, names: list[str], lines: list[int], table: list[list[str]], hint: str,
-) -> Array:
-    """float64 (n, d) from strings; a CSVError names the first cell that is not a finite
-    number."""
-    try:
-        X = np.array(table, dtype=np.float64).reshape(len(table), len(names))
-        if np.isfinite(X).all():
-            return X
-    except ValueError:
-        pass
-    # The fast path failed: find the first bad cell to name it.
-    for row, line in zip(table, lines):
-        for value, column in zip(row, names):
-            problem = _cell_problem(value, hint)
-            if problem:
-                raise CSVError(f"{name}: line {line}, column {column!r}: {problem}")
-    # NumPy's parser refused something Python's float() accepts (such as "1_000").
-    return np.array([[float(value) for value in row] for row in table],
-                    dtype=np.float64).reshape(len(table), len(names))
+) -> None:
+    """A CSVError names the line and column of the first value so far from the training
+    rows that its standardized value overflows `dtype`. The rows are standardized a block
+    at a time, so that a file of millions never takes a float64 copy."""
+    for start in range(0, len(X), _CHECK_ROWS):
+        block = X[start:start + _CHECK_ROWS]
+        try:
+            standardizer.transform(block, dtype)
+        except DoesNotFit as error:
+            row, column = error.row, error.column
+            mean, std = standardizer.mean[column], standardizer.std[column]
+            raise CSVError(
+                f"{name}: line {int(lines[start + row])}, column {names[column]!r}: "
+                f"{float(block[row, column]):.7g} is too far from the training rows: "
+                f"standardized with their mean {mean:.4g} and std {std:.4g} it is "
+                f"{error.value:.4g}, which does not fit in {dtype_range(dtype)}"
+            ) from None
 
 
 def _cell_problem(value: str, hint: str) -> str | None:
@@ -557,22 +566,64 @@ def _cell_problem(value: str, hint: str) -> str | None:
     return None
 
 
-def _drop_missing(
-    name: str, target: str, lines: list[int], cells: list[str], numeric: bool,
-) -> tuple[list[int], list[int]]:
+def _kept_rows(name: str, target: str, lines: Array, column: ColumnValues, numeric: bool
+               ) -> tuple[Array, list[int]]:
     """The rows that keep their target (indices) and the lines of those dropped: in a
     numeric target a missing marker drops its row; in a text target every cell is a label,
-    and an empty one is an error. The one rule, for training and for evaluation."""
-    if not numeric:
-        for line, cell in zip(lines, cells):
-            if not cell:
-                raise CSVError(f"{name}: line {line}, column {target!r}: empty target cell")
-        return list(range(len(cells))), []
-    keep = [i for i, cell in enumerate(cells) if cell not in MISSING_MARKERS]
-    if not keep:
+    and an empty one is an error. The one rule, for training and for evaluation (on the
+    column's numbers or distinct texts: never a Python step per row)."""
+    if numeric and column.numeric:  # NaN where a marker was
+        missing = np.isnan(column.numbers())
+    else:
+        codes, keys = column.texts()
+        if not numeric:
+            empty = [k for k, key in enumerate(keys) if not key]
+            if empty:
+                row = int(np.flatnonzero(np.isin(codes, empty))[0])
+                raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: empty "
+                               f"target cell")
+            return np.arange(len(codes)), []
+        missing = np.array([key in MISSING_MARKERS for key in keys] or [False])[codes]
+    if missing.all():
         raise CSVError(f"{name}: column {target!r}: every target cell is missing (empty, "
                        f"NA, ? or the like); there is nothing to learn or to compare with")
-    return keep, [line for line, cell in zip(lines, cells) if cell in MISSING_MARKERS]
+    return np.flatnonzero(~missing), lines[missing].tolist()
+
+
+def _evaluated_target(table: CSVTable, target: str, lines: Array, column: ColumnValues,
+                      keep: Array, classes: Sequence[Any] | None, dtype: np.dtype) -> Array:
+    """The target of the rows `keep` (their `lines`) to compare a model with: (n, 1) values
+    of `dtype` when `classes` is None, else indices into `classes` (int64, matched by
+    `label_key`); a CSVError names the first cell that is neither."""
+    name = table.name
+    if classes is None:
+        problems = [where for where in (column.first_text, column.first_infinite) if where]
+        if problems:
+            line, _ = min(problems)
+            raise CSVError(f"{name}: line {line}, column {target!r}: "
+                           f"{_cell_problem(table.cell(line, target), _TARGET_HINT)}")
+        try:
+            return as_dtype(column.numbers()[keep, None], dtype, name)
+        except DoesNotFit as error:
+            line = int(lines[error.row])
+            raise CSVError(f"{name}: line {line}, column {target!r}: "
+                           f"{table.cell(line, target)!r} does not fit in "
+                           f"{dtype_range(dtype)}") from None
+    index = _class_index(classes)
+    if column.numeric:  # each distinct number is matched once
+        distinct, rows = np.unique(column.numbers()[keep], return_inverse=True)
+        keys = [label_key(value) for value in distinct.tolist()]
+    else:
+        codes, keys = column.texts()
+        rows = codes[keep]
+    y = np.array([index.get(label_key(key), -1) for key in keys] or [0], np.int64)[rows]
+    unknown = np.flatnonzero(y < 0)
+    if unknown.size:
+        line = int(lines[unknown[0]])
+        raise CSVError(f"{name}: line {line}, column {target!r}: "
+                       f"{table.cell(line, target)!r} is not one of the classes the model "
+                       f"knows: {list(classes)}")
+    return y
 
 
 def _target(
@@ -608,13 +659,16 @@ def _target(
         raise CSVError(f"{name}: column {target!r}: every target cell is missing (empty, "
                        f"NA, ? or the like); there is nothing to learn or to compare with")
     keep, dropped = np.flatnonzero(~missing), lines[missing].tolist()
-    numbers = numbers[keep]
-    if column.first_infinite is not None:
-        line, cell = column.first_infinite
-        raise CSVError(f"{name}: line {line}, column {target!r}: {cell!r} is not a finite "
-                       f"number ({_TARGET_HINT})")
-    integers = bool(np.all(numbers == np.round(numbers)))
-    distinct = np.unique(numbers)
+    if dropped:
+        numbers = numbers[keep]
+    if column.first_infinite is not None:  # quoted as written ("1e999", not "inf")
+        line, _ = column.first_infinite
+        raise CSVError(f"{name}: line {line}, column {target!r}: "
+                       f"{table.cell(line, target)!r} is not a finite number ({_TARGET_HINT})")
+    integers = task != "regression" and bool(np.all(numbers == np.round(numbers)))
+    # The distinct values take a sort of every row: only when they can matter (for "auto",
+    # only integers can be classes).
+    distinct = np.unique(numbers) if integers or task == "classification" else numbers[:0]
     if task == "auto":
         task = "classification" if _looks_like_classes(integers, len(distinct),
                                                        len(numbers)) else "regression"
