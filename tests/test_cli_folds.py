@@ -153,3 +153,24 @@ def test_ctrl_c_in_a_fold_then_resume_gives_the_uninterrupted_model(folder, tmp_
         assert np.array_equal(ours[name], theirs[name]), name
     chosen = [line for line in reference.stdout.splitlines() if line.startswith("5-fold")]
     assert chosen == [line for line in resumed.stdout.splitlines() if line.startswith("5-fold")]
+
+
+@pytest.mark.parametrize("record", [
+    None, "text", {"folds": 5, "fold": 1, "losses": [], "scores": []},
+    {"folds": 4, "fold": 1, "losses": [[1.0, 1.0]], "scores": [[0.0, 0.0]]},
+    {"folds": 5, "fold": 1, "losses": [[1.0]], "scores": [[0.0]]},  # a curve too short
+    {"folds": 5, "fold": 1, "losses": [[1.0, "x"]], "scores": [[0.0, 0.0]]},
+    {"folds": 5, "fold": 7, "losses": [], "scores": []},
+])
+def test_a_malformed_fold_record_is_refused(record, tmp_path):
+    from stir.commands.cross_validation import _progress
+    from stir.io.errors import ModelFormatError
+
+    state = {} if record is None else {"stir_train_folds": record}
+    path = stir.checkpoint.save(tmp_path / "c.ckpt", model=stir.nn.Linear(1, 1), **state)
+    with pytest.raises(ModelFormatError, match="no valid record of 5-fold cross-validation"):
+        _progress(str(path), 5, epochs=2)
+    good = {"folds": 5, "fold": 1, "losses": [[1.0, 0.5]], "scores": [[0.1, 0.2]]}
+    path = stir.checkpoint.save(tmp_path / "d.ckpt", model=stir.nn.Linear(1, 1),
+                                stir_train_folds=good)
+    assert _progress(str(path), 5, epochs=2) == (1, [[1.0, 0.5]], [[0.1, 0.2]])

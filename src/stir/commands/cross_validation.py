@@ -101,7 +101,7 @@ def cross_validate(X: np.ndarray, y: np.ndarray, task: str, folds: int,
     learns them) and choose the epoch count; KeyboardInterrupt on Ctrl-C, after the fold's
     checkpoint is written."""
     metric = "accuracy" if task == "classification" else "r2"
-    first, losses, scores = _progress(resume_from, folds)
+    first, losses, scores = _progress(resume_from, folds, arguments.epochs)
     pairs = fold_rows(len(X), folds, arguments.seed)
     written: Path | None = None
     for fold in range(first, folds):
@@ -138,11 +138,10 @@ def cross_validate(X: np.ndarray, y: np.ndarray, task: str, folds: int,
 
 def describe(result: FoldsResult) -> str:
     """The report's line: which epoch count, why, and the held-out score beside a constant's."""
-    name = "accuracy" if result.metric == "accuracy" else "r2"
     constant = ("the training folds' majority class" if result.metric == "accuracy"
                 else "the training folds' mean")
     return (f"{result.folds}-fold cross-validation: the folds' mean validation loss was lowest "
-            f"after {result.epochs} epochs ({result.loss:.4g}); there, validation {name} "
+            f"after {result.epochs} epochs ({result.loss:.4g}); there, validation {result.metric} "
             f"{result.score:.4f} on rows each fold did not train on  (baseline, always "
             f"{constant}: {result.baseline:.4f})")
 
@@ -155,10 +154,11 @@ def _constant_score(task: str, y_train: np.ndarray, y_held_out: np.ndarray) -> f
     return metrics.r2(mean, y_held_out[:, 0])
 
 
-def _progress(resume_from: str | None, folds: int) -> tuple[int, list[Any], list[Any]]:
+def _progress(resume_from: str | None, folds: int, epochs: int
+              ) -> tuple[int, list[Any], list[Any]]:
     """Where a resumed run is: the fold to go on in, and the finished folds' loss and score
-    curves (0 and none for a new run); a ModelFormatError for a checkpoint whose fold record
-    is malformed or is of another number of folds."""
+    curves, `epochs` numbers each (0 and none for a new run); a ModelFormatError for a
+    checkpoint whose fold record is malformed or is of another number of folds."""
     if resume_from is None:
         return 0, [], []
     record = checkpoints.read(resume_from).get(FOLDS_KEY)
@@ -166,7 +166,8 @@ def _progress(resume_from: str | None, folds: int) -> tuple[int, list[Any], list
         fold, losses, scores = record["fold"], record["losses"], record["scores"]
         valid = (record["folds"] == folds and isinstance(fold, int) and 0 <= fold < folds
                  and isinstance(losses, list) and isinstance(scores, list)
-                 and len(losses) == len(scores) == fold)
+                 and len(losses) == len(scores) == fold
+                 and all(_curve(curve, epochs) for curve in [*losses, *scores]))
     except (TypeError, KeyError):
         valid = False
     if not valid:
@@ -174,3 +175,9 @@ def _progress(resume_from: str | None, folds: int) -> tuple[int, list[Any], list
                                f"cross-validation in this checkpoint, so --resume cannot tell "
                                f"which fold it stopped in")
     return fold, losses, scores
+
+
+def _curve(values: Any, epochs: int) -> bool:
+    """Whether `values` is a list of `epochs` numbers (finite or not: a loss may be inf)."""
+    return (isinstance(values, list) and len(values) == epochs
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values))
