@@ -1,4 +1,4 @@
-"""The `stir` command: `demo`, `train`, `predict` and `eval`, with --help on each.
+"""The `stir` command: `demo`, `train`, `predict`, `eval` and `playground`, with --help on each.
 
 Exit status: 0 on success; 1 when the work fails (one line on stderr, no traceback); 2 for
 bad input: a usage error, an unknown demo, a CSV or model file that cannot be used, an
@@ -36,7 +36,7 @@ def _demo_list() -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one subparser per subcommand."""
     from . import demos
-    from .commands import predict, train
+    from .commands import playground, predict, train
     parser = argparse.ArgumentParser(
         prog="stir",
         description="stir: a small, fast, readable neural-network library on NumPy.",
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a reduced size that runs in a second or two")
     train.add_parser(commands)
     predict.add_parsers(commands)
+    playground.add_parser(commands)
     return parser
 
 
@@ -73,9 +74,9 @@ def _run_demo(arguments: argparse.Namespace) -> int:
 
 
 def _runners() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from .commands import predict, train
+    from .commands import playground, predict, train
     return {"demo": _run_demo, "train": train.run, "predict": predict.run_predict,
-            "eval": predict.run_evaluation}
+            "eval": predict.run_evaluation, "playground": playground.run}
 
 
 def _bad_input_errors(command: str) -> tuple[type[BaseException], ...]:

@@ -1,4 +1,5 @@
-"""The subcommands of `stir` beyond `demo`: `train`, `predict` and `eval` on CSV files.
+"""The subcommands of `stir` beyond `demo`: `train`, `predict` and `eval` on CSV files, and
+`playground`.
 
     train.py          stir train: a CSV file to a trained model file
     column_summary.py the lines stir train prints about what it did to each column
@@ -7,7 +8,8 @@
     run_settings.py   a run's settings, kept in its checkpoints for stir train --resume
     predict.py        stir predict and stir eval: a model file applied to new rows
     trained_model.py  what a model file from stir train keeps to read new rows
-    output_paths.py   the checks every command makes before it writes a file"""
+    output_paths.py   the checks every command makes before it writes a file
+    playground.py     stir playground: TF Playground on stir, served to a local page"""
 
 #: The command's exit statuses (`_stir_entry`, which runs before stir is imported, repeats
 #: the last): 130 = 128 + SIGINT, as shells report a Ctrl-C.
