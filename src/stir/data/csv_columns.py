@@ -305,10 +305,15 @@ def fit_encoding(values: ColumnValues, lines: Array, train: Array) -> ColumnEnco
     if len(ambiguous) * 2 > len(present):
         raise ColumnProblem(f"dates like {ambiguous[0]!r}, whose order of day and month "
                             f"cannot be told; write them as YYYY-MM-DD to use them")
-    numbers = [k for k in present if is_number(keys[k])]
+    numbers = {k for k in present if is_number(keys[k])}  # (a set: tested once per cell)
     if numbers and len(numbers) < len(present) and 2 * len(numbers) >= len(present):
-        # mostly numbers: a typo, not categories, which one-hot would hide
-        line, k = min((_first_line(codes, k, lines), k) for k in present if k not in numbers)
+        # mostly numbers: a typo, not categories, which one-hot would hide. Each text's
+        # first row comes from one pass over the codes, not one pass per text.
+        first_rows = np.full(len(keys), len(codes))
+        seen, first = np.unique(codes, return_index=True)
+        first_rows[seen] = first
+        k = min((k for k in present if k not in numbers), key=lambda k: first_rows[k])
+        line = int(lines[first_rows[k]])
         raise ColumnProblem(f"{keys[k]!r} is not a number, in a column of numbers; correct "
                             f"it, mark it missing (NA), or leave the column out with "
                             f"{drop_hint(name)}", line)
