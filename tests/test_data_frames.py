@@ -106,14 +106,43 @@ def test_pandas_nullable_and_categorical_columns():
         as_numbers("fit", "x", pd.DataFrame({"n": pd.array([1, None], dtype="Int64")}))
     with pytest.raises(TypeError, match="column 'kind' holds text"):
         as_numbers("fit", "x", pd.DataFrame({"kind": pd.Categorical(["a", "b"])}))
-    with pytest.raises(TypeError, match="columns 'when' hold dates"):
+    with pytest.raises(TypeError, match=r"column 'when' holds dates or times \(datetime64"):
         as_numbers("fit", "x", pd.DataFrame({"when": pd.to_datetime(["2020-01-01"])}))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("kind", ["date", "datetime", "duration"])
+def test_a_date_or_time_column_beside_numbers_is_refused_not_counted(library, kind):
+    """polars turns a Date column beside a number column into days, a Datetime into
+    microseconds; Arrow's fail to find a common type: each is refused by name instead."""
+    import datetime
+    value = {"date": datetime.date(2020, 1, 1), "datetime": datetime.datetime(2020, 1, 1),
+             "duration": datetime.timedelta(days=1)}[kind]
+    frame = _frame(library, {"size": [1.0, 2.0], "when": [value, value]})
+    # (pandas keeps datetime.date as objects: refused as "date values", with the first one)
+    with pytest.raises(TypeError, match="predict: x's column 'when' holds (dates or times|"
+                                        "date values)"):
+        stir.predict(nn.Linear(2, 1), frame)
+    with pytest.raises(TypeError, match="DataLoader: argument 0's column 'when' holds date"):
+        stir.data.DataLoader(frame, np.zeros(2), batch_size=2)
+
+
+@pytest.mark.parametrize("library", ["pandas", "pyarrow"])
+def test_a_value_past_float32_is_named_not_turned_into_inf(library):
+    frame = _frame(library, {"a": [1.0, 2.0], "b": [3.0, 1e300]})
+    with pytest.raises(ValueError, match=r"predict: x's column 'b' has a value too large for "
+                                         r"float32 \(1e\+300 in row 1\)"):
+        stir.predict(nn.Linear(2, 1), frame)
+    model = nn.Linear(2, 1).double()  # the advice works
+    assert stir.predict(model, frame).dtype == np.float64
 
 
 def test_infinite_cells_and_unnamed_columns():
     with pytest.raises(ValueError, match=r"x's column 2 has an infinite cell \(inf\) in row 1 "
                                          r"\(2 non-finite cells in all\)"):
         as_numbers("fit", "x", np.array([[0.0, 0.0, 0.0], [0.0, 0.0, np.inf], [np.nan, 0, 0]]))
+    with pytest.raises(TypeError, match="x holds dates or times"):
+        as_numbers("fit", "x", np.array(["2020-01-01"], dtype="datetime64[D]"))
     with pytest.raises(TypeError, match=r"y holds text \('cat' in row 1\)"):
         as_numbers("fit", "y", np.array([0, "cat"], dtype=object))
     assert column_names(np.zeros((2, 2))) is None
@@ -134,3 +163,17 @@ def test_stir_never_imports_the_frame_libraries():
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_lone_frame_with_a_positional_batch_size():
+    """DataLoader(frame, 4): PyTorch would index the frame by column (pandas' KeyError); stir
+    reads it as its arrays form, saying so, whatever the frame's index."""
+    pd = pytest.importorskip("pandas", reason="pandas is a peer the tests convert from")
+    frame = pd.DataFrame({"a": np.arange(8.0), "b": np.arange(8.0) * 2}, index=range(100, 108))
+    with pytest.warns(UserWarning, match="arrays form and yields 1-tuples"):
+        batches = list(stir.data.DataLoader(frame, 4))
+    assert [xb.numpy().tolist() for (xb,) in batches] == [
+        [[0, 0], [1, 2], [2, 4], [3, 6]], [[4, 8], [5, 10], [6, 12], [7, 14]]]
+    # A NumPy array stays PyTorch's dataset of rows: batches are tensors, not 1-tuples.
+    rows = list(stir.data.DataLoader(np.arange(8.0).reshape(4, 2), 2))
+    assert [tuple(batch.shape) for batch in rows] == [(2, 2), (2, 2)]

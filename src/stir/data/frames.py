@@ -23,6 +23,7 @@ or train on a CSV file with stir train, which does)
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any
 
 import numpy as np
@@ -30,23 +31,36 @@ import numpy as np
 __all__ = ["as_numbers", "column_names"]
 
 
-def as_numbers(owner: str, name: str, value: Any, finite: bool = True) -> np.ndarray:
+def as_numbers(owner: str, name: str, value: Any, finite: bool = True,
+               dtype: Any = None) -> np.ndarray:
     """`value` as a NumPy array of numbers (bool, integer or floating), checked: a TypeError
-    for a column that is not numbers and (if `finite`) a ValueError for a missing or
-    non-finite cell, each naming the column (by name when the table has names) and the first
-    row. With `finite=False` a missing cell is kept as NaN."""
-    array = np.asarray(value)
+    for a column that is not numbers (a date or time column too, which some libraries turn
+    into their own counts of days or microseconds), and (if `finite`) a ValueError for a
+    missing or non-finite cell, each naming the column (by name when the table has names)
+    and the first row. With `finite=False` a missing cell is kept as NaN. Floats are cast
+    to `dtype` if given, and a value that does not fit in it is named too."""
+    _refuse_temporal(owner, name, value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # (columns NumPy finds no common type for)
+        raise TypeError(f"{owner}: {name} cannot be read as an array of numbers: "
+                        f"{error}") from None
     if array.dtype == object:
         array = _objects_as_numbers(owner, name, array, column_names(value))
     elif array.dtype.kind in "USMm":
         names = column_names(value)
-        what = f"{name}'s columns {', '.join(map(repr, names))}" if names else name
-        raise TypeError(f"{owner}: {what} hold {_kind_of(array.dtype)}, not numbers; encode "
+        what = (f"{name}'s columns {', '.join(map(repr, names))} hold" if names
+                else f"{name} holds")
+        raise TypeError(f"{owner}: {what} {_kind_of(array.dtype)}, not numbers; encode "
                         f"them as numbers first")
     elif array.dtype.kind not in "fiub":
         raise TypeError(f"{owner}: {name} must hold numbers, got dtype {array.dtype}")
     if finite and array.dtype.kind == "f":
         _check_finite(owner, name, array, column_names(value))
+    if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
+        original, array = array, _cast(array, dtype)
+        if finite:
+            _check_fits(owner, name, original, array, column_names(value))
     return array
 
 
@@ -61,6 +75,58 @@ def column_names(value: Any) -> list[str] | None:
             except TypeError:
                 return None
     return None
+
+
+#: The type names of date and time columns: pandas' and NumPy's (datetime64, timedelta64,
+#: period), polars' (Date, Datetime, Duration, Time) and Arrow's (date32, timestamp, ...).
+_TEMPORAL = re.compile(r"(date|datetime|timestamp|duration|time|timedelta|period)",
+                       re.IGNORECASE)
+
+
+def _column_types(value: Any) -> list[str]:
+    """The type name of each column of a frame or table, or of a series' values; [] for
+    anything that does not say."""
+    schema = getattr(value, "schema", None)
+    types = getattr(schema, "types", None)  # an Arrow table or record batch
+    if types is None and not isinstance(value, np.ndarray):
+        types = getattr(value, "dtypes", None)  # a pandas or polars frame
+    if types is None:
+        one = getattr(value, "type", None) or getattr(value, "dtype", None)  # a series
+        types = [] if one is None or callable(one) else [one]
+    try:
+        return [str(kind) for kind in types]
+    except TypeError:
+        return []
+
+
+def _refuse_temporal(owner: str, name: str, value: Any) -> None:
+    """A TypeError naming the first date or time column of a frame, before NumPy turns it
+    into numbers of some unit (or fails to find a common type with the others)."""
+    for column, kind in enumerate(_column_types(value)):
+        if _TEMPORAL.match(kind):
+            names = column_names(value)
+            where = (f"{name}'s column {names[column]!r}" if names and column < len(names)
+                     else name)
+            raise TypeError(f"{owner}: {where} holds dates or times ({kind}), not numbers; "
+                            f"turn it into numbers first (days since a date, for instance) "
+                            f"or leave it out")
+
+
+def _cast(array: np.ndarray, dtype: Any) -> np.ndarray:
+    with np.errstate(over="ignore"):  # (what overflows is named by _check_fits)
+        return array.astype(dtype)
+
+
+def _check_fits(owner: str, name: str, original: np.ndarray, cast: np.ndarray,
+                names: list[str] | None) -> None:
+    """A ValueError naming the first value that was finite and is not in the narrower type."""
+    if np.isfinite(cast).all():
+        return
+    first = np.unravel_index(int(np.argmax(~np.isfinite(cast))), cast.shape)
+    where = _where(name, cast, int(first[1]) if cast.ndim >= 2 else 0, names)
+    raise ValueError(f"{owner}: {where} has a value too large for {cast.dtype} "
+                     f"({float(original[first])!r} in row {int(first[0])}); scale it down, or "
+                     f"train the model in float64 (model.double())")
 
 
 def _kind_of(dtype: np.dtype) -> str:

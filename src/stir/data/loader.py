@@ -92,6 +92,11 @@ class DataLoader:
         if more and _is_array(more[0]) or not more and _is_lone_array(dataset):
             self.arrays = _as_arrays((dataset, *more))
             dataset = TensorDataset(*(Tensor(array) for array in self.arrays))
+        elif _is_frame(dataset):  # a lone frame, then options: DataLoader(frame, 32)
+            _warn_lone_array(stacklevel=3)
+            self.arrays = _as_arrays((dataset,))
+            dataset = TensorDataset(*(Tensor(array) for array in self.arrays))
+            _take_positional(options, more)
         else:
             _take_positional(options, more)
         self.dataset = dataset
@@ -343,13 +348,25 @@ def _is_lone_array(value: Any) -> bool:
     """DataLoader(X) with one NumPy array, list of numbers or data frame: stir's arrays form,
     whose batches are 1-tuples; PyTorch would batch the rows themselves (and index a data
     frame by column, failing), so stir says so."""
-    frame = _has_array_protocol(value) and not isinstance(value, (Tensor, Dataset))
-    if not (isinstance(value, (np.ndarray, np.generic)) or _is_number_table(value) or frame):
+    if not (isinstance(value, (np.ndarray, np.generic)) or _is_number_table(value)
+            or _is_frame(value)):
         return False
-    warnings.warn("DataLoader(array): stir reads one NumPy array or list of numbers as its "
-                  "arrays form and yields 1-tuples (xb,); PyTorch would yield xb itself. Pass "
-                  "a stir tensor (stir.as_tensor(array)) for PyTorch's batches", stacklevel=3)
+    _warn_lone_array(stacklevel=4)
     return True
+
+
+def _is_frame(value: Any) -> bool:
+    """A data frame, series or Arrow table: values NumPy's array protocol converts, which
+    are not NumPy's own (a NumPy array alone is PyTorch's dataset of rows)."""
+    return (_has_array_protocol(value) and not isinstance(value, (Tensor, Dataset))
+            and not isinstance(value, (np.ndarray, np.generic)))
+
+
+def _warn_lone_array(stacklevel: int) -> None:
+    warnings.warn("DataLoader(array): stir reads one NumPy array, list of numbers or data "
+                  "frame as its arrays form and yields 1-tuples (xb,); PyTorch would yield xb "
+                  "itself. Pass a stir tensor (stir.as_tensor(array)) for PyTorch's batches",
+                  stacklevel=stacklevel)  # (the user's line)
 
 
 def _as_arrays(arrays: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -361,14 +361,13 @@ def _float_dtype(model: Any) -> np.dtype:
 def _array(owner: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray:
     """`value` (an array, a tensor, a data frame or Arrow table, a list) as checked numbers:
     as_numbers names a text column or a missing cell before a network trains on it."""
-    array = as_numbers(owner, name, value.array if isinstance(value, Tensor) else value)
+    array = as_numbers(owner, name, value.array if isinstance(value, Tensor) else value,
+                       dtype=dtype)
     if array.ndim == 0:
         raise ValueError(f"{owner}: {name} must have a first (sample) dimension, got a scalar")
     if len(array) == 0:
         raise ValueError(f"{owner}: {name} is empty (shape {array.shape}); there is nothing "
                          "to train or evaluate on")
-    if array.dtype.kind == "f" and array.dtype != dtype:
-        array = array.astype(dtype)
     return array
 
 
