@@ -29,6 +29,11 @@ import pytest
 COMPAT = Path(__file__).parent / "compat"
 PROGRAMS = sorted(path for path in COMPAT.glob("*.py") if path.name != "conftest.py")
 TOLERANCE = 1e-4
+# Programs whose float32 result is ill-conditioned, so that two correct float32 libraries
+# differ by more: poly_optim_rmsprop's cubic fit (800 RMSprop steps on a sum of 2 000 squared
+# errors) in float64 ends with loss 104.986 and x³ weight -0.051305; in float32 PyTorch 2.13
+# gave 104.931 / -0.050296 and stir 104.920 / -0.050786 here (each within 2 % of float64).
+TOLERANCES = {"poly_optim_rmsprop.py": 3e-2}
 TIMEOUT_SECONDS = 120
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 # Two programs run at once; PyTorch's thread pool per process would only fight over the cores
@@ -124,10 +129,10 @@ def runs(request, tmp_path_factory):
             future.cancel()
 
 
-def close(a: float, b: float) -> bool:
+def close(a: float, b: float, tolerance: float = TOLERANCE) -> bool:
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
-    return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
 
 
 def test_there_are_enough_programs():
@@ -172,7 +177,8 @@ def test_runs_under_stir_with_only_the_imports_changed(path: Path, runs):
         pytest.fail(f"{path.name} does not run under PyTorch; see test_runs_under_pytorch")
     got = run.numbers
     assert len(got) == len(expected), f"RESULT has {len(got)} numbers, PyTorch's {len(expected)}"
+    tolerance = TOLERANCES.get(path.name, TOLERANCE)
     differing = [f"  #{i}: stir {a!r}, torch {b!r}"
-                 for i, (a, b) in enumerate(zip(got, expected)) if not close(a, b)]
+                 for i, (a, b) in enumerate(zip(got, expected)) if not close(a, b, tolerance)]
     assert not differing, (f"{path.name}: RESULT numbers differ from PyTorch's "
-                           f"(tolerance {TOLERANCE}):\n" + "\n".join(differing))
+                           f"(tolerance {tolerance}):\n" + "\n".join(differing))
