@@ -174,3 +174,19 @@ def test_a_malformed_fold_record_is_refused(record, tmp_path):
     path = stir.checkpoint.save(tmp_path / "d.ckpt", model=stir.nn.Linear(1, 1),
                                 stir_train_folds=good)
     assert _progress(str(path), 5, epochs=2) == (1, [[1.0, 0.5]], [[0.1, 0.2]])
+
+
+def test_one_row_per_fold_still_gives_a_pooled_r2(tmp_path):
+    """Leave-one-out: each fold's own R² is undefined (one row); the report pools the folds'
+    squared errors, R² = 1 − Σ n_k MSE_k / Σ (y − ȳ)², so a good fit reads near 1, not 0."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=11)
+    y = 2 * a + 0.1 * rng.normal(size=11)
+    (tmp_path / "r11.csv").write_text(
+        "a,y\n" + "".join(f"{u:.4f},{v:.4f}\n" for u, v in zip(a, y)))
+    result = run("train", "r11.csv", "--target", "y", "--folds", 11, "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("11-fold"))
+    r2 = float(line.split("validation r2 ")[1].split()[0])
+    baseline = float(line.split("mean: ")[1].rstrip(")"))
+    assert r2 > 0.9 and baseline < 0, line

@@ -12,6 +12,7 @@ the folds before it.
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +21,7 @@ import numpy as np
 
 from .. import checkpoint as checkpoints
 from ..io.errors import ModelFormatError
-from ..training import ModelCheckpoint, fit, metrics
+from ..training import ModelCheckpoint, fit
 from ..training.folds import auto_folds, best_epoch, fold_rows
 from . import UsageError
 from .interrupt import StopBetweenSteps
@@ -129,11 +130,9 @@ def cross_validate(X: np.ndarray, y: np.ndarray, task: str, folds: int,
         losses = [*losses, [float(v) for v in history["val_loss"]]]
         scores = [*scores, [float(v) for v in history["val_" + metric]]]
     epochs, loss = best_epoch(losses)
-    baseline = float(np.mean([_constant_score(task, y[train], y[held_out])
-                              for train, held_out in pairs]))
-    return FoldsResult(folds, epochs, loss, metric,
-                       float(np.mean([curve[epochs - 1] for curve in scores])), baseline,
-                       written)
+    score, baseline = _pooled_scores(task, y, pairs, [curve[epochs - 1] for curve in losses],
+                                     [curve[epochs - 1] for curve in scores])
+    return FoldsResult(folds, epochs, loss, metric, score, baseline, written)
 
 
 def describe(result: FoldsResult) -> str:
@@ -146,12 +145,29 @@ def describe(result: FoldsResult) -> str:
             f"{constant}: {result.baseline:.4f})")
 
 
-def _constant_score(task: str, y_train: np.ndarray, y_held_out: np.ndarray) -> float:
+def _pooled_scores(task: str, y: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]],
+                   losses: list[float], scores: list[float]) -> tuple[float, float]:
+    """The folds' score at the chosen epoch over all their held-out rows together, and a
+    constant predictor's (each fold's training majority class, or mean). Accuracy: the
+    folds' accuracies weighted by their rows. R²: from the pooled squared error,
+
+        R² = 1 − Σ_k n_k · MSE_k / Σ_i (y_i − ȳ)²,
+
+    which a fold of one row cannot make undefined, as its own R² would be (NaN for a
+    constant target)."""
+    sizes = np.array([len(held_out) for _, held_out in pairs], dtype=np.float64)
     if task == "classification":
-        majority = int(np.bincount(y_train).argmax())
-        return float(np.mean(y_held_out == majority))
-    mean = np.full_like(y_held_out[:, 0], float(y_train.mean()))
-    return metrics.r2(mean, y_held_out[:, 0])
+        constant = [np.mean(y[held_out] == np.bincount(y[train]).argmax())
+                    for train, held_out in pairs]
+        return float(np.average(scores, weights=sizes)), float(np.average(constant,
+                                                                          weights=sizes))
+    values = y[:, 0].astype(np.float64)
+    total = float(((values - values.mean()) ** 2).sum())
+    constant_error = sum(float(((values[held_out] - values[train].mean()) ** 2).sum())
+                         for train, held_out in pairs)
+    if total == 0:
+        return math.nan, math.nan
+    return 1 - float(np.dot(sizes, losses)) / total, 1 - constant_error / total
 
 
 def _progress(resume_from: str | None, folds: int, epochs: int
