@@ -608,3 +608,16 @@ def test_without_onnx_the_error_names_the_extra(tmp_path):
                             check=True, cwd=tmp_path)
     assert "pip install stir[onnx]" in result.stdout
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.0])
+def test_elu_far_below_zero_stays_at_minus_alpha(alpha, tmp_path):
+    """eˣ − 1 composed for ONNX went below −1 where eˣ is subnormal in float32 (x < −87):
+    ELU gave −1.00076 where stir gives −1 (found by the outside review)."""
+    net = nn.Sequential(nn.Identity(), nn.ELU(alpha=alpha))
+    path = stir.onnx.export(net, tmp_path / "elu.onnx", input_shape=(None, 1))
+    x = np.linspace(-110, -80, 3001, dtype=np.float32)[:, None]
+    (out,) = run_onnx(path, {"input": x})
+    (expected,) = stir_outputs(net, x)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    assert out.min() >= -alpha

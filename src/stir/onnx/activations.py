@@ -123,8 +123,10 @@ def expm1(graph: Graph, x: str, dtype: np.dtype) -> str:
     less = graph.op("Sub", u, one)
     ratio = graph.op("Div", graph.op("Mul", less, x), graph.op("Log", u))
     tiny = graph.op("Equal", u, one)
-    # where u is 0 (x far below 0) ln(u) is −inf and the ratio NaN: u − 1 = −1 is exact
-    exact = graph.op("Or", tiny, graph.op("Equal", u, graph.scalar(0, dtype)))
+    # where u is below the smallest normal number (x far below 0) ln(u) is inexact (a
+    # subnormal u keeps few digits) or −inf (u = 0): there u − 1 rounds to −1, exactly right
+    far = graph.op("Less", u, graph.scalar(float(np.finfo(dtype).tiny), dtype))
+    exact = graph.op("Or", tiny, far)
     return graph.op("Where", exact, graph.op("Where", tiny, x, less), ratio)
 
 
