@@ -313,3 +313,22 @@ def test_a_bad_setting_is_named_at_fit(setting, value, message):
 def test_too_few_rows_for_the_validation_fraction():
     with pytest.raises(ValueError, match="validation_fraction=0.9 of 2 rows leaves none"):
         MLPRegressor(validation_fraction=0.9).fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+def test_a_sparse_one_hot_encoding_trains_as_its_dense_twin():
+    """A ColumnTransformer's OneHotEncoder on a column of many categories hands on a SciPy
+    sparse matrix (its sparse_threshold): the estimators take it, as scikit-learn's MLP
+    does, and learn exactly what they learn from the same matrix made dense."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 50, size=300)
+    X = sparse.csr_matrix((np.ones(300), (np.arange(300), codes)), shape=(300, 50))
+    y = (codes % 3 == 0).astype(int)
+    settings = dict(hidden_layer_sizes=(8,), max_epochs=5, random_state=0)
+    from_sparse = MLPClassifier(**settings).fit(X, y)
+    from_dense = MLPClassifier(**settings).fit(X.toarray(), y)
+    np.testing.assert_array_equal(from_sparse.predict_proba(X),
+                                  from_dense.predict_proba(X.toarray()))
+    regressor = MLPRegressor(**settings).fit(X.tocsc(), codes.astype(float))
+    assert regressor.predict(X.tocoo()).shape == (300,)

@@ -34,10 +34,19 @@ from ..random import Generator
 from ..training import EarlyStopping, History, fit, predict
 from ..training.folds import auto_folds, best_epoch, fold_rows
 
-__all__ = ["FLOATS", "MLPEstimator", "check_random_state_setting", "seed_of"]
+__all__ = ["FLOATS", "MLPEstimator", "SPARSE", "check_random_state_setting", "dense",
+           "seed_of"]
 
 #: X as the estimators take it: float32 stays float32, anything else becomes float64.
 FLOATS = (np.float64, np.float32)
+#: The SciPy sparse formats taken (as a OneHotEncoder in a ColumnTransformer gives them);
+#: the network's matrix products are dense, so X is made dense, one fit's worth at a time.
+SPARSE = ("csr", "csc", "coo")
+
+
+def dense(X: Any) -> np.ndarray:
+    """X as a dense array (a SciPy sparse matrix's `toarray()`; an array as it is)."""
+    return X.toarray() if hasattr(X, "toarray") else X
 
 #: Seeds are drawn below 2**32, the range scikit-learn's `random_state` ints take.
 _SEEDS = 2**32
@@ -178,6 +187,11 @@ class MLPEstimator(BaseEstimator):
         self.model_, self.standardizer_, self.history_ = model, standardizer, history
         self.best_epoch_ = self.n_iter_ = epochs
         return target_scaler
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def network_outputs(self, X: np.ndarray) -> np.ndarray:
         """The fitted network's raw outputs (n, outputs) on X, standardized as in training,

@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
-from .base import FLOATS, MLPEstimator
+from .base import FLOATS, SPARSE, MLPEstimator, dense
 
 __all__ = ["MLPClassifier"]
 
@@ -40,7 +40,8 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
     def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Train on X (n_samples, n_features) and the labels y (n_samples,); returns self."""
         settings = self.check_settings()
-        X, y = validate_data(self, X, y, dtype=FLOATS)
+        X, y = validate_data(self, X, y, dtype=FLOATS, accept_sparse=SPARSE)
+        X = dense(X)
         check_classification_targets(y)
         classes, indices = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -58,7 +59,7 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """log p(class | x) (n_samples, n_classes): z − logsumexp(z), in float64."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOATS, reset=False)
+        X = dense(validate_data(self, X, dtype=FLOATS, reset=False, accept_sparse=SPARSE))
         z = self.network_outputs(X)
         z = z - z.max(axis=1, keepdims=True)  # for exp: the largest logit becomes 0
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))

@@ -10,7 +10,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
-from .base import FLOATS, MLPEstimator
+from .base import FLOATS, SPARSE, MLPEstimator, dense
 
 __all__ = ["MLPRegressor"]
 
@@ -41,7 +41,9 @@ class MLPRegressor(RegressorMixin, MLPEstimator):
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs);
         returns self."""
         settings = self.check_settings()
-        X, y = validate_data(self, X, y, dtype=FLOATS, multi_output=True, y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=FLOATS, multi_output=True, y_numeric=True,
+                             accept_sparse=SPARSE)
+        X = dense(X)
         targets = np.asarray(y, dtype=np.float64)
         one_target = targets.ndim == 1
         targets = targets.reshape(len(targets), -1)
@@ -53,7 +55,7 @@ class MLPRegressor(RegressorMixin, MLPEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """The predicted target (n_samples,) or (n_samples, n_outputs), as y was, in float64."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOATS, reset=False)
+        X = dense(validate_data(self, X, dtype=FLOATS, reset=False, accept_sparse=SPARSE))
         values = self.target_standardizer_.inverse_transform(self.network_outputs(X),
                                                              dtype=np.float64)
         return values[:, 0] if self._one_target else values
