@@ -138,6 +138,7 @@ def test_ctrl_c_in_a_fold_then_resume_gives_the_uninterrupted_model(folder, tmp_
     _, stderr = child.communicate(timeout=120)
     assert child.returncode == 130, stderr
     assert "stir train --resume long.checkpoint.safetensors continues the run" in stderr
+    assert ", fold 3 of 5) is long.checkpoint.safetensors" in stderr
     saved = stir.checkpoint.read(tmp_path / "long.checkpoint.safetensors")
     record = saved["stir_train_folds"]
     assert record["fold"] == 2 and len(record["losses"]) == 2  # (counted from 0)

@@ -146,6 +146,14 @@ def test_infinite_cells_and_unnamed_columns():
     with pytest.raises(TypeError, match=r"y holds text \('cat' in row 1\)"):
         as_numbers("fit", "y", np.array([0, "cat"], dtype=object))
     assert column_names(np.zeros((2, 2))) is None
+    with pytest.raises(TypeError, match="fit: y is None; give an array"):
+        as_numbers("fit", "y", None)
+
+
+def test_a_polars_lazy_frame_is_told_to_collect():
+    pl = pytest.importorskip("polars", reason="polars is a peer the tests convert from")
+    with pytest.raises(TypeError, match=r"x is a polars LazyFrame, .* call its .collect\(\)"):
+        stir.predict(nn.Linear(1, 1), pl.LazyFrame({"a": [1.0]}))
 
 
 def test_stir_never_imports_the_frame_libraries():

@@ -36,7 +36,7 @@ from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
 from . import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from .column_summary import describe_columns
 from .cross_validation import (
-    FoldsInterrupted, cross_validate, describe, parse_folds, resolve_folds,
+    FOLDS_KEY, FoldsInterrupted, cross_validate, describe, parse_folds, resolve_folds,
 )
 from .interrupt import StopBetweenSteps
 from .output_paths import check_outputs, stir_output
@@ -310,8 +310,11 @@ def _last_checkpoint(path: Path) -> str:
         step = contents["fit"]["step"]
     except (ModelFormatError, KeyError, TypeError, OSError):
         return f"{path} is not a complete checkpoint"
-    return (f"the last complete checkpoint (step {step}, epoch {contents['epoch']}) is {path}; "
-            f"stir train --resume {shlex.quote(str(path))} continues the run")
+    record = contents.get(FOLDS_KEY)
+    fold = (f", fold {record['fold'] + 1} of {record['folds']}"
+            if isinstance(record, dict) and {"fold", "folds"} <= set(record) else "")
+    return (f"the last complete checkpoint (step {step}, epoch {contents['epoch']}{fold}) is "
+            f"{path}; stir train --resume {shlex.quote(str(path))} continues the run")
 
 
 def _prepare(data: CSVDataset, arguments: argparse.Namespace

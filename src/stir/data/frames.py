@@ -39,6 +39,11 @@ def as_numbers(owner: str, name: str, value: Any, finite: bool = True,
     missing or non-finite cell, each naming the column (by name when the table has names)
     and the first row. With `finite=False` a missing cell is kept as NaN. Floats are cast
     to `dtype` if given, and a value that does not fit in it is named too."""
+    if value is None:
+        raise TypeError(f"{owner}: {name} is None; give an array, a tensor or a data frame")
+    if type(value).__name__ == "LazyFrame":  # (polars: a query, not yet data)
+        raise TypeError(f"{owner}: {name} is a polars LazyFrame, a query not yet run; call "
+                        f"its .collect() first")
     _refuse_temporal(owner, name, value)
     try:
         array = np.asarray(value)
