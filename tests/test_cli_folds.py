@@ -3,15 +3,10 @@ chosen by K-fold cross-validation, then a refit on all the rows; the rule for wh
 options that conflict with it, and Ctrl-C in the middle of a fold, then --resume, ending with
 the uninterrupted run's model bit for bit."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
-from test_cli_train import SRC, run
+from test_cli_train import interrupt, run
 
 import stir
 from stir.training.folds import auto_folds, best_epoch, fold_rows
@@ -125,18 +120,9 @@ def test_ctrl_c_in_a_fold_then_resume_gives_the_uninterrupted_model(folder, tmp_
     reference = run("train", "long.csv", *settings, "--out", "reference.safetensors",
                     cwd=tmp_path, timeout=300)
     assert reference.returncode == 0, reference.stderr
-    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-            "from stir.cli import main; sys.exit(main(sys.argv[1:]))")
-    child = subprocess.Popen(
-        [sys.executable, "-u", "-c", code, "train", "long.csv", *map(str, settings)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": SRC})
-    while not child.stdout.readline().startswith("fold 3 of 5"):
-        pass
-    time.sleep(0.05)  # (a few steps into fold 3, of 2 000 steps)
-    child.send_signal(signal.SIGINT)
-    _, stderr = child.communicate(timeout=120)
-    assert child.returncode == 130, stderr
+    # (0.05 s: a few steps into fold 3, of 2 000 steps)
+    status, stderr = interrupt(["train", "long.csv", *settings], tmp_path, "fold 3 of 5", 0.05)
+    assert status == 130, stderr
     assert "stir train --resume long.checkpoint.safetensors continues the run" in stderr
     assert ", fold 3 of 5) is long.checkpoint.safetensors" in stderr
     saved = stir.checkpoint.read(tmp_path / "long.checkpoint.safetensors")

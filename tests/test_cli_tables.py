@@ -4,15 +4,10 @@ all rows and the message about the epoch kept, eval reading its target from the 
 checkpoint given where a model is expected, and Ctrl-C then --resume."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
-from test_cli_train import SRC, run
+from test_cli_train import interrupt, run
 
 import stir
 
@@ -167,18 +162,9 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_model_bit_for_bit(tmp_path):
     reference = run("train", "long.csv", *settings, "--out", "reference.safetensors",
                     cwd=tmp_path)
     assert reference.returncode == 0, reference.stderr
-    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-            "from stir.cli import main; sys.exit(main(sys.argv[1:]))")
-    child = subprocess.Popen(
-        [sys.executable, "-u", "-c", code, "train", "long.csv", *map(str, settings)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": SRC})
-    while not child.stdout.readline().startswith("model:"):
-        pass
-    time.sleep(0.1)  # (a Ctrl-C before the first step ends is held until it has)
-    child.send_signal(signal.SIGINT)
-    _, stderr = child.communicate(timeout=120)
-    assert child.returncode == 130, stderr
+    # (0.1 s: a Ctrl-C before the first step ends is held until it has)
+    status, stderr = interrupt(["train", "long.csv", *settings], tmp_path, "model:", 0.1)
+    assert status == 130, stderr
     assert "stir train --resume long.checkpoint.safetensors continues the run" in stderr
     assert not (tmp_path / "long.safetensors").exists()
     step = stir.checkpoint.read(tmp_path / "long.checkpoint.safetensors")["fit"]["step"]

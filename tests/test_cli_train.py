@@ -25,6 +25,23 @@ def run(*arguments, cwd, timeout=120):
                           capture_output=True, text=True, timeout=timeout, env=environment)
 
 
+def interrupt(arguments, cwd, after_line, seconds):
+    """Run `stir` with `arguments` as a user would, with Ctrl-C (SIGINT) `seconds` after it
+    prints a line starting with `after_line`; returns (exit status, stderr)."""
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from stir.cli import main; sys.exit(main(sys.argv[1:]))")
+    child = subprocess.Popen(
+        [sys.executable, "-u", "-c", code, *map(str, arguments)], cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": SRC})
+    while not child.stdout.readline().startswith(after_line):
+        pass
+    time.sleep(seconds)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=120)
+    return child.returncode, stderr
+
+
 def write_csv(path, header, rows):
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
@@ -192,7 +209,7 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_says_where(tmp_path):
     assert f"stir train --resume {checkpoint_path.name} continues the run" in stderr
     assert "Traceback" not in stderr
     step = int(stderr.split("(step ")[1].split(",")[0])
-    epoch = int(stderr.split(", epoch ")[1].split(")")[0])
+    epoch = int(stderr.split(", epoch ")[1].split(")")[0].split(",")[0])  # (", fold k of K")
     contents = stir.checkpoint.load(checkpoint_path, restore_random=False)
     assert contents["epoch"] == epoch >= 1 and contents["fit"]["step"] == step
     assert not (tmp_path / "long.safetensors").exists()
