@@ -89,16 +89,18 @@ class DataLoader:
         if dataset is None and not more:
             raise ValueError("DataLoader needs a dataset, or at least one array (for example "
                              "DataLoader(X, y))")
+        arrays: tuple[Any, ...] = ()
         if more and _is_array(more[0]) or not more and _is_lone_array(dataset):
-            self.arrays = _as_arrays((dataset, *more))
-            dataset = TensorDataset(*(Tensor(array) for array in self.arrays))
+            arrays = (dataset, *more)
         elif _is_frame(dataset):  # a lone frame, then options: DataLoader(frame, 32)
             _warn_lone_array(stacklevel=3)
-            self.arrays = _as_arrays((dataset,))
-            dataset = TensorDataset(*(Tensor(array) for array in self.arrays))
+            arrays = (dataset,)
             _take_positional(options, more)
         else:
             _take_positional(options, more)
+        if arrays:
+            self.arrays = _as_arrays(arrays)
+            dataset = TensorDataset(*(Tensor(array) for array in self.arrays))
         self.dataset = dataset
         self._configure(**options, prefetch_factor=prefetch_factor,
                         persistent_workers=persistent_workers, replacement=replacement)
