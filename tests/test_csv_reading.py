@@ -126,6 +126,17 @@ def test_quoted_fields_hold_delimiters_quotes_and_line_breaks(tmp_path):
     assert data.feature_names == ["x", 'label=a, b', 'label=say "hi"', "label=two\nlines"]
 
 
+@pytest.mark.parametrize("text, line", [
+    ('x,y\n1,2\n"3,4\n5,6\n7,8\n', 3),           # the quote opens early: named, not the end
+    ('x,y\n"1\n2",2\n3,4\n5,"6\n', 5),           # after a quoted line break
+    ('x,y\r\n1,2\r\n3,4\r\n"5,6\r\n', 4),
+])
+def test_a_quote_never_closed_is_named_where_it_opens(tmp_path, text, line):
+    with pytest.raises(CSVError, match=rf"data.csv: line {line}: a quote \(\"\) opened in "
+                                       rf"this row is never closed; the file ends inside it"):
+        load_csv(write(tmp_path, text), "y", validation=0.0)
+
+
 def test_a_byte_order_mark_is_read_and_wide_encodings_refused(tmp_path):
     path = write(tmp_path, "\ufeff" + PETS)
     assert CSVTable(path).header[0] == "weight"
@@ -156,6 +167,34 @@ def test_a_text_typo_in_a_number_column_is_refused_not_one_hot(tmp_path):
     with pytest.raises(CSVError, match=r"line 5, column 'x': '3..5' is not a number, in a "
                                        r"column of numbers.*--drop x"):
         load_csv(write(tmp_path, text.replace("7,5,0\n", "")), "y")
+
+
+COMMA = r"'{}' looks like a number written with a comma; stir reads numbers with a decimal point"
+
+
+@pytest.mark.parametrize("cells", [["1,5", "2,25", "NA", "0,5"], ["1.000,5", "12,0", "3,5"],
+                                   ["1 000,25", "7,5", "8,5"]])
+def test_numbers_with_decimal_commas_are_refused_not_one_hot(tmp_path, cells):
+    rows = "".join(f"{cell};{i % 2}\n" for i, cell in enumerate(cells))
+    with pytest.raises(CSVError, match=r"line 2, column 'x': " + COMMA.format(cells[0])
+                       + r".*--drop x"):
+        load_csv(write(tmp_path, "x;y\n" + rows), "y")
+
+
+def test_a_decimal_comma_target_or_a_new_files_cell_says_so_too(tmp_path):
+    rows = "".join(f"{i};{i},{i * 3 % 7}\n" for i in range(12))
+    with pytest.raises(CSVError, match=r"line 2, column 'y': " + COMMA.format("0,0")
+                       + r".*--task classification"):
+        load_csv(write(tmp_path, "x;y\n" + rows), "y")
+    with pytest.raises(CSVError, match=r"line 2, column 'y': " + COMMA.format("0,0")):
+        load_csv(write(tmp_path, "x;y\n" + rows), "y", task="regression")
+    # named class labels that happen to hold commas stay classes when asked
+    assert load_csv(write(tmp_path, "x;y\n" + rows), "y", task="classification").task == \
+        "classification"
+    data = load_csv(write(tmp_path, "x,y\n1.5,1\n2.5,0\n"), "y", validation=0.0)
+    with pytest.raises(CSVError, match=r"new.csv: line 3, column 'x': " + COMMA.format("2,5")):
+        read_features(write(tmp_path, 'x\n1.5\n"2,5"\n', "new.csv"), data.feature_names,
+                      encodings=data.columns)
 
 
 def test_new_files_are_read_under_the_models_encodings(tmp_path):

@@ -44,6 +44,8 @@ MISSING_MARKERS = frozenset({
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 #: Dates whose order of day and month cannot be told from the text alone.
 AMBIGUOUS_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+#: A number written with a decimal comma (1,5) or grouped thousands (1,000 or 1.000,5).
+COMMA_NUMBER = re.compile(r"[+-]?(\d{1,3}([.\u00a0 ]\d{3})+|\d+),\d+")
 
 
 def label_key(label: Any) -> str:
@@ -305,15 +307,16 @@ def fit_encoding(values: ColumnValues, lines: Array, train: Array) -> ColumnEnco
     if len(ambiguous) * 2 > len(present):
         raise ColumnProblem(f"dates like {ambiguous[0]!r}, whose order of day and month "
                             f"cannot be told; write them as YYYY-MM-DD to use them")
+    commas = [k for k in present if COMMA_NUMBER.fullmatch(keys[k])]
+    if commas and 2 * len(commas) >= len(present):
+        # (one-hot encoding "1,5" and "2,25" as categories would be a silent wrong answer)
+        k, line = _earliest(codes, lines, commas)
+        raise ColumnProblem(f"{comma_number_problem(keys[k])}: convert the file, or leave the "
+                            f"column out with {drop_hint(name)}", line)
     numbers = {k for k in present if is_number(keys[k])}  # (a set: tested once per cell)
     if numbers and len(numbers) < len(present) and 2 * len(numbers) >= len(present):
-        # mostly numbers: a typo, not categories, which one-hot would hide. Each text's
-        # first row comes from one pass over the codes, not one pass per text.
-        first_rows = np.full(len(keys), len(codes))
-        seen, first = np.unique(codes, return_index=True)
-        first_rows[seen] = first
-        k = min((k for k in present if k not in numbers), key=lambda k: first_rows[k])
-        line = int(lines[first_rows[k]])
+        # mostly numbers: a typo, not categories, which one-hot would hide.
+        k, line = _earliest(codes, lines, [k for k in present if k not in numbers])
         raise ColumnProblem(f"{keys[k]!r} is not a number, in a column of numbers; correct "
                             f"it, mark it missing (NA), or leave the column out with "
                             f"{drop_hint(name)}", line)
@@ -358,6 +361,17 @@ def drop_hint(name: str) -> str:
     return f"--drop {shlex.quote(name)}"
 
 
+def comma_number_problem(text: str) -> str:
+    """What is wrong with a cell such as '1,5' (see COMMA_NUMBER), for a message.
+
+    >>> comma_number_problem("1,5")
+    "'1,5' looks like a number written with a comma; stir reads numbers with a decimal \
+point (1.5) and no thousands separator"
+    """
+    return (f"{text!r} looks like a number written with a comma; stir reads numbers with a "
+            f"decimal point (1.5) and no thousands separator")
+
+
 def is_number(text: str) -> bool:
     """Whether Python reads the text as a float (inf and nan included)."""
     try:
@@ -365,6 +379,16 @@ def is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _earliest(codes: Array, lines: Array, candidates: Sequence[int]) -> tuple[int, int]:
+    """Which of the texts `candidates` (codes) comes first in the column, and its line. Each
+    text's first row comes from one pass over the codes, not one pass per text."""
+    first_rows = np.full(max(int(codes.max(initial=-1)), *candidates) + 1, len(codes))
+    seen, first = np.unique(codes, return_index=True)
+    first_rows[seen] = first
+    k = min(candidates, key=lambda k: first_rows[k])
+    return k, int(lines[first_rows[k]])
 
 
 def _first_line(codes: Array, code: int, lines: Array) -> int:
@@ -424,6 +448,8 @@ def encoded_numbers(encoding: ColumnEncoding, values: ColumnValues, lines: Array
     if encoding.kind == "number":
         if not values.numeric:
             line, cell = values.first_text or (None, "")
+            if COMMA_NUMBER.fullmatch(cell):
+                raise ColumnProblem(comma_number_problem(cell), line)
             raise ColumnProblem(f"{cell!r} is not a number (the model was trained on numbers "
                                 f"in this column)", line)
         if values.first_infinite is not None:

@@ -24,8 +24,9 @@ import numpy as np
 
 from .._types import Array, DTypeLike
 from .csv_columns import (
-    MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing, category_indices,
-    drop_hint, encoded_numbers, fit_encoding, is_number, label_key, one_hot,
+    COMMA_NUMBER, MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing,
+    category_indices, comma_number_problem, drop_hint, encoded_numbers, fit_encoding,
+    is_number, label_key, one_hot,
 )
 from .csv_table import CSVError, CSVTable
 from .standardizer import DoesNotFit, Standardizer, as_dtype, dtype_range, float_dtype
@@ -560,6 +561,8 @@ def _cell_problem(value: str, hint: str) -> str | None:
     try:
         number = float(value)
     except ValueError:
+        if COMMA_NUMBER.fullmatch(value.strip()):
+            return comma_number_problem(value.strip())
         return f"{value.strip()!r} is not a number ({hint})"
     if not math.isfinite(number):
         return f"{value.strip()!r} is not a finite number (NaN and infinity are not allowed)"
@@ -643,6 +646,12 @@ def _target(
             row = int(np.flatnonzero(np.isin(codes, bad))[0])
             raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: "
                            f"{_cell_problem(keys[codes[row]].strip(), _TARGET_HINT)}")
+        commas = [k for k, key in enumerate(keys) if COMMA_NUMBER.fullmatch(key.strip())]
+        if task != "classification" and commas and 2 * len(commas) >= len(keys):
+            row = int(np.flatnonzero(np.isin(codes, commas))[0])
+            raise CSVError(f"{name}: line {int(lines[row])}, column {target!r}: "
+                           f"{comma_number_problem(keys[codes[row]].strip())}: convert the "
+                           f"file (or give --task classification if these are class names)")
         empty = [k for k, key in enumerate(keys) if not key.strip()]
         if empty:
             row = int(np.flatnonzero(np.isin(codes, empty))[0])
