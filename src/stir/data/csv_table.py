@@ -173,7 +173,9 @@ class CSVTable:
             try:
                 lines: list[int] = []
                 cells: list[list[str]] = []
+                ended = 0  # the line where the last row read ends
                 for row in reader:
+                    ended = reader.line_num
                     if skip and row:
                         skip -= 1
                         continue
@@ -188,6 +190,12 @@ class CSVTable:
                         yield Chunk(np.array(lines, dtype=np.int64), list(zip(*cells)))
                         lines, cells = [], []
             except csv.Error as error:
+                if reader.line_num > ended and "unexpected end of data" in str(error):
+                    # (the reader stops at the file's end; the open quote is in the row
+                    # after the last one read whole)
+                    raise CSVError(f"{name}: line {offset + ended + 1}: a quote (\") opened "
+                                   f"in this row is never closed; the file ends inside it"
+                                   ) from None
                 raise CSVError(f"{name}: line {offset + reader.line_num}: {error}") from None
             except UnicodeDecodeError:
                 raise CSVError(_not_utf8(name, handle.buffer)) from None
