@@ -137,6 +137,18 @@ def test_a_quote_never_closed_is_named_where_it_opens(tmp_path, text, line):
         load_csv(write(tmp_path, text), "y", validation=0.0)
 
 
+@pytest.mark.parametrize("cell", ["infinity", "-Infinity", "1e999", "inf"])
+def test_an_infinite_cell_is_quoted_as_the_file_writes_it(tmp_path, cell):
+    text = "x,z,y\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(8))
+    text = text.replace("\n3,6,", f"\n3,{cell},")
+    with pytest.raises(CSVError, match=rf"line 5, column 'z': '{cell}' is not a finite number"):
+        load_csv(write(tmp_path, text), "y")
+    data = load_csv(write(tmp_path, text.replace(cell, "6")), "y", validation=0.0)
+    with pytest.raises(CSVError, match=rf"new.csv: line 2, column 'z': '{cell}' is not a "):
+        read_features(write(tmp_path, f"x,z\n1,{cell}\n", "new.csv"), data.feature_names,
+                      encodings=data.columns)
+
+
 def test_a_byte_order_mark_is_read_and_wide_encodings_refused(tmp_path):
     path = write(tmp_path, "\ufeff" + PETS)
     assert CSVTable(path).header[0] == "weight"

@@ -288,6 +288,11 @@ class ColumnProblem(ValueError):
         self.line = line
 
 
+class InfiniteCell(ColumnProblem):
+    """A cell holding an infinite number (1e999, inf, infinity); the caller quotes the cell as
+    the file writes it, which NumPy's parsed value ('inf') does not tell."""
+
+
 def fit_encoding(values: ColumnValues, lines: Array, train: Array) -> ColumnEncoding:
     """The encoding of a training file's column, its statistics from the rows `train`
     (indices into the column's rows; `lines` their line numbers)."""
@@ -296,7 +301,7 @@ def fit_encoding(values: ColumnValues, lines: Array, train: Array) -> ColumnEnco
         numbers = values.numbers()
         if values.first_infinite is not None:
             line, cell = values.first_infinite
-            raise ColumnProblem(f"{cell!r} is not a finite number", line)
+            raise InfiniteCell(f"{cell!r} is not a finite number", line)
         return ColumnEncoding(name, "number", _median(numbers[train], name))
     codes, keys = values.texts()
     present = [k for k, key in enumerate(keys) if key not in MISSING_MARKERS]
@@ -454,7 +459,7 @@ def encoded_numbers(encoding: ColumnEncoding, values: ColumnValues, lines: Array
                                 f"in this column)", line)
         if values.first_infinite is not None:
             line, cell = values.first_infinite
-            raise ColumnProblem(f"{cell!r} is not a finite number", line)
+            raise InfiniteCell(f"{cell!r} is not a finite number", line)
         return _filled(values.numbers(), encoding, lines)
     codes, keys = values.texts()
     return _filled(date_values(codes, keys, lines, encoding.name), encoding, lines)

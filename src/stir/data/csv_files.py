@@ -25,7 +25,7 @@ import numpy as np
 from .._types import Array, DTypeLike
 from .csv_columns import (
     COMMA_NUMBER, MISSING_MARKERS, ColumnEncoding, ColumnProblem, ColumnValues, Growing,
-    category_indices, comma_number_problem, drop_hint, encoded_numbers, fit_encoding,
+    InfiniteCell, category_indices, comma_number_problem, drop_hint, encoded_numbers, fit_encoding,
     is_number, label_key, one_hot,
 )
 from .csv_table import CSVError, CSVTable
@@ -260,7 +260,7 @@ def _split_features(table: CSVTable, values: dict[str, ColumnValues], names: Seq
     # The statistics (median, mean, std) do not depend on the rows' order: they are taken
     # on the training rows in file order, which are gathered several times faster.
     in_order = _in_file_order(parts[0], len(lines))
-    encodings = [_fitted(name, values[column], lines, in_order) for column in names]
+    encodings = [_fitted(table, values[column], lines, in_order) for column in names]
     width = sum(len(encoding.feature_names) for encoding in encodings)
     # Column-major while filled: a column's values are contiguous, and each page of an
     # array is first touched when its column is written, after earlier columns are freed.
@@ -275,8 +275,7 @@ def _split_features(table: CSVTable, values: dict[str, ColumnValues], names: Seq
             else:
                 x = encoded_numbers(encoding, values[column], lines)
         except ColumnProblem as problem:
-            raise CSVError(f"{name}: line {problem.line}, column {column!r}: {problem}") \
-                from None
+            raise _column_error(table, column, problem) from None
         values[column].release()
         if encoding.kind == "category":  # written as 0/1 straight into the arrays
             for rows, array in zip(parts, arrays):
@@ -334,16 +333,26 @@ def _fits(values: Array, dtype: np.dtype) -> bool:
                                and float(values.min()) >= -largest)
 
 
-def _fitted(name: str, column: ColumnValues, lines: Array, train: Array) -> ColumnEncoding:
+def _fitted(table: CSVTable, column: ColumnValues, lines: Array, train: Array
+            ) -> ColumnEncoding:
     """`fit_encoding`, its problem a CSVError naming the file, the column and, for a column
     that cannot be used at all, `--drop`."""
     try:
         return fit_encoding(column, lines, train)
     except ColumnProblem as problem:
-        where = f"line {problem.line}, " if problem.line is not None else ""
-        raise CSVError(f"{name}: {where}column {column.name!r}: {problem}"
-                       + ("" if problem.line is not None else
-                          f"; leave it out with {drop_hint(column.name)}")) from None
+        if problem.line is not None:
+            raise _column_error(table, column.name, problem) from None
+        raise CSVError(f"{table.name}: column {column.name!r}: {problem}; leave it out with "
+                       f"{drop_hint(column.name)}") from None
+
+
+def _column_error(table: CSVTable, column: str, problem: ColumnProblem) -> CSVError:
+    """A column's problem at a line as a CSVError naming the file, line and column; an
+    infinite cell quoted as the file writes it ('infinity', '1e999'), read again."""
+    text = str(problem)
+    if isinstance(problem, InfiniteCell) and problem.line is not None:
+        text = f"{table.cell(problem.line, column)!r} is not a finite number"
+    return CSVError(f"{table.name}: line {problem.line}, column {column!r}: {text}")
 
 
 def read_features(
@@ -409,8 +418,7 @@ def _model_features(table: CSVTable, encodings: Sequence[ColumnEncoding],
             else:
                 x = encoded_numbers(encoding, values[encoding.name], lines)
         except ColumnProblem as problem:
-            raise CSVError(f"{name}: line {problem.line}, column {encoding.name!r}: "
-                           f"{problem}") from None
+            raise _column_error(table, encoding.name, problem) from None
         values[encoding.name].release()
         if encoding.kind == "category":
             if unseen:
