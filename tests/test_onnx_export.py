@@ -314,6 +314,20 @@ def test_embedding_gathers_rows(max_norm, tmp_path):
         np.testing.assert_array_equal(table.weight.detach().numpy(), before)
 
 
+def test_a_negative_embedding_index_is_refused_as_stir_refuses_it(tmp_path):
+    table = nn.Embedding(5, 3, generator=_generator())
+    path = stir.onnx.export(table, tmp_path / "table.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    with pytest.raises(IndexError, match="out of range"):
+        table(stir.tensor([[-1]]))
+    # (ONNX's Gather alone would return the last row for -1)
+    with pytest.raises(Exception, match="out of data bounds"):
+        session.run(None, {name: np.array([[-1]], dtype=np.int64)})
+    last = session.run(None, {name: np.array([[4]], dtype=np.int64)})[0]
+    np.testing.assert_array_equal(last[0, 0], table.weight.detach().numpy()[4])
+
+
 def test_every_module_class_of_stir_nn_is_covered():
     """A new layer in stir.nn must be added to the export tables (or refused on purpose)."""
     refused = {"Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",

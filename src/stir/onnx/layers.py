@@ -132,6 +132,11 @@ def _embedding(graph: Graph, module: Module, x: Value) -> Value:
     weight = array_of(module.weight)
     indices = x.name if x.dtype == np.int64 else graph.op("Cast", x.name,
                                                             to=np.dtype(np.int64))
+    # ONNX's Gather reads a negative index from the end, where stir refuses it: a negative
+    # index becomes one past the end, which onnxruntime refuses too (no silent last row).
+    past_end = graph.scalar(len(weight), np.dtype(np.int64))
+    indices = graph.op("Where", graph.op("Less", indices, graph.scalar(0, np.dtype(np.int64))),
+                       past_end, indices)
     rows = graph.op("Gather", graph.constant(weight, "embedding"), indices)
     # (not stir_output: with max_norm, stir's forward would rescale the table in place)
     example = weight[x.example]
