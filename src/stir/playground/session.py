@@ -1,67 +1,66 @@
-"""One page's training: a stir MLP on a playground's data, stepped by stir.optim.SGD, and the
-frames that show it.
+"""One page's training: a stir network on a playground's data, stepped by a stir.optim
+optimizer under a stir.optim.lr_scheduler schedule, and the frames that show it.
 
-The network is TF Playground's: `stir.nn.MLP` from the switched-on features through the
-hidden widths to one output, with the chosen activation between layers; weights drawn
-uniformly from [-0.5, 0.5] and biases 0.1, as its buildNetwork does (seeded by `seed`).
-Its output is tanh for a classification under the square loss (labels ±1) and linear for a
-regression; under cross-entropy the output is a logit z and the loss
-BCE(σ(z), (label + 1) / 2), shown on the same [-1, 1] scale as tanh(z / 2) = 2σ(z) − 1.
+The network, optimizer, schedule, inputs, targets and loss are network.py's (TF
+Playground's network and start, in stir's public pieces); the frame's pictures are
+views.py's. The square loss is TF Playground's ½(output − target)², averaged over the
+batch (and so are the train and test losses shown), with class 0 as its -1 and class 1 as
+its +1; under cross-entropy two classes give a logit z (BCE against the class, shown on the
+same [-1, 1] scale as tanh(z / 2) = 2σ(z) − 1) and K > 2 classes give K logits (softmax
+cross-entropy, shown as the argmax class and its probability). L1 adds rate·Σ|w| and L2
+rate·Σ½w² over the weights (not the biases) to each step's loss, which is TF Playground's
+update. A step is one minibatch of `batchSize` training points, taken in order (TF
+Playground's order, the same each epoch); TF Playground's "iteration" is an epoch,
+len(train) / batchSize steps rounded up, and the schedule steps once after each epoch.
+Training runs in train mode (Dropout and RReLU draw from the network's seeded generator);
+frames, losses and the backprop step's losses are computed in eval mode, which draws
+nothing, so looking never changes what training does.
 
-The square loss is TF Playground's ½(output − label)², averaged over the batch (and so are
-the train and test losses shown); L1 adds rate·Σ|w| and L2 rate·Σ½w² over the weights (not
-the biases) to each step's loss, which is TF Playground's update. A step is one minibatch
-of `batchSize` training points, taken in order (TF Playground's order, the same each
-epoch); TF Playground's "iteration" is an epoch, len(train) / batchSize steps rounded up.
+Learning-rate changes and weight edits are logged in `events` (step, kind, values), for
+export.py's script to replay.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from typing import Any
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
-from .. import Generator, from_numpy, no_grad, nn, optim
-from ..nn import functional as F
-from .datasets import Data, make_data
-from .settings import Settings
+from .. import from_numpy, nn, no_grad
+from .datasets import Data, Upload, make_data, point_added, point_removed
+from .network import (
+    build_network, data_loss, input_features, optimizer_call, output_kind, penalty,
+    schedule_call, targets,
+)
+from .settings import Settings, SettingsError
+from .views import DOMAIN, Views, grid_points, rounded
 
-__all__ = ["DOMAIN", "Session", "input_features", "grid_points"]
-
-#: The square TF Playground draws: [-6, 6]² (its xDomain).
-DOMAIN = (-6.0, 6.0)
-_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "identity"}
-
-
-def input_features(points: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """The network's inputs at (n, 2) points: the named features, in order, as float32.
-
-    >>> input_features(np.array([[2.0, 3.0]]), ("x", "xTimesY", "ySquared")).tolist()
-    [[2.0, 6.0, 9.0]]
-    """
-    x1, x2 = points[:, 0], points[:, 1]
-    table = {"x": x1, "y": x2, "xSquared": x1 * x1, "ySquared": x2 * x2, "xTimesY": x1 * x2,
-             "sinX": np.sin(x1), "sinY": np.sin(x2)}
-    return np.stack([table[name] for name in names], axis=1).astype(np.float32)
+# (DOMAIN, grid_points and input_features live in views.py and network.py; they are named
+# here too for the code that imported them from the session, as the browser test does.)
+__all__ = ["DOMAIN", "Event", "Session", "grid_points", "input_features"]
 
 
-def grid_points(size: int) -> np.ndarray:
-    """The (size², 2) centres of a size × size grid over DOMAIN, row by row from the top
-    (x2 = 6) and left to right in each row (x1 from -6): the order of a frame's heatmaps.
+class Event(NamedTuple):
+    """A change made while training, at `step` (the steps taken before it): kind
+    "learningRate" with values (rate,), or "weight" with values (layer, to, from_, value),
+    from_ None for the bias."""
 
-    >>> grid_points(2).tolist()
-    [[-6.0, 6.0], [6.0, 6.0], [-6.0, -6.0], [6.0, -6.0]]
-    """
-    low, high = DOMAIN
-    across = np.linspace(low, high, size)
-    x1, x2 = np.meshgrid(across, across[::-1])
-    return np.stack([x1.ravel(), x2.ravel()], axis=1)
+    step: int
+    kind: str
+    values: tuple[Any, ...]
+
+
+class _Part(NamedTuple):
+    inputs: Any
+    targets: Any
+    labels: np.ndarray
 
 
 class Session:
-    """A network training on a playground's data, one minibatch per `step`.
+    """A network training on a playground's data, one minibatch per step.
 
     >>> session = Session(Settings())
     >>> session.train(25)
@@ -71,47 +70,86 @@ class Session:
     (1.0, 2500, True)
     """
 
-    def __init__(self, settings: Settings, grid: int = 50, neuron_grid: int = 12) -> None:
-        self.settings = settings
-        self.data: Data = make_data(settings)
+    def __init__(self, settings: Settings, upload: Upload | None = None, *, grid: int = 50,
+                 neuron_grid: int = 12) -> None:
+        self.settings = self.start_settings = settings
+        self.upload = upload if settings.data_set() == "upload" else None
+        self.data: Data = make_data(settings, self.upload)
+        self.kind = output_kind(settings)
         features = settings.features()
-        self._train = (from_numpy(input_features(self.data.train_points, features)),
-                       from_numpy(self.data.train_labels.astype(np.float32)[:, None]))
-        self._test = (from_numpy(input_features(self.data.test_points, features)),
-                      from_numpy(self.data.test_labels.astype(np.float32)[:, None]))
+        data = self.data
+        self._train, self._test = (
+            _Part(from_numpy(input_features(points, features)), targets(labels, self.kind),
+                  labels)
+            for points, labels in ((data.train_points, data.train_labels),
+                                   (data.test_points, data.test_labels)))
         size = settings.batch_size
-        inputs, labels = self._train
-        self._batches = [(inputs[i:i + size], labels[i:i + size])
-                         for i in range(0, len(self.data.train_points), size)]
+        inputs, wanted, _ = self._train
+        self._batches = [(inputs[i:i + size], wanted[i:i + size])
+                         for i in range(0, len(data.train_points), size)]
         self.grid, self.neuron_grid = grid, neuron_grid
-        self._grid_inputs = from_numpy(input_features(grid_points(grid), features))
-        self._neuron_inputs = from_numpy(input_features(grid_points(neuron_grid), features))
-        self.network = _network(settings, len(features))
-        self.optimizer = optim.SGD(self.network.parameters(), lr=settings.learning_rate)
+        self._views = Views(settings, data.dims, data.train_points, data.train_labels, grid,
+                            neuron_grid)
+        self.network, self.generator = build_network(settings, len(features))
+        self.optimizer = optimizer_call(settings).make(self.network.parameters())
+        schedule = schedule_call(settings)
+        self.scheduler = schedule.make(self.optimizer) if schedule is not None else None
         self.steps = 0
+        self.events: list[Event] = []
 
     @property
     def epoch_steps(self) -> int:
         """Steps in one epoch: the training points over the batch size, rounded up."""
         return max(len(self._batches), 1)
 
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate now (after the schedule)."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def linears(self) -> list[nn.Linear]:
+        """The network's Linear layers, the first first (the "layer" of a weight edit)."""
+        return [module for module in self.network if isinstance(module, nn.Linear)]
+
     def set_learning_rate(self, learning_rate: float) -> None:
-        """Change the learning rate and go on training (TF Playground does not reset)."""
+        """Set the learning rate now and go on training (TF Playground does not reset);
+        a schedule goes on from the new rate, as PyTorch's chainable ones do."""
         self.settings = self.settings.updated({"learningRate": learning_rate})
         for group in self.optimizer.param_groups:
             group["lr"] = self.settings.learning_rate
+        last = self.events[-1] if self.events else None
+        if last is not None and last.step == self.steps and last.kind == "learningRate":
+            self.events.pop()  # (a slider dragged between two steps: its last value counts)
+        self.events.append(Event(self.steps, "learningRate", (self.settings.learning_rate,)))
+
+    def set_weight(self, layer: Any, to: Any, from_: Any, value: Any) -> None:
+        """Set weight [to, from_] of Linear layer `layer` (0 = the first), or its bias `to`
+        when `from_` is None, to `value`; training goes on from there."""
+        linears = self.linears()
+        layer = _index("layer", layer, len(linears), "a Linear layer of the network")
+        linear = linears[layer]
+        to = _index("to", to, linear.out_features, f"a neuron of layer {layer}")
+        if from_ is not None:
+            from_ = _index("from", from_, linear.in_features,
+                           f"an input of layer {layer} (or null for the bias)")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise SettingsError(f"value: must be a finite number, got {_shown(value)}")
+        value = float(value)
+        with no_grad():
+            if from_ is None:
+                linear.bias[to] = value
+            else:
+                linear.weight[to, from_] = value
+        self.events.append(Event(self.steps, "weight", (layer, to, from_, value)))
 
     def train(self, steps: int) -> int:
         """Take `steps` minibatch steps; returns how many were taken (0 without data)."""
         if not self._batches:
             return 0
         for _ in range(steps):
-            inputs, labels = self._batches[self.steps % len(self._batches)]
-            self.optimizer.zero_grad()
-            loss = self._loss(self.network(inputs), labels) + self._penalty()
-            loss.backward()
-            self.optimizer.step()
-            self.steps += 1
+            inputs, wanted = self._batches[self.steps % len(self._batches)]
+            self._step(inputs, wanted)
         return steps
 
     def train_for(self, seconds: float, most: int = 100_000) -> int:
@@ -123,100 +161,147 @@ class Session:
                 break
         return taken
 
+    def backprop_step(self) -> dict[str, Any]:
+        """One minibatch step, shown: the contract's "backprop" message. "step" is the
+        steps taken after it, "batch" [first, last + 1] of the training points, "loss" and
+        "lossAfter" the batch's loss (as the frame's: eval mode, no penalty) before and
+        after the step, "weights" and "biases" each Linear layer's gradient of the step's
+        loss, penalty included (out × in, and out); all to 6 significant digits."""
+        if not self._batches:
+            raise SettingsError("removed: there are no training points left to step on")
+        index = self.steps % len(self._batches)
+        inputs, wanted = self._batches[index]
+        before = self._batch_loss(inputs, wanted)
+        self._step(inputs, wanted)
+        gradients = [(_gradient(layer.weight), _gradient(layer.bias)) for layer in self.linears()]
+        first = index * self.settings.batch_size
+        return {"type": "backprop", "step": self.steps,
+                "batch": [first, first + len(wanted)], "loss": _significant(before),
+                "lossAfter": _significant(self._batch_loss(inputs, wanted)),
+                "weights": [weight for weight, _ in gradients],
+                "biases": [bias for _, bias in gradients]}
+
+    def with_point_added(self, point: Any) -> Settings:
+        """The settings with `point` ([x1, x2, label], or [x, label] for one input) added
+        to the training points; the caller rebuilds the session from them."""
+        dims = self.data.dims
+        shape = "[x, label]" if dims == 1 else "[x1, x2, label]"
+        if not isinstance(point, list) or len(point) != dims + 1:
+            raise SettingsError(f"point: must be {shape}, got {_shown(point)}")
+        try:
+            return point_added(self.settings, point)
+        except SettingsError as error:
+            text = str(error)
+            where = f"added: point {len(self.settings.added)}"
+            if text.startswith(where):  # (the message names the message's field)
+                text = "point: " + text[len(where):].lstrip(": ")
+            raise SettingsError(text) from None
+
+    def with_point_removed(self, index: Any) -> Settings:
+        """The settings without training point `index` (its place in the "data" message's
+        "train" list); the caller rebuilds the session from them."""
+        return point_removed(self.settings, self.data, index)
+
     def losses(self) -> tuple[float, float]:
         """The mean loss on the training and the test points (NaN for an empty part)."""
-        with no_grad():
-            return tuple(float(self._loss(self.network(inputs), labels)) if len(labels)
-                         else math.nan for inputs, labels in (self._train, self._test))
+        with self._evaluating():
+            return tuple(self._part_loss(part)[0] for part in (self._train, self._test))
 
     def frame(self) -> dict[str, Any]:
-        """What the page draws, as plain JSON: the step and epoch, the losses (and the
-        accuracies of a classification), the output on a `grid`² heatmap and every hidden
-        neuron on a `neuron_grid`² one (row by row from the top; see `grid_points`), and
-        each layer's weights (out × in) and biases."""
-        with no_grad():
-            output = self._shown(self.network(self._grid_inputs))
-            layers, hidden = [], self._neuron_inputs
-            for module in list(self.network)[:-1]:
-                hidden = module(hidden)
-                if not isinstance(module, nn.Linear):  # (after an activation: a layer done)
-                    layers.append(_rounded(hidden.numpy().T, 3))
-        train_loss, test_loss = self.losses()
+        """What the page draws, as plain JSON (docs/playground.md): the step and epoch, the
+        learning rate, the losses (and the accuracies of a classification), views.py's
+        pictures ("output" or "curve", "neurons", "warp") and each Linear layer's weights
+        (out × in) and biases; all in eval mode."""
+        with self._evaluating():
+            views = self._views.views(self.network, self.kind)
+            (train_loss, train_output), (test_loss, test_output) = (
+                self._part_loss(part) for part in (self._train, self._test))
+        linears = self.linears()
         frame: dict[str, Any] = {
             "type": "frame", "step": self.steps, "epoch": self.steps / self.epoch_steps,
-            "trainLoss": _finite(train_loss), "testLoss": _finite(test_loss),
-            "output": {"size": self.grid, "values": _rounded(output.numpy().ravel(), 3)},
-            "neurons": {"size": self.neuron_grid, "layers": layers},
-            "weights": [_rounded(layer.weight.detach().numpy(), 4) for layer in self._linears()],
-            "biases": [_rounded(layer.bias.detach().numpy(), 4) for layer in self._linears()],
+            "learningRate": self.learning_rate,
+            "trainLoss": _finite(train_loss), "testLoss": _finite(test_loss), **views,
+            "weights": [rounded(layer.weight.detach().numpy(), 4) for layer in linears],
+            "biases": [rounded(layer.bias.detach().numpy(), 4) for layer in linears],
         }
         if self.settings.problem == "classification":
-            frame["trainAccuracy"], frame["testAccuracy"] = self._accuracies()
+            frame["trainAccuracy"] = self._accuracy(train_output, self._train.labels)
+            frame["testAccuracy"] = self._accuracy(test_output, self._test.labels)
         return frame
 
     def points(self) -> dict[str, Any]:
-        """The data message: each part's points as [x1, x2, label] rows."""
+        """The "data" message: each part's points as [x1, x2, label] rows ([x, label] for
+        one input), labels as class indices or targets, and the upload's axes (or null)."""
         data = self.data
-        return {"type": "data", "problem": self.settings.problem,
-                "train": _rounded(np.column_stack([data.train_points, data.train_labels]), 4),
-                "test": _rounded(np.column_stack([data.test_points, data.test_labels]), 4)}
+        return {"type": "data", "problem": self.settings.problem, "dims": data.dims,
+                "numClasses": data.num_classes, "axes": data.axes,
+                "train": rounded(np.column_stack([data.train_points, data.train_labels]), 4),
+                "test": rounded(np.column_stack([data.test_points, data.test_labels]), 4)}
 
-    def _loss(self, output: Any, labels: Any) -> Any:
-        if self.settings.loss == "cross-entropy":
-            return F.binary_cross_entropy_with_logits(output, (labels + 1) * 0.5)
-        return 0.5 * F.mse_loss(output, labels)
+    def _step(self, inputs: Any, wanted: Any) -> None:
+        self.optimizer.zero_grad()
+        loss = data_loss(self.network(inputs), wanted, self.kind)
+        extra = penalty(self.start_settings, self.network)
+        if extra is not None:
+            loss = loss + extra
+        loss.backward()
+        self.optimizer.step()
+        self.steps += 1
+        if self.scheduler is not None and self.steps % self.epoch_steps == 0:
+            self.scheduler.step()
 
-    def _penalty(self) -> Any:
-        rate, kind = self.settings.regularization_rate, self.settings.regularization
-        if kind == "none" or rate == 0:
-            return 0.0
-        weights = [layer.weight for layer in self._linears()]
-        if kind == "L1":
-            return rate * sum(weight.abs().sum() for weight in weights)
-        return rate * 0.5 * sum((weight * weight).sum() for weight in weights)
+    @contextlib.contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """Eval mode and no gradients, then back to training."""
+        self.network.eval()
+        try:
+            with no_grad():
+                yield
+        finally:
+            self.network.train()
 
-    def _shown(self, output: Any) -> Any:
-        """The output on the page's [-1, 1] scale (a logit z as tanh(z / 2))."""
-        return (output * 0.5).tanh() if self.settings.loss == "cross-entropy" else output
+    def _batch_loss(self, inputs: Any, wanted: Any) -> float:
+        with self._evaluating():
+            return float(data_loss(self.network(inputs), wanted, self.kind))
 
-    def _accuracies(self) -> tuple[float | None, float | None]:
-        found = []
-        with no_grad():
-            for inputs, labels in (self._train, self._test):
-                if not len(labels):
-                    found.append(None)
-                    continue
-                guesses = np.where(self._shown(self.network(inputs)).numpy() >= 0, 1.0, -1.0)
-                found.append(round(float((guesses == labels.numpy()).mean()), 4))
-        return found[0], found[1]
+    def _part_loss(self, part: _Part) -> tuple[float, np.ndarray | None]:
+        """(Under _evaluating.) The part's mean loss and the network's output on it."""
+        if not len(part.labels):
+            return math.nan, None
+        output = self.network(part.inputs)
+        return float(data_loss(output, part.targets, self.kind)), output.numpy()
 
-    def _linears(self) -> list[nn.Linear]:
-        return [module for module in self.network if isinstance(module, nn.Linear)]
-
-
-def _network(settings: Settings, inputs: int) -> nn.MLP:
-    """TF Playground's network: weights U(-0.5, 0.5) and biases 0.1, seeded."""
-    classify_square = settings.problem == "classification" and settings.loss == "square"
-    network = nn.MLP([inputs, *settings.network_shape, 1],
-                     activation=_ACTIVATIONS[settings.activation],
-                     output_activation="tanh" if classify_square else None)
-    generator = Generator().manual_seed(settings.seed)
-    for module in network:
-        if isinstance(module, nn.Linear):
-            nn.init.uniform_(module.weight, -0.5, 0.5, generator=generator)
-            nn.init.constant_(module.bias, 0.1)
-    return network
+    def _accuracy(self, output: np.ndarray | None, labels: np.ndarray) -> float | None:
+        if output is None:
+            return None
+        guesses = output.argmax(axis=1) if self.kind == "logits" else output[:, 0] >= 0
+        return round(float((guesses == labels).mean()), 4)
 
 
-def _rounded(values: np.ndarray, decimals: int) -> list[Any]:
-    """Plain JSON numbers, rounded for a compact message (NaN and ±inf as null)."""
-    values = np.round(np.asarray(values, dtype=np.float64), decimals)
-    if np.isfinite(values).all():
-        return values.tolist()
-    listed = values.astype(object)
-    listed[~np.isfinite(values)] = None
-    return listed.tolist()
+def _index(name: str, value: Any, count: int, what: str) -> int:
+    """An index 0..count-1 from JSON (3 or 3.0), or a SettingsError naming the field."""
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 0 <= value < count:
+        raise SettingsError(f"{name}: must be {what}, 0 to {count - 1}; got {_shown(value)}")
+    return int(value)
+
+
+def _gradient(parameter: Any) -> list[Any]:
+    """A parameter's gradient (zeros when none reached it) to 6 significant digits."""
+    grad = parameter.grad
+    values = np.zeros(parameter.shape) if grad is None else grad.numpy().astype(np.float64)
+    shown = [_significant(value) for value in values.ravel().tolist()]
+    return np.array(shown, dtype=object).reshape(values.shape).tolist()
+
+
+def _significant(value: float) -> float | None:
+    return float(f"{value:.6g}") if math.isfinite(value) else None
 
 
 def _finite(value: float) -> float | None:
     return round(value, 6) if math.isfinite(value) else None
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= width else text[:width - 3] + "..."
