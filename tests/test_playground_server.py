@@ -57,10 +57,31 @@ def test_the_page_and_its_assets_with_the_token(client) -> None:
 
 def test_the_javascript_builds_no_code_and_no_html_from_text() -> None:
     from importlib import resources
-    text = resources.files("stir.playground").joinpath("static", "app.js").read_text()
-    for forbidden in ("eval(", "new Function", "innerHTML", "outerHTML", "insertAdjacentHTML",
-                      "document.write", "http://", "https://"):
-        assert forbidden not in text, forbidden
+    scripts = [entry for entry in resources.files("stir.playground").joinpath("static")
+               .iterdir() if entry.name.endswith(".js")]
+    assert "app.js" in {entry.name for entry in scripts}
+    for entry in scripts:
+        text = entry.read_text()
+        for forbidden in ("eval(", "new Function", "innerHTML", "outerHTML",
+                          "insertAdjacentHTML", "document.write", "http://", "https://"):
+            assert forbidden not in text, (entry.name, forbidden)
+
+
+def test_every_script_the_page_names_is_served_and_nothing_else(client) -> None:
+    import re
+
+    page = client.get(f"/?token={TOKEN}").text
+    named = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page))
+    assert "/static/app.js" in named and "/static/style.css" in named
+    assert named <= set(server.ASSETS), named - set(server.ASSETS)
+    for path in named:
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        kind = "javascript" if path.endswith(".js") else "text/css"
+        assert kind in answer.headers["content-type"], path
+    assert set(server.ASSETS) == {"/"} | {path for path in server.ASSETS
+                                          if path.startswith("/static/")
+                                          and path.endswith((".js", ".css"))}
 
 
 def test_security_headers_on_every_answer(client) -> None:

@@ -9,25 +9,32 @@ handshake, before any route runs):
 - the token (secrets.token_urlsafe, made by the command) is required, from `?token=` in the
   URL, as Jupyter does, or from the cookie the page's first answer sets (HttpOnly,
   SameSite=Strict, one name per port);
-- a refused request gets 403 and one line; an unknown route or a path outside the three
-  assets 404; a method other than GET 405; every answer has a CSP of default-src 'self',
-  no framing, no referrer and no caching;
-- messages are capped (protocol.MAX_MESSAGE_BYTES in the app; Uvicorn closes the
-  connection on a frame over WS_MAX_SIZE), and so are pages (MAX_PAGES at once), the
-  network (settings.MAX_LAYERS, MAX_NEURONS) and the frame rate (FRAMES_PER_SECOND); a bad
-  message gets an error frame and the connection goes on.
+- a refused request gets 403 and one line; an unknown route or a path outside the assets
+  (ASSETS: the page, and the scripts and style sheets beside it) 404; a method other than
+  GET 405; every answer has a CSP of default-src 'self', no framing, no referrer and no
+  caching;
+- messages are capped in size (protocol.MAX_MESSAGE_BYTES, an upload
+  MAX_UPLOAD_MESSAGE_BYTES, in the app; Uvicorn closes the connection on a frame over
+  WS_MAX_SIZE) and in number (protocol.MESSAGES_PER_SECOND a page, beyond a burst of
+  MESSAGE_BURST: dropped, with an error frame), and so are pages (MAX_PAGES at once), the
+  network (settings.MAX_LAYERS, MAX_NEURONS), uploads (protocol.MAX_UPLOAD_BYTES,
+  datasets.MAX_POINTS) and the frame rate (FRAMES_PER_SECOND); a bad message gets an error
+  frame and the connection goes on.
 
 Training runs off the event loop, in a worker thread (asyncio.to_thread), one Session per
 connection; while playing, each frame trains for most of a frame's time (so the steps per
 frame adapt to the network), then builds the frame and its JSON in the thread too. Sessions
 take turns, under one lock (`COMPUTE`): stir's grad mode is one process-wide flag, so one
 page's frame (under no_grad) must not overlap another's training step, and under the GIL
-the turns cost no throughput.
+the turns cost no throughput. Everything else that runs stir (reading an upload, an edit of
+the points or a weight, the backprop step, an export) runs the same way, in a thread under
+COMPUTE; the event loop only reads, checks and sends messages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 import socket
@@ -42,25 +49,37 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketClose
 
-from .protocol import ProtocolError, limits, parse_message
+from ..data.csv_table import CSVError
+from . import export
+from .datasets import Upload, upload_settings
+from .protocol import (MAX_UPLOAD_MESSAGE_BYTES, Message, MessageRate, ProtocolError, limits,
+                       parse_message)
 from .session import Session
 from .settings import Settings, SettingsError
+from .upload import parse_upload
 
 __all__ = ["ASSETS", "COMPUTE", "FRAMES_PER_SECOND", "MAX_PAGES", "WS_MAX_SIZE", "bind",
            "create_app", "new_token", "run"]
 
-#: The files the server serves, by URL path: all of them, from the package (nothing else).
-ASSETS = {"/": ("index.html", "text/html; charset=utf-8"),
-          "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
-          "/static/style.css": ("style.css", "text/css; charset=utf-8")}
+_KINDS = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+#: The files the server serves, by URL path: the page at /, and its scripts and style sheets
+#: under /static/, all from the package's static folder, listed once (nothing else).
+ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), **{
+    f"/static/{entry.name}": (entry.name, _KINDS[entry.name[entry.name.rfind("."):]])
+    for entry in sorted(resources.files(__package__).joinpath("static").iterdir(),
+                        key=lambda entry: entry.name)
+    if entry.is_file() and entry.name.endswith(tuple(_KINDS))}}
 #: The most frames a page gets each second, and the most pages served at once.
 FRAMES_PER_SECOND, MAX_PAGES = 30, 32
-#: The largest WebSocket frame Uvicorn reads before closing the connection (code 1009).
-WS_MAX_SIZE = 64 * 1024
+#: The largest WebSocket frame Uvicorn reads before closing the connection (code 1009): room
+#: for the largest upload message (protocol.py refuses one beyond it with an error frame).
+WS_MAX_SIZE = 1024 * 1024
 #: Held by whichever page's thread is running stir (see the module's docstring).
 COMPUTE = threading.Lock()
 #: The share of a frame's time spent training while playing (the rest: the frame itself).
 TRAINING_SHARE = 0.6
+#: The longest error message sent (a CSV's column list, say, is cut there).
+_LONGEST_ERROR = 300
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -191,15 +210,24 @@ class _Pages:
 
 
 class _Page:
-    """One page's connection: its session, whether it plays, and the two tasks that share
-    them (reading messages; training and sending frames), a lock keeping the session whole."""
+    """One page's connection: its session, whether it plays, the file it uploaded, and the
+    two tasks that share them (reading messages; training and sending frames), a lock
+    keeping the session whole."""
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
         self.session: Session | None = None
+        self.upload: Upload | None = None
         self.playing = False
         self.session_lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
         self.wake = asyncio.Event()
+        self.rate = MessageRate()
+        self.handlers: dict[str, Callable[[Message], Awaitable[None]]] = {
+            "settings": self._on_settings, "play": self._on_play, "pause": self._on_pause,
+            "step": self._on_step, "reset": self._on_reset, "addPoint": self._on_add_point,
+            "removePoint": self._on_remove_point, "upload": self._on_upload,
+            "weight": self._on_weight, "backprop": self._on_backprop,
+            "export": self._on_export}
 
     async def run(self) -> None:
         await self._rebuild(Settings())
@@ -209,6 +237,10 @@ class _Page:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
+                if not self.rate.allow():
+                    await self._send_error(f"too many messages: at most "
+                                           f"{self.rate.rate:g} a second")
+                    continue
                 raw = message.get("text")
                 await self._handle(raw if raw is not None else message.get("bytes"))
         finally:
@@ -217,38 +249,99 @@ class _Page:
     async def _handle(self, raw: Any) -> None:
         try:
             message = parse_message(raw)
-            assert self.session is not None
-            if message.type == "settings":
-                old = self.session.settings
-                new = old.updated(message.settings)
-                if new == old.updated({"learningRate": new.learning_rate}):
-                    self.session.set_learning_rate(new.learning_rate)  # (atomic enough)
-                    await self._send_json({"type": "settings", "settings": new.to_json(),
-                                           "limits": limits()})
-                else:
-                    self.playing = False
-                    await self._rebuild(new)
-            elif message.type == "play":
-                self.playing = True
-                self.wake.set()
-            elif message.type == "pause":
-                self.playing = False
-                await self._send_frame(0)
-            elif message.type == "step":
-                self.playing = False
-                await self._send_frame(self.session.epoch_steps)
-            elif message.type == "reset":
-                self.playing = False
-                await self._rebuild(self.session.settings)
-        except (ProtocolError, SettingsError) as error:
-            await self._send_json({"type": "error", "message": str(error)})
+            await self.handlers[message.type](message)
+        except (ProtocolError, SettingsError, CSVError) as error:
+            await self._send_error(str(error))
         except Exception as error:  # a bug must not end the page: say so and go on
-            await self._send_json({"type": "error", "message": f"the server failed: "
-                                   f"{type(error).__name__}: {error}"[:300]})
+            await self._send_error(f"the server failed: {type(error).__name__}: {error}")
 
-    async def _rebuild(self, settings: Settings) -> None:
+    async def _on_settings(self, message: Message) -> None:
+        assert self.session is not None
+        old = self.session.settings
+        new = old.updated(message.settings)
+        if new == old.updated({"learningRate": new.learning_rate}):
+            # (between two steps, so that the export's replay of it is exact)
+            await self._in_session(lambda session: session.set_learning_rate(
+                new.learning_rate))
+            await self._send_json({"type": "settings", "settings": new.to_json(),
+                                   "limits": limits()})
+        else:
+            await self._rebuild(new, pause=True)
+
+    async def _on_play(self, message: Message) -> None:
+        self.playing = True
+        self.wake.set()
+
+    async def _on_pause(self, message: Message) -> None:
+        self.playing = False
+        await self._send_frame(0)
+
+    async def _on_step(self, message: Message) -> None:
+        assert self.session is not None
+        self.playing = False
+        await self._send_frame(self.session.epoch_steps)
+
+    async def _on_reset(self, message: Message) -> None:
+        assert self.session is not None
+        await self._rebuild(self.session.settings, pause=True)
+
+    async def _on_add_point(self, message: Message) -> None:
+        new = await self._in_session(lambda session: session.with_point_added(
+            message.values["point"]))
+        await self._rebuild(new)  # (playing goes on if it was on)
+
+    async def _on_remove_point(self, message: Message) -> None:
+        new = await self._in_session(lambda session: session.with_point_removed(
+            message.values["index"]))
+        await self._rebuild(new)
+
+    async def _on_upload(self, message: Message) -> None:
+        assert self.session is not None
+        values = message.values
+        upload = await asyncio.to_thread(_computed, parse_upload, values["name"],
+                                         values["text"], values["target"], values["task"])
+        settings = upload_settings(self.session.settings, upload)
+        await self._rebuild(settings, upload, pause=True)  # (new data, as a new dataset)
+
+    async def _on_weight(self, message: Message) -> None:
+        values = message.values
+        await self._in_session(lambda session: session.set_weight(
+            values["layer"], values["to"], values["from"], values["value"]))
+        await self._send_frame(0)
+
+    async def _on_backprop(self, message: Message) -> None:
+        self.playing = False
+        text = await self._in_session(lambda session: json.dumps(session.backprop_step()))
+        await self._send_text(text)
+        await self._send_frame(0)
+
+    async def _on_export(self, message: Message) -> None:
+        if message.values["kind"] == "model":
+            data = await self._in_session(lambda session: base64.b64encode(
+                export.model_file(session)).decode("ascii"))
+            answer = {"filename": "playground.safetensors", "base64": data}
+        else:
+            answer = {"filename": "playground.py", "text": await self._in_session(
+                export.script)}
+        await self._send_json({"type": "export", "kind": message.values["kind"], **answer})
+
+    async def _in_session(self, work: Callable[[Session], Any]) -> Any:
+        """`work(session)`, in a worker thread under COMPUTE, the session kept whole."""
         async with self.session_lock:
-            self.session = await asyncio.to_thread(_computed, Session, settings)
+            assert self.session is not None
+            return await asyncio.to_thread(_computed, work, self.session)
+
+    async def _rebuild(self, settings: Settings, upload: Upload | None = None,
+                       pause: bool = False) -> None:
+        """A fresh session of `settings` (on `upload`, the page's file from now on, when
+        given; on the page's last one when the settings name dataset "upload"), paused if
+        `pause`, then the settings, the data and a frame sent. Nothing changes if the
+        session cannot be built (a SettingsError)."""
+        upload = upload or self.upload
+        async with self.session_lock:  # (Session refuses "upload" without one, or unlike it)
+            self.session = await asyncio.to_thread(_computed, Session, settings, upload)
+            self.upload = upload
+            self.playing = self.playing and not pause
             points = await asyncio.to_thread(json.dumps, self.session.points())
         await self._send_json({"type": "settings", "settings": settings.to_json(),
                                "limits": limits()})
@@ -264,8 +357,9 @@ class _Page:
         """(In a worker thread.) Train, then the frame as JSON text."""
         assert self.session is not None
         with COMPUTE:
-            if seconds:
-                self.session.train_for(seconds)
+            if seconds:  # (a playing frame; none once paused, though it waited for the lock)
+                if self.playing:
+                    self.session.train_for(seconds)
             else:
                 self.session.train(steps)
             frame = self.session.frame()
@@ -281,6 +375,13 @@ class _Page:
             started = loop.time()
             await self._send_frame(0, interval * TRAINING_SHARE)
             await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+
+    async def _send_error(self, text: str) -> None:
+        """An error frame: the message on one line, cut at _LONGEST_ERROR characters."""
+        text = " ".join(text.split())
+        if len(text) > _LONGEST_ERROR:
+            text = text[:_LONGEST_ERROR - 3] + "..."
+        await self._send_json({"type": "error", "message": text})
 
     async def _send_json(self, data: dict[str, Any]) -> None:
         await self._send_text(json.dumps(data))
