@@ -126,18 +126,20 @@ def test_the_script_is_short_readable_python(tmp_path) -> None:
 def test_an_uploaded_files_script_reads_the_csv_beside_it(tmp_path) -> None:
     upload_module = pytest.importorskip("stir.playground.upload")
     rng = np.random.default_rng(0)
-    rows = ["width,height,kind"] + [
-        f"{w:.3f},{h:.3f},{'tall' if h > w else 'wide'}"
-        for w, h in rng.uniform(0, 30, (120, 2))]
+    rows = ["id,height,kind,width"] + [  # (a column left out, and the axes in another order)
+        f"{i},{h:.3f},{'tall' if h > w else 'wide'},{w:.3f}"
+        for i, (w, h) in enumerate(rng.uniform(0, 30, (120, 2)))]
     csv = tmp_path / "shapes.csv"
     csv.write_text("\n".join(rows) + "\n")
-    upload = upload_module.read_upload(csv, target="kind", task="classification")
+    upload = upload_module.read_upload(csv, target="kind", task="classification",
+                                       features=["width", "height"])
     session = Session(upload_settings(Settings(), upload), upload)
     session.train(50)
     session.set_weight(1, 0, 1, 0.125)
     session.train(5)
     text = script(session)
     assert "read_upload(Path(__file__).with_name('shapes.csv')" in text
+    assert "features=['width', 'height']" in text
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert _run(text, tmp_path, cwd=elsewhere) == _expected(session)

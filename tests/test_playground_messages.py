@@ -165,6 +165,18 @@ def test_an_upload_becomes_the_pages_data(client) -> None:
         assert sorted(map(tuple, again["train"] + again["test"])) == sorted(map(tuple, points))
 
 
+def test_an_upload_plots_the_feature_columns_named(client) -> None:
+    text = "id,b,a,kind\n" + "".join(f"{i},{i % 5},{i * 2},{i % 2}\n" for i in range(20))
+    with socket(client) as websocket:
+        opening(websocket)
+        websocket.send_json({"type": "upload", "name": "wide.csv", "text": text,
+                             "target": "kind", "features": ["a", "b"]})
+        _, data, _ = opening(websocket)
+        assert (data["axes"]["x1"]["name"], data["axes"]["x2"]["name"]) == ("a", "b")
+        assert (data["axes"]["x1"]["high"], data["axes"]["x2"]["high"]) == (38.0, 4.0)
+        assert len(data["train"] + data["test"]) == 20
+
+
 def test_an_upload_of_three_classes_and_a_regression(client) -> None:
     three = "a,b,kind\n" + "".join(f"{i},{i * 7 % 11},k{i % 3}\n" for i in range(30))
     curve = "x,y\n" + "".join(f"{i / 10},{(i % 7) / 3}\n" for i in range(40))
@@ -348,6 +360,14 @@ HOSTILE = [
      "no target column 'q'"),
     ({"type": "upload", "name": "c.csv", "text": "colour,b,c\nred,1,0\nblue,2,1\n"},
      "column 'colour' is text"),
+    ({"type": "upload", "name": "a.csv", "text": "a,b,c\n", "features": "a"},
+     '"features" must be a list of one or two column names, or null'),
+    ({"type": "upload", "name": "a.csv", "text": "a,b,c\n", "features": ["a", "b", "c"]},
+     '"features" must be a list of one or two'),
+    ({"type": "upload", "name": "a.csv", "text": "a,b,c\n", "features": [1]},
+     '"features" must be a list'),
+    ({"type": "upload", "name": "a.csv", "text": "a,b,c,d\n1,2,3,0\n4,5,6,1\n",
+      "features": ["a", "q"]}, "a.csv: line 1: no column 'q'"),
     ({"type": "weight", "layer": "a", "to": 0, "from": 0, "value": 1},
      'weight message: "layer" must be an integer at least 0, got \'a\''),
     ({"type": "weight", "layer": 0, "to": -1, "from": 0, "value": 1}, '"to" must be'),

@@ -115,6 +115,35 @@ def test_the_target_is_the_named_column_anywhere() -> None:
                                                      (5.0, 5.0, 0.0)]
 
 
+def test_two_feature_columns_picked_from_a_wider_file_in_the_order_named() -> None:
+    datasets = pytest.importorskip("sklearn.datasets", reason="iris comes from scikit-learn")
+    iris = datasets.load_iris(as_frame=True).frame  # 4 measurements and the species
+    text = iris.to_csv(index=False)
+    assert "4: 'sepal length (cm)'" in refused(text, "iris.csv")  # and the hint:
+    assert "name the one or two to plot" in refused(text, "iris.csv")
+    upload = parse_upload("iris.csv", text, features=["petal width (cm)", "sepal length (cm)"])
+    assert (upload.axes["x1"]["name"], upload.axes["x2"]["name"]) == (
+        "petal width (cm)", "sepal length (cm)")
+    assert (upload.axes["x1"]["low"], upload.axes["x1"]["high"]) == (0.1, 2.5)
+    assert (upload.num_classes, upload.dims, len(upload.points)) == (3, 2, 150)
+    expected = expected_points([iris["petal width (cm)"].tolist(),
+                                iris["sepal length (cm)"].tolist()], -5, 5)
+    assert as_rows(upload.points, upload.labels) == as_rows(expected, iris["target"].values)
+    one = parse_upload("iris.csv", text, features=["petal length (cm)"], task="classification")
+    assert one.dims == 1 and one.axes["x1"]["name"] == "petal length (cm)"
+
+
+@pytest.mark.parametrize("features, expected", [
+    (["a", "a"], "the feature column 'a' is named twice"),
+    (["a", "label"], "'label' is the target; it cannot also be a feature"),
+    (["a", "z"], "no column 'z'; the columns are ['a', 'b', 'c', 'label']"),
+    (["a", "b", "c"], "one or two feature columns; 3 were named"),
+    ([], "one or two feature columns; 0 were named"),
+])
+def test_feature_columns_that_cannot_be_plotted(features, expected) -> None:
+    assert expected in refused("a,b,c,label\n1,2,3,0\n4,5,6,1\n", features=features)
+
+
 def test_the_task_is_asked_for_or_picked_as_stir_train_does() -> None:
     text = "a,b,c\n" + "".join(f"{i},{i % 7},{i % 3}\n" for i in range(30))
     assert parse_upload("t.csv", text).problem == "classification"  # (3 integers, 30 rows)

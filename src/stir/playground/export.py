@@ -20,6 +20,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..io.model_files import save
+from .datasets import Upload
 from .network import layer_calls, optimizer_call, schedule_call
 from .session import Session
 
@@ -126,7 +127,8 @@ def script(session: Session) -> str:
         name = PurePath(upload.name).name
         lines += [f"# The CSV file uploaded on the page, read from this script's folder.",
                   f"upload = read_upload(Path(__file__).with_name({name!r}), "
-                  f"target={upload.target!r}, task={upload.problem!r})",
+                  f"target={upload.target!r}, task={upload.problem!r},",
+                  f"                     features={_upload_features(upload)!r})",
                   "data = make_data(settings, upload)"]
     else:
         lines.append("data = make_data(settings)")
@@ -258,3 +260,8 @@ def _settings_code(fields: dict[str, Any], width: int = 92) -> list[str]:
         else:
             lines.append("    " + entry)
     return lines
+
+
+def _upload_features(upload: Upload) -> list[str]:
+    """The feature columns an upload plots, in the order of its axes."""
+    return [upload.axes[axis]["name"] for axis in ("x1", "x2") if axis in upload.axes]

@@ -13,7 +13,9 @@ MAX_UPLOAD_MESSAGE_BYTES, room for a file of upload.MAX_UPLOAD_BYTES written as 
                                               1-D task); the data and network are rebuilt
     {"type": "removePoint", "index": i}       remove training point i (of the last "data")
     {"type": "upload", "name": "points.csv", "text": "...", "target": "label" | null,
-     "task": "auto" | "classification" | "regression"}   a CSV to train on (see upload.py);
+     "task": "auto" | "classification" | "regression",
+     "features": ["x", "y"] | null}           a CSV to train on (see upload.py); features:
+                                              the one or two columns plotted (null: all);
                                               the page pauses on its data and a new network
     {"type": "weight", "layer": l, "to": i, "from": j | null, "value": v}   set a weight
                                               (or, from null, a bias) and train on from it
@@ -54,7 +56,7 @@ MAX_UPLOAD_MESSAGE_BYTES = 2 * MAX_UPLOAD_BYTES + 4096
 MESSAGE_TYPES: dict[str, tuple[str, ...]] = {
     "settings": ("settings?",), "play": (), "pause": (), "step": (), "reset": (),
     "addPoint": ("point",), "removePoint": ("index",),
-    "upload": ("name", "text", "target?", "task?"),
+    "upload": ("name", "text", "target?", "task?", "features?"),
     "weight": ("layer", "to", "from", "value"), "backprop": (), "export": ("kind",),
 }
 #: The tasks an upload may ask for (stir.data.load_csv's), and the kinds of export.
@@ -174,6 +176,14 @@ def _checked(kind: str, key: str, value: Any) -> Any:
         if value is not None and (not isinstance(value, str) or len(value) > _LONGEST_NAME):
             raise ProtocolError(f"{where} must be a column name or null (the last column), "
                                 f"got {shown(value)}")
+        return value
+    if key == "features":
+        if value is not None and (not isinstance(value, list) or not 1 <= len(value) <= 2
+                                  or not all(isinstance(column, str)
+                                             and len(column) <= _LONGEST_NAME
+                                             for column in value)):
+            raise ProtocolError(f"{where} must be a list of one or two column names, or null "
+                                f"(every column but the target), got {shown(value)}")
         return value
     choices = {"task": UPLOAD_TASKS, "kind": EXPORT_KINDS}[key]
     value = "auto" if key == "task" and value is None else value

@@ -299,7 +299,8 @@ class _Page:
         assert self.session is not None
         values = message.values
         upload = await asyncio.to_thread(_computed, parse_upload, values["name"],
-                                         values["text"], values["target"], values["task"])
+                                         values["text"], values["target"], values["task"],
+                                         values["features"])
         settings = upload_settings(self.session.settings, upload)
         await self._rebuild(settings, upload, pause=True)  # (new data, as a new dataset)
 

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -72,8 +72,8 @@ def scaled(values: np.ndarray, target: tuple[float, float]) -> tuple[np.ndarray,
     return start + (stop - start) * fraction, low, high
 
 
-def parse_upload(name: Any, text: Any, target: str | None = None, task: str = "auto"
-                 ) -> Upload:
+def parse_upload(name: Any, text: Any, target: str | None = None, task: str = "auto",
+                 features: Sequence[str] | None = None) -> Upload:
     """The Upload of a file a page sent: `text` written to a private temporary folder under
     the file's safe base name (`safe_name`), read by `read_upload`, and deleted; its messages
     name the file as uploaded.
@@ -97,15 +97,18 @@ def parse_upload(name: Any, text: Any, target: str | None = None, task: str = "a
         with open(path, "xb") as handle:
             handle.write(data)
         try:
-            return read_upload(path, target, task)  # (its name: the base name, `shown`)
+            return read_upload(path, target, task, features)  # (named `shown`, its base name)
         except CSVError as error:
             raise CSVError(str(error).replace(path, shown)) from None
 
 
-def read_upload(path: str | Path, target: str | None = None, task: str = "auto") -> Upload:
+def read_upload(path: str | Path, target: str | None = None, task: str = "auto",
+                features: Sequence[str] | None = None) -> Upload:
     """A CSV file read by `stir.data.load_csv` (no validation part, not standardized) as an
     Upload: its target `target` (None: the last column), as classes or a regression target
-    by `task` (load_csv's rule for "auto"), and one or two numeric features, scaled. The rows
+    by `task` (load_csv's rule for "auto"), and one or two numeric features, scaled: the
+    columns named in `features`, in that order, the others left out (None: every column
+    but the target, which must then be one or two). The rows
     come in load_csv's seeded shuffle (a file sorted by class still splits into train and
     test evenly); a row whose target or a feature is missing is left out (a plotted point
     must be where the file puts it, not at an imputed median).
@@ -129,22 +132,31 @@ def read_upload(path: str | Path, target: str | None = None, task: str = "auto")
                        "playground reads")
     header = CSVTable(name).header  # (the columns are counted before any row is read)
     target = header[-1] if target is None else target
-    features = [column for column in header if column != target]
-    if target in header and not features:
-        raise CSVError(f"{name}: line 1: only the target column {target!r}; the playground "
-                       "plots one or two feature columns")
-    if target in header and len(features) > 2:
-        listed = ", ".join(repr(column) for column in features[:5])
-        raise CSVError(f"{name}: line 1: the playground plots one or two feature columns; "
-                       f"besides the target {target!r} there are {len(features)}: {listed}"
-                       + (", ..." if len(features) > 5 else ""))
+    others = [column for column in header if column != target]
+    if features is None:
+        features = others
+        if target in header and not features:
+            raise CSVError(f"{name}: line 1: only the target column {target!r}; the "
+                           "playground plots one or two feature columns")
+        if target in header and len(features) > 2:
+            listed = ", ".join(repr(column) for column in features[:5])
+            raise CSVError(f"{name}: line 1: the playground plots one or two feature columns; "
+                           f"besides the target {target!r} there are {len(features)}: "
+                           f"{listed}" + (", ..." if len(features) > 5 else "")
+                           + "; name the one or two to plot (feature columns)")
+    else:
+        features = list(features)
+        _check_features(name, features, header, target)
     data = load_csv(name, target=target, task=task, validation=0.0, standardize=False,
-                    dtype=np.float64, missing="drop")
+                    dtype=np.float64, missing="drop",
+                    drop=[column for column in others if column not in features])
     for encoding in data.columns:
         if encoding.kind == "category":
             raise CSVError(f"{name}: the playground plots numeric features; column "
                            f"{encoding.name!r} is text")
-    rows = len(data.X_train)
+    # (load_csv keeps the file's column order; the page's order picks the axes)
+    X = data.X_train[:, [data.feature_names.index(column) for column in features]]
+    rows = len(X)
     if rows > MAX_POINTS:
         raise CSVError(f"{name}: {rows} data rows; the playground holds at most {MAX_POINTS}")
     classes = tuple(str(label) for label in data.classes)
@@ -157,7 +169,7 @@ def read_upload(path: str | Path, target: str | None = None, task: str = "auto")
     axes: dict[str, Any] = {}
     columns = []
     for index, column in enumerate(features):
-        values, low, high = scaled(data.X_train[:, index], X_RANGE if dims == 1
+        values, low, high = scaled(X[:, index], X_RANGE if dims == 1
                                    else FEATURE_RANGE)
         columns.append(values)
         axes[f"x{index + 1}"] = {"name": column, "low": low, "high": high}
@@ -171,6 +183,22 @@ def read_upload(path: str | Path, target: str | None = None, task: str = "auto")
                   num_classes=len(classes) if data.task == "classification" else None,
                   class_names=classes, points=np.stack(columns, axis=1), labels=labels,
                   axes=axes, dims=dims)
+
+
+def _check_features(name: str, features: list[str], header: list[str], target: str) -> None:
+    """The feature columns a page named: one or two distinct columns of the file, not the
+    target (a CSVError at line 1 otherwise)."""
+    if not 1 <= len(features) <= 2 or not all(isinstance(f, str) for f in features):
+        raise CSVError(f"{name}: the playground plots one or two feature columns; "
+                       f"{len(features)} were named")
+    if len(set(features)) != len(features):
+        raise CSVError(f"{name}: the feature column {features[0]!r} is named twice")
+    for column in features:
+        if column == target:
+            raise CSVError(f"{name}: line 1: {column!r} is the target; it cannot also be a "
+                           "feature")
+        if column not in header:
+            raise CSVError(f"{name}: line 1: no column {column!r}; the columns are {header}")
 
 
 def _encoded(text: str) -> bytes:

@@ -196,10 +196,12 @@ async function uploadChosen() {
     return;
   }
   const target = byId("uploadTarget").value.trim();
+  const features = byId("uploadFeatures").value.split(",").map(name => name.trim())
+    .filter(name => name !== "");
   byId("uploadNote").textContent = `sending ${file.name}\u2026`;
   state.gradients = null;
   send({type: "upload", name: file.name, text, target: target === "" ? null : target,
-    task: byId("uploadTask").value});
+    task: byId("uploadTask").value, features: features.length ? features : null});
 }
 
 // The axes of an upload: its columns' names and ranges.
@@ -267,7 +269,7 @@ function wireControls() {
   byId("showTestData").addEventListener("change", () => { writeHash(); drawOutput(); });
   byId("overlay").addEventListener("click", outputClicked);
   byId("uploadFile").addEventListener("change", uploadChosen);
-  for (const id of ["uploadTarget", "uploadTask"]) {
+  for (const id of ["uploadTarget", "uploadFeatures", "uploadTask"]) {
     byId(id).addEventListener("change", uploadChosen);
   }
   byId("exportModel").addEventListener("click", () => send({type: "export", kind: "model"}));
