@@ -510,3 +510,20 @@ def test_the_backprop_step_draws_the_gradients(watched, tmp_path):
     page.click("#step")  # (the next frame asked for: the weights again)
     _until(lambda: "weights" in page.locator("#linkLegend").inner_text(), "the weights")
     assert _value(page, "state.gradients") is None
+
+
+def test_the_stopping_rule_pauses_and_says_why(watched, tmp_path):
+    page = _open(watched, "#dataset=xor&noise=40&learningRate=0.3")
+    page.select_option("#stopAfter", "10")
+    _until(lambda: _hash(page).get("stopAfter") == "10", "stopAfter in the link")
+    page.click("#play")
+    # (polled on the message: on a busy machine the play and the stop can both come and go
+    # between two looks at the button)
+    said = _until(lambda: page.locator("#stopped").inner_text(), "the stopping rule",
+                  seconds=60)
+    _until(lambda: page.locator("#play").inner_text() == "play", "the pause")
+    assert said.startswith("stopped at epoch ") and "not improved for 10 epochs" in said, said
+    assert said == _value(page, "state.frame.stopped")
+    _screenshot(page, tmp_path, "stopped")
+    page.click("#play")  # (goes on: the message goes away while it trains)
+    _until(lambda: page.locator("#stopped").inner_text() != said, "training on")

@@ -112,6 +112,28 @@ def test_a_point_edit_keeps_playing(client) -> None:
         websocket.send_json({"type": "pause"})
 
 
+def test_the_stopping_rule_pauses_the_page_and_play_goes_on(client) -> None:
+    with socket(client) as websocket:
+        opening(websocket)
+        websocket.send_json({"type": "settings", "settings": {
+            "stopAfter": 2, "dataset": "xor", "noise": 40, "learningRate": 0.3}})
+        opening(websocket)
+        websocket.send_json({"type": "play"})
+        for _ in range(2000):
+            frame = until(websocket, "frame")
+            if not frame["playing"]:
+                break
+        assert frame["stopped"].startswith(f"stopped at epoch {round(frame['epoch'])}: the "
+                                           f"test loss has not improved for 2 epochs")
+        assert frame["epoch"] == round(frame["epoch"])  # (at an epoch's end)
+        websocket.send_json({"type": "play"})
+        going = until(websocket, "frame")
+        assert going["step"] > frame["step"]
+        if not going["playing"]:  # (2 more epochs without progress can pass in one frame)
+            assert going["epoch"] >= frame["epoch"] + 2 and going["stopped"]
+        websocket.send_json({"type": "pause"})
+
+
 def test_a_rebuild_while_playing_pauses_on_a_fresh_network(client) -> None:
     with socket(client) as websocket:
         opening(websocket)

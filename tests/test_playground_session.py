@@ -643,3 +643,34 @@ def test_the_default_network_trains_over_1000_steps_a_second() -> None:
           f"{1000 * frame_seconds:.2f} ms")
     assert best >= 1000 and not math.isnan(best)
     assert frame_seconds < 1 / 30
+
+
+def test_the_stopping_rule_stops_where_the_test_losses_say() -> None:
+    """stopAfter = 3: the first epoch whose test loss is not below the best of the epochs
+    before it for the third time running, found by hand on a run without the rule."""
+    settings = Settings(dataset="xor", noise=40, network_shape=(8, 8), learning_rate=0.3)
+    free = Session(settings)
+    losses = []
+    for _ in range(60):
+        free.train(free.epoch_steps)
+        losses.append(free.losses()[1])
+    best, wait, expected = float("inf"), 0, None
+    for epoch, loss in enumerate(losses, 1):
+        best, wait = (loss, 0) if loss < best else (best, wait + 1)
+        if wait == 3:
+            expected = epoch
+            break
+    assert expected is not None, "the run must plateau within 60 epochs for this test"
+    ruled = Session(settings.updated({"stopAfter": 3}))
+    taken = ruled.train_for(60.0, most=60 * ruled.epoch_steps)
+    assert taken == expected * ruled.epoch_steps
+    assert ruled.stopped.startswith(f"stopped at epoch {expected}: the test loss has not "
+                                    f"improved for 3 epochs")
+    assert ruled.frame()["stopped"] == ruled.stopped
+    # the rule only looks: the run is the same as the one without it
+    again = Session(settings)
+    again.train(taken)
+    assert again.losses() == ruled.losses()
+    assert ruled.train_for(1.0) == 0  # stopped stays stopped
+    ruled.go_on()
+    assert ruled.stopped is None and ruled.train_for(0.05) > 0

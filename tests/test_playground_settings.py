@@ -61,6 +61,7 @@ def test_the_new_choices_and_numbers() -> None:
         assert parse_settings({"schedule": name}).schedule == name
     assert parse_settings({"scheduleEpochs": 100_000}).schedule_epochs == 100_000
     assert parse_settings({"dropout": 0.9}).dropout == 0.9
+    assert parse_settings({"stopAfter": 30}).stop_after == 30
     curve = parse_settings({"problem": "regression", "regDataset": "curve", "y": False,
                             "sinX": True, "xSquared": True})
     assert curve.data_set() == "curve" and curve.features() == ("x", "xSquared", "sinX")
@@ -112,6 +113,9 @@ BAD = [
     ({"scheduleEpochs": 0}, "scheduleEpochs: must be an integer in [1, 100000], got 0"),
     ({"scheduleEpochs": 100_001}, "scheduleEpochs: must be an integer in [1, 100000]"),
     ({"dropout": 0.95}, "dropout: must be a number in [0, 0.9], got 0.95"),
+    ({"stopAfter": -1}, "stopAfter: must be an integer in [0, 100000], got -1"),
+    ({"stopAfter": 2.5}, "stopAfter: must be an integer in [0, 100000], got 2.5"),
+    ({"stopAfter": True}, "stopAfter: must be an integer"),
     ({"dropout": -0.1}, "dropout: must be a number in [0, 0.9]"),
     ({"dropout": math.nan}, "dropout: must be a number in [0, 0.9], got nan"),
     ({"activations": "relu"}, "activations: must be a list of at most 10 activations, each one "

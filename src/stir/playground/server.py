@@ -269,6 +269,7 @@ class _Page:
             await self._rebuild(new, pause=True)
 
     async def _on_play(self, message: Message) -> None:
+        await self._in_session(lambda session: session.go_on())
         self.playing = True
         self.wake.set()
 
@@ -361,6 +362,8 @@ class _Page:
             if seconds:  # (a playing frame; none once paused, though it waited for the lock)
                 if self.playing:
                     self.session.train_for(seconds)
+                    if self.session.stopped is not None:  # (the stopping rule: pause here)
+                        self.playing = False
             else:
                 self.session.train(steps)
             frame = self.session.frame()

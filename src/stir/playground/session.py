@@ -17,7 +17,9 @@ frames, losses and the backprop step's losses are computed in eval mode, which d
 nothing, so looking never changes what training does.
 
 Learning-rate changes and weight edits are logged in `events` (step, kind, values), for
-export.py's script to replay.
+export.py's script to replay. With `stopAfter` = N > 0, the test loss is taken after every
+epoch, and when it has not improved for N epochs (stir.training.EarlyStopping's rule, its
+weights left as they are) `stopped` says so and `train_for` stops: the page pauses there.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from .. import from_numpy, nn, no_grad
+from ..training.callbacks import EarlyStopping
 from .datasets import Data, Upload, make_data, point_added, point_removed
 from .network import (
     build_network, data_loss, input_features, optimizer_call, output_kind, penalty,
@@ -96,6 +99,18 @@ class Session:
         self.scheduler = schedule.make(self.optimizer) if schedule is not None else None
         self.steps = 0
         self.events: list[Event] = []
+        self.stopper = (EarlyStopping("test_loss", patience=settings.stop_after,
+                                      restore_best_weights=False)
+                        if settings.stop_after and len(self._test.labels) else None)
+        #: Why training stopped by the stopping rule (None while it has not).
+        self.stopped: str | None = None
+
+    def go_on(self) -> None:
+        """Train on after the stopping rule stopped: another `stopAfter` epochs' patience,
+        measured against the best test loss so far."""
+        self.stopped = None
+        if self.stopper is not None:
+            self.stopper.wait = 0
 
     @property
     def epoch_steps(self) -> int:
@@ -155,7 +170,7 @@ class Session:
     def train_for(self, seconds: float, most: int = 100_000) -> int:
         """Take steps for about `seconds` (at least one, at most `most`); returns how many."""
         deadline, taken = time.perf_counter() + seconds, 0
-        while taken < most:
+        while taken < most and self.stopped is None:
             taken += self.train(1)
             if taken == 0 or time.perf_counter() >= deadline:
                 break
@@ -220,7 +235,8 @@ class Session:
         frame: dict[str, Any] = {
             "type": "frame", "step": self.steps, "epoch": self.steps / self.epoch_steps,
             "learningRate": self.learning_rate,
-            "trainLoss": _finite(train_loss), "testLoss": _finite(test_loss), **views,
+            "trainLoss": _finite(train_loss), "testLoss": _finite(test_loss),
+            "stopped": self.stopped, **views,
             "weights": [rounded(layer.weight.detach().numpy(), 4) for layer in linears],
             "biases": [rounded(layer.bias.detach().numpy(), 4) for layer in linears],
         }
@@ -247,8 +263,21 @@ class Session:
         loss.backward()
         self.optimizer.step()
         self.steps += 1
-        if self.scheduler is not None and self.steps % self.epoch_steps == 0:
-            self.scheduler.step()
+        if self.steps % self.epoch_steps == 0:
+            if self.scheduler is not None:
+                self.scheduler.step()
+            if self.stopper is not None and self.stopped is None:
+                self._check_stopping(self.steps // self.epoch_steps)
+
+    def _check_stopping(self, epoch: int) -> None:
+        with self._evaluating():  # (eval mode draws nothing: training goes on unchanged)
+            loss, _ = self._part_loss(self._test)
+        stopper = self.stopper
+        assert stopper is not None
+        if stopper.on_epoch_end(epoch, {"test_loss": loss}):
+            self.stopped = (f"stopped at epoch {epoch}: the test loss has not improved for "
+                            f"{stopper.patience} epochs (best {stopper.best:.3f}, at epoch "
+                            f"{stopper.best_epoch}); press play to go on")
 
     @contextlib.contextmanager
     def _evaluating(self) -> Iterator[None]:

@@ -4,7 +4,7 @@ The JSON keys are TF Playground's URL-hash names (`learningRate`, `networkShape`
 `xSquared`, ...), so that a link from playground.tensorflow.org names the same setup here;
 the rest are stir's additions (docs/playground.md, "The page–server contract"): `loss`,
 `numClasses`, `optimizer`, `schedule`, `scheduleEpochs`, `dropout`, `activations` (one per
-hidden layer), and the point edits `added` and `removed`. `parse_settings` checks every
+hidden layer), `stopAfter` (the stopping rule), and the point edits `added` and `removed`. `parse_settings` checks every
 field's type and range, then the rules between fields, before anything is built; a bad one
 is a one-line `SettingsError` naming the field. The network's limits are lifted from TF
 Playground's 6 layers of 8 neurons to `MAX_LAYERS` layers of `MAX_NEURONS`, capped for the
@@ -84,6 +84,7 @@ class Settings:
     schedule: str = "constant"
     schedule_epochs: int = 100
     dropout: float = 0.0
+    stop_after: int = 0  # pause when the test loss has not improved for this many epochs (0: off)
     activations: tuple[str, ...] = ()      # per hidden layer from the first; then `activation`
     added: tuple[Point, ...] = ()          # training points added: (x1, x2, label) or (x, label)
     removed: tuple[int, ...] = ()          # indices of generated training points removed
@@ -168,6 +169,7 @@ FIELDS: dict[str, _Field] = {
     "schedule": _Field("schedule", "choice", SCHEDULES),
     "scheduleEpochs": _Field("schedule_epochs", "integer", low=1, high=100_000),
     "dropout": _Field("dropout", "number", low=0, high=0.9),
+    "stopAfter": _Field("stop_after", "integer", low=0, high=100_000),
     "activations": _Field("activations", "names", ACTIVATIONS),
     "added": _Field("added", "points"),
     "removed": _Field("removed", "indices"),

@@ -12,6 +12,8 @@ const FEATURES_1D = ["x", "xSquared", "sinX"];
 const RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+// The stopping rule's patience in epochs (0: never stop).
+const STOP_AFTER = [0, 10, 30, 100, 300, 1000];
 const CLASS_COUNTS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 // The hash's lists whose items are numbers, names, or [x1, x2, label] rows; every other
 // setting takes the type of the server's default for it.

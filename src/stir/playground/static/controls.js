@@ -3,7 +3,7 @@
 "use strict";
 
 const NUMBER_SETTINGS = ["noise", "percTrainData", "batchSize", "learningRate",
-  "regularizationRate", "seed", "numClasses", "scheduleEpochs", "dropout"];
+  "regularizationRate", "seed", "numClasses", "scheduleEpochs", "dropout", "stopAfter"];
 
 function fillSelect(select, options, labels) {
   removeChildren(select);
@@ -22,9 +22,12 @@ function buildControls(limits) {
     }
   }
   const fixed = [["learningRate", RATES], ["regularizationRate", REG_RATES],
-    ["dropout", DROPOUTS], ["numClasses", CLASS_COUNTS]];
+    ["dropout", DROPOUTS], ["numClasses", CLASS_COUNTS], ["stopAfter", STOP_AFTER]];
   for (const [name, options] of fixed) {
-    if (byId(name).options.length === 0) fillSelect(byId(name), options);
+    if (byId(name).options.length === 0) {
+      fillSelect(byId(name), options, name === "stopAfter" ?
+        options.map(epochs => epochs ? `${epochs} epochs without progress` : "never") : null);
+    }
   }
 }
 
