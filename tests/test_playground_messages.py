@@ -481,3 +481,64 @@ def test_a_setting_of_a_huge_integer_is_a_settings_error(client) -> None:
         opening(websocket)
         answer = answered(websocket, {"type": "settings", "settings": {"noise": 10 ** 400}})
         assert answer["message"].startswith("noise: must be a number"), answer["message"]
+
+
+# ---- an adversary's mutations: every key of every message, and every setting ----
+
+#: A valid message of each type that a mutation starts from (play is left out: it would
+#: train between the answers).
+TEMPLATES = [
+    {"type": "settings", "settings": {"learningRate": 0.1}},
+    {"type": "addPoint", "point": [1.0, 2.0, 1]},
+    {"type": "removePoint", "index": 3},
+    {"type": "upload", "name": "a.csv", "text": "a,b,c\n1,2,0\n3,4,1\n5,1,0\n",
+     "target": "c", "task": "auto", "features": ["a", "b"]},
+    {"type": "weight", "layer": 0, "to": 1, "from": 1, "value": 0.5},
+    {"type": "export", "kind": "model"},
+    {"type": "backprop"}, {"type": "step"}, {"type": "reset"}, {"type": "pause"},
+]
+#: What an adversary puts in each place: wrong types, edges, huge and nested values.
+HOSTILE_VALUES = [None, True, False, -1, 0, 0.5, 1e308, -1e308, 2 ** 64, 10 ** 400, "",
+                  "x" * 5000, "NaN", [], [[]], [None], {}, {"type": "play"},
+                  [1e308, -1e308, 0], [0, 0, 10 ** 400], ["a"] * 40, [[1, 2]] * 3]
+
+
+def _mutations():
+    for template in TEMPLATES:
+        for key in [k for k in template if k != "type"] + ["extra"]:
+            for value in HOSTILE_VALUES:
+                yield {**template, key: value}
+        for value in HOSTILE_VALUES[:6]:
+            yield {**template, "type": value}
+    from stir.playground.settings import FIELDS
+    for name in FIELDS:
+        for value in HOSTILE_VALUES:
+            yield {"type": "settings", "settings": {name: value}}
+
+
+def test_an_adversarys_mutations_never_break_the_server(client, monkeypatch) -> None:
+    """Each mutation is followed by a sentinel (an exported script): everything the server
+    says in between must be a known answer, an error must be one line and never "the server
+    failed" (an unexpected exception), and after all of them the page still trains."""
+    monkeypatch.setattr(server, "MessageRate", lambda: MessageRate(rate=1e9, burst=1e9))
+    kinds = {"settings", "data", "frame", "error", "backprop", "export"}
+    count = 0
+    with socket(client) as websocket:
+        opening(websocket)
+        for message in _mutations():
+            websocket.send_json(message)
+            websocket.send_json({"type": "export", "kind": "script"})
+            while True:
+                answer = websocket.receive_json()
+                assert answer["type"] in kinds, (message, answer)
+                if answer["type"] == "error":
+                    text = answer["message"]
+                    assert "the server failed" not in text and "\n" not in text, (message, text)
+                if answer["type"] == "export" and answer["kind"] == "script":
+                    break
+            count += 1
+        websocket.send_json({"type": "reset"})
+        opening(websocket)
+        websocket.send_json({"type": "step"})
+        assert websocket.receive_json()["step"] > 0
+    assert count > 1000
