@@ -99,9 +99,9 @@ _SHAPES = ["argsort", "atleast_1d", "atleast_2d", "atleast_3d", "bincount", "car
 # --- end shape and indexing functions ---
 
 # Imported on first use (`stir.optim` or `import stir.optim`), so `import stir` stays quick.
-_SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "explicit", "features", "io",
-                "nn", "notebook", "onnx", "optim", "plot", "sklearn", "training",
-                "utils", "viz", "widgets")
+_SUBPACKAGES = ("analysis", "checkpoint", "classic", "data", "distributed", "explicit",
+                "features", "io", "nn", "notebook", "onnx", "optim", "plot", "sklearn",
+                "sweeps", "training", "utils", "viz", "widgets")
 
 
 # The training loop, also on first use: it brings tqdm, which takes as long to import as a
@@ -122,6 +122,8 @@ def __getattr__(name: str) -> object:
         return getattr(importlib.import_module(f"{__name__}.io"), name)
     if name == "compile":
         return importlib.import_module(f"{__name__}.compiler").compile
+    if name == "sweep":  # (the function; its package is stir.sweeps)
+        return importlib.import_module(f"{__name__}.sweeps").sweep
     raise AttributeError(f"module 'stir' has no attribute {name!r}")
 
 
@@ -140,5 +142,5 @@ __all__ = [
     "BoolTensor", "DoubleTensor", "FloatTensor", "IntTensor", "LongTensor",
     "as_tensor", "bernoulli", "get_default_device", "initial_seed", "multinomial", "normal",
     "randint", "randint_like", "randperm", "seed", "set_default_device", "utils", "LivePlot",
-    "notebook", "viz", "widgets",
+    "notebook", "viz", "widgets", "distributed", "sweep", "sweeps",
 ] + _ELEMENTWISE + _REDUCTIONS + _SHAPES

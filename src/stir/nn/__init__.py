@@ -18,13 +18,15 @@
     losses.py          one module per loss function
     init.py            initializers (Xavier, Kaiming, ...);  regularization.py: L1/L2 penalties
     utils.py           gradient clipping
+    parallel.py        DistributedDataParallel: one model trained by several processes
     functional/        the maths itself, as F.relu, F.cross_entropy, ...
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers import MLP, Dropout, Flatten, Linear, Maxout
 from .module import IncompatibleKeys, Module
+from .parallel import DistributedDataParallel
 from .parameter import Parameter
 from .registration import UnregisteredModuleWarning
 from .sparse import Embedding

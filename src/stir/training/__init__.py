@@ -1,6 +1,7 @@
 """Training a model on arrays in memory: `fit`, `evaluate`, `predict`, callbacks, History.
 
     fit.py        fit, evaluate, predict
+    data_parallel.py  fit across processes: shards of each batch, gradients averaged
     callbacks.py  EarlyStopping, checkpoints and the other callbacks
     live_plot.py  LivePlot, curves that follow training;  progress_bar.py: fit's bar
     metrics.py    accuracy and the other metrics fit reports

@@ -19,9 +19,11 @@ import numpy as np
 
 from ..data.frames import as_numbers
 from ..grad_mode import no_grad
+from ..nn.parallel import DistributedDataParallel
 from ..random import Generator, default_generator
 from ..tensor import Tensor
 from .callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
+from .data_parallel import DataParallel
 from .history import History
 from .progress import Progress, Run
 from .progress_bar import TrainingBar
@@ -67,6 +69,12 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     cursor (epoch, step, the epoch's sample order and position, the History so far) are
     restored, and the run continues exactly as if it had not stopped.
 
+    Started by an MPI launcher (`mpiexec -n N python script.py`), fit trains data-parallel:
+    the N processes share each batch of `batch_size` rows and average their gradients, so
+    they take the steps of one process on the same batches (to float rounding); rank 0
+    alone shows progress and writes checkpoints. See stir.training.data_parallel (the loss
+    must be a mean over the batch's rows, as fit's epoch loss already assumes).
+
     >>> import numpy as np, stir
     >>> import stir.nn.functional as F
     >>> from stir import nn, optim
@@ -105,6 +113,10 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
     callbacks.sort(key=lambda callback: isinstance(callback, ModelCheckpoint))
     generator = generator or default_generator
     named = _named_optimizer_parameters(model, optimizer)
+    parallel = DataParallel.join()  # None unless several processes train (data_parallel.py)
+    if parallel is not None and not parallel.is_main:
+        verbose = 0  # rank 0 alone shows progress and writes checkpoints
+        callbacks = [c for c in callbacks if not isinstance(c, ModelCheckpoint)]
 
     n = len(x_data)
     batches_per_epoch = math.ceil(n / batch_size)
@@ -117,9 +129,18 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
         run = dataclasses.replace(run, output_shape=_output_shape(model, x_data[:1]))
     saved_callbacks = (_resume(resume_from, model, optimizer, callbacks, progress, run)
                        if resume_from is not None else [])
+    if parallel is not None:
+        from ..checkpoint import generators_of
+
+        parallel.check_same_data([x_data, y_data, *(validation or ())])
+        parallel.start(model, [p for _, p in named], generators_of(model, {"fit": generator}))
+        has_buffers = any(True for _ in getattr(model, "buffers", lambda: ())())
     for callback in callbacks:
         callback.progress = progress
     was_training = getattr(model, "training", True)
+    ddp_sync = None  # a DistributedDataParallel model: fit does the (weighted) exchange
+    if parallel is not None and isinstance(model, DistributedDataParallel):
+        ddp_sync, model.require_backward_grad_sync = model.require_backward_grad_sync, False
     bar = TrainingBar(total_steps, progress.step, progress.epoch, epoch_count, verbose)
     show_bar = bar.enabled
     try:
@@ -146,19 +167,34 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                          else progress.order[start:start + batch_size])
                 x_batch, y_batch = x_data[index], y_data[index]
                 step = progress.step + 1
-                output = model(Tensor(x_batch))
-                loss = _scalar_loss(loss_fn(output, Tensor(y_batch)))
-                loss_value = float(loss.array)
-                if not math.isfinite(loss_value):
-                    raise _non_finite("loss", epoch, step, loss_value)
-                optimizer.zero_grad()
-                loss.backward()
+                if parallel is None:
+                    output = model(Tensor(x_batch))
+                    loss = _scalar_loss(loss_fn(output, Tensor(y_batch)))
+                    loss_value = float(loss.array)
+                    if not math.isfinite(loss_value):
+                        raise _non_finite("loss", epoch, step, loss_value)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    outputs = output.array
+                else:  # this rank's shard, then the whole batch's gradient and loss
+                    rows, weight, _ = parallel.shard(len(x_batch))
+                    output = model(Tensor(x_batch[rows]))
+                    loss = _scalar_loss(loss_fn(output, Tensor(y_batch[rows])))
+                    optimizer.zero_grad()
+                    loss.backward()
+                    loss_value = parallel.reduce(float(loss.array), weight)
+                    if not math.isfinite(loss_value):
+                        raise _non_finite("loss", epoch, step, loss_value)
+                    outputs = (parallel.gather(output.array, len(x_batch)) if metric_fns
+                               else output.array)
                 _check_gradients(named, epoch, step)
                 optimizer.step()
+                if parallel is not None and has_buffers:
+                    parallel.sync_buffers(model)
                 progress.step, progress.position = step, start + len(x_batch)
                 progress.loss_sum += loss_value * len(x_batch)
                 if metric_fns:
-                    progress.outputs.append(output.array)
+                    progress.outputs.append(outputs)
                     progress.targets.append(y_batch)
                 if show_bar:
                     rate = (progress.position - seen_before) / max(
@@ -167,20 +203,28 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any, x: Any, y: Any, epochs: int
                 for callback in callbacks:  # the stop so far is saved by a checkpoint (last)
                     progress.stop = bool(callback.on_batch_end(step, {"loss": loss_value})) \
                         or progress.stop
+                if parallel is not None and callbacks:  # one rank's stop stops them all
+                    progress.stop = parallel.any_rank(progress.stop)
             rate = (progress.position - seen_before) / max(time.perf_counter() - started, 1e-9)
             logs = _epoch_logs(model, loss_fn, progress, validation, metric_fns)
+            if parallel is not None:  # rank 0's row, so that every rank's callbacks agree
+                logs = parallel.same_logs(logs)
             logs["lr"] = lr
             progress.history.append(logs)
             progress.next_epoch()  # what a checkpoint taken now must resume from
             bar.end_epoch(logs, rate)
             for callback in callbacks:
                 progress.stop = bool(callback.on_epoch_end(epoch, dict(logs))) or progress.stop
+            if parallel is not None and callbacks:
+                progress.stop = parallel.any_rank(progress.stop)
         for callback in callbacks:
             callback.on_train_end()
         bar.finish()
     finally:
         bar.close()
         model.train(was_training)
+        if ddp_sync is not None:
+            model.require_backward_grad_sync = ddp_sync
     return progress.history
 
 

@@ -15,13 +15,14 @@ from .datasets import (
     random_split,
 )
 from .samplers import (
-    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
-    WeightedRandomSampler,
+    BatchSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler,
+    SubsetRandomSampler, WeightedRandomSampler,
 )
 
 __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DatasetError",
-    "default_collate", "default_convert", "IterableDataset", "random_split", "RandomSampler",
+    "default_collate", "default_convert", "DistributedSampler", "IterableDataset",
+    "random_split", "RandomSampler",
     "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
     "WeightedRandomSampler",
 ]

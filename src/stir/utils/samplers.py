@@ -3,6 +3,7 @@
 `SequentialSampler` and `RandomSampler` (the two that `shuffle=` chooses between) also give
 a whole pass at once, `epoch_indices()`, as one NumPy array: the loader slices batches out of
 it instead of walking index by index. Iterating either sampler yields the same indices.
+`DistributedSampler` gives each of several processes its share of every epoch.
 
 >>> import stir
 >>> from stir.utils.data import BatchSampler, SequentialSampler
@@ -153,3 +154,75 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         count = len(self.sampler)  # type: ignore[arg-type]
         return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
+
+
+class DistributedSampler(Sampler):
+    """Rank `rank`'s share of a dataset's indices, out of `num_replicas` ranks, as
+    `torch.utils.data.distributed.DistributedSampler`.
+
+    Each epoch's order is a permutation drawn from a generator seeded with seed + epoch
+    (call `set_epoch(e)` before each epoch, or every epoch has the same order; every rank
+    must pass the same seed), or 0 … n − 1 without `shuffle`. So that every rank gets
+    num_samples = ⌈n / R⌉ indices, the order is padded by repeating its first indices up
+    to R·num_samples; with `drop_last` it is cut to R·⌊n / R⌋ instead. Rank r takes the
+    positions r, r + R, r + 2R, ...: when R divides n, the ranks' shares are disjoint and
+    cover every index exactly once per epoch. `num_replicas` and `rank` default to the
+    process group's (ValueError without one). The permutations are stir's generator's
+    (NumPy's PCG64), not PyTorch's: the same seed gives other orders than in PyTorch.
+
+    >>> list(DistributedSampler(range(10), num_replicas=3, rank=0, shuffle=False))
+    [0, 3, 6, 9]
+    >>> list(DistributedSampler(range(10), num_replicas=3, rank=2, shuffle=False))  # padded
+    [2, 5, 8, 1]
+    >>> len(DistributedSampler(range(10), num_replicas=3, rank=2, drop_last=True))
+    3
+    """
+
+    def __init__(self, dataset: Sized, num_replicas: int | None = None,
+                 rank: int | None = None, shuffle: bool = True, seed: int = 0,
+                 drop_last: bool = False) -> None:
+        if num_replicas is None or rank is None:
+            from .. import distributed
+
+            num_replicas = distributed.get_world_size() if num_replicas is None \
+                else num_replicas
+            rank = distributed.get_rank() if rank is None else rank
+        for name, value in (("num_replicas", num_replicas), ("rank", rank)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"DistributedSampler: {name} must be an int, got {value!r}")
+        if num_replicas < 1:
+            raise ValueError(f"DistributedSampler: num_replicas must be >= 1, got "
+                             f"{num_replicas}")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, int(num_replicas), int(rank)
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
+        n = len(dataset)
+        if drop_last and n % self.num_replicas:
+            self.num_samples = -(-(n - self.num_replicas) // self.num_replicas)
+        else:
+            self.num_samples = -(-n // self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+
+    def epoch_order(self) -> np.ndarray:
+        """The whole epoch's order (every rank's), padded or cut to `total_size`."""
+        n = len(self.dataset)
+        order = (Generator(self.seed + self.epoch).numpy.permutation(n) if self.shuffle
+                 else np.arange(n))
+        if self.drop_last:
+            return order[:self.total_size]
+        padding = self.total_size - n
+        if padding and n:
+            order = np.concatenate([order, np.resize(order, padding)])
+        return order
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.epoch_order()[self.rank:self.total_size:self.num_replicas].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch to draw the order of (seeded with seed + epoch on every rank)."""
+        self.epoch = epoch
