@@ -66,6 +66,10 @@ Modules:
     csv_loading  on its own (`python -m bench.csv_loading`): reading a 1 000 000-row CSV
                  with stir's load_csv against pandas.read_csv, time and peak memory
                  (issue 15); writes bench/CSV_LOADING.md
+    distributed  on its own (`python -m bench.distributed`): the mnist step on 1 and 2
+                 processes through DistributedDataParallel (MPI), steps/s, parallel
+                 efficiency, the all-reduce's share, and the cost model at this machine's
+                 rate (issue 17); writes bench/DISTRIBUTED.md
     race         on its own (`python -m bench.race`): stir train's defaults against
                  scikit-learn's MLP over seeded splits of real tables (issue 15); writes
                  bench/RACE.md

@@ -2,6 +2,9 @@
 `playground`.
 
     train.py          stir train: a CSV file to a trained model file
+    train_setup.py    what a run builds from its options: optimizer, loss, the network
+    train_processes.py  stir train --processes N: the run under mpiexec, rank 0 writing
+    train_sweep.py    stir train --sweep: settings tried in a process pool, the best kept
     column_summary.py the lines stir train prints about what it did to each column
     cross_validation.py  stir train --folds: the epoch count chosen by K-fold cross-validation
     interrupt.py      Ctrl-C during training, taken between two steps, with a checkpoint

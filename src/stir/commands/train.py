@@ -14,6 +14,12 @@ run_settings.py, interrupt.py). The report puts the validation metrics next to a
 baseline's: the majority class, or the mean. Before it reads the data, `run` checks where it
 will write (see `output_paths`): never over the CSV, over a file that is not a stir model or
 checkpoint (without --force), or into a missing or read-only folder.
+
+`--processes N` trains the same run with N processes under MPI (train_processes.py): the
+model is the one-process run's up to floating-point rounding, and a checkpoint of it
+resumes exactly, with --processes or without. `--sweep "lr=1e-3,1e-2 hidden=32;64,64"`
+tries every combination of the settings in a process pool and keeps the best by
+validation loss (train_sweep.py).
 """
 
 from __future__ import annotations
@@ -27,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn, optim
+from .. import nn
 from ..data.csv_files import MISSING_POLICIES, CSVDataset, describe_dropped, load_csv
 from ..data.csv_table import DELIMITERS, CSVTable
-from ..nn import functional as F
+from ..distributed import is_main_process, launched_world_size
 from ..random import manual_seed
 from ..training import EarlyStopping, ModelCheckpoint, fit, metrics, predict
 from . import EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -38,17 +44,18 @@ from .column_summary import describe_columns
 from .cross_validation import (
     FOLDS_KEY, FoldsInterrupted, cross_validate, describe, parse_folds, resolve_folds,
 )
-from .interrupt import StopBetweenSteps
 from .output_paths import check_outputs, stir_output
 from .run_settings import KEY as SETTINGS_KEY
 from .run_settings import (
     check_alone, check_same_file, read_settings, resumed_arguments, settings_of,
 )
+from .train_processes import (
+    as_rank, launch, launched_arguments, private_checkpoint, stop_between_steps,
+)
+from .train_setup import DEFAULT_LR, OPTIMIZERS, loss_for, prepare
+from .train_sweep import run_sweep
 from .trained_model import TrainedModel
 
-OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
-              "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
-DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "rmsprop": 1e-3, "adagrad": 1e-2}
 DEFAULTS: dict[str, Any] = {}  # every option's default, filled in by add_parser
 
 
@@ -117,19 +124,49 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "under way); 0: after every epoch (default: 60)")
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue the run that wrote "
                         "CHECKPOINT, exactly as if it had not stopped: the file, the options "
-                        "and the paths come from it (give no other option but --quiet or --force)")
+                        "and the paths come from it (give no other option but --quiet, "
+                        "--force or --processes)")
     parser.add_argument("--force", action="store_true", help="let --out replace an existing "
                         "file that is not a stir model, and --checkpoint one that is not a stir "
                         "checkpoint (never the input CSV, a folder, or --out and --checkpoint "
                         "as one file)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar "
                         "when stderr is a terminal)")
+    parser.add_argument("--processes", type=_positive(int), metavar="N",
+                        help="train with N processes under MPI (pip install \"stir[mpi]\"): "
+                        "they share each batch and average their gradients, so the model is "
+                        "the one-process run's up to rounding; with --sweep, N trials at a "
+                        "time (default: 1; with --sweep, one per core)")
+    parser.add_argument("--sweep", metavar="SETTINGS",
+                        help='try every combination, such as "lr=1e-3,1e-2 hidden=32;64,64" '
+                        "(NAME=V1,V2,...; values separated by ; when they hold commas; NAME "
+                        "one of lr, hidden, activation, optimizer, batch-size, epochs, "
+                        "patience), each early-stopped on the validation rows; saves the best "
+                        "to MODEL and the table to MODEL.sweep.csv")
+    parser.add_argument("--launched-settings", help=argparse.SUPPRESS)  # (--processes' ranks)
     DEFAULTS.update(vars(parser.parse_args([])))  # for --resume's check of what was given
     return parser
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Train, report, save; returns the exit status."""
+    """Train, report, save; returns the exit status. With --processes N (and no --sweep)
+    the run is started again in N processes under mpiexec (train_processes.py); in a
+    process mpiexec started, it runs as one rank of the job."""
+    if getattr(arguments, "launched_settings", None) is not None:
+        arguments = launched_arguments(arguments.launched_settings)
+    if not getattr(arguments, "sweep", None) and getattr(arguments, "processes", None):
+        if arguments.processes > 1:
+            return launch(arguments)
+        arguments.processes = None  # (one process: this one; --resume may come with it)
+    if launched_world_size() > 1:
+        if getattr(arguments, "sweep", None):
+            raise UsageError("--sweep runs its trials in a process pool of its own "
+                             "(--processes N of them at a time); start it without mpiexec")
+        return as_rank("stir train", lambda: _run(arguments))
+    return _run(arguments)
+
+
+def _run(arguments: argparse.Namespace) -> int:
     resume_from = arguments.resume
     if resume_from is not None:
         check_alone(arguments, DEFAULTS)
@@ -159,6 +196,8 @@ def run(arguments: argparse.Namespace) -> int:
                                default=arguments.checkpoint is None)], arguments.force)
     drop = (_dropped_columns(arguments.drop, CSVTable(arguments.csv, arguments.delimiter).header)
             if arguments.drop else [])
+    if getattr(arguments, "sweep", None):
+        return run_sweep(arguments, drop, out, SWEEP_TYPES)
     def read(validation: float) -> CSVDataset:
         return load_csv(arguments.csv, arguments.target, task=arguments.task,
                         validation=validation, seed=arguments.seed, drop=drop,
@@ -169,7 +208,7 @@ def run(arguments: argparse.Namespace) -> int:
     if folds and len(data.X_val):  # (auto chose folds: read again, every row for training)
         data = read(0.0)
     manual_seed(arguments.seed)
-    trained, y_train, y_val = _prepare(data, arguments)
+    trained, y_train, y_val = prepare(data, arguments)
     print(_describe_data(data, folds))
     lr = arguments.lr or DEFAULT_LR[arguments.optimizer]
     optimizer = OPTIMIZERS[arguments.optimizer](trained.model.parameters(), lr=lr)
@@ -188,9 +227,10 @@ def run(arguments: argparse.Namespace) -> int:
     callbacks: list[Any] = [saver]
     if has_validation:
         callbacks.append(EarlyStopping("val_loss", patience=arguments.patience))
-    loss_fn = F.cross_entropy if trained.task == "classification" else F.mse_loss
+    loss_fn = loss_for(trained.task)
     try:
-        with StopBetweenSteps(saver) as interrupt:  # (after EarlyStopping, whose state it saves)
+        # (after EarlyStopping, whose state it saves; in a job, the ranks agree on it)
+        with stop_between_steps(saver) as interrupt:
             history = fit(trained.model, loss_fn, optimizer, data.X_train, y_train,
                           epochs=arguments.epochs, batch_size=arguments.batch_size,
                           validation_data=(data.X_val, y_val) if has_validation else None,
@@ -217,12 +257,14 @@ def run(arguments: argparse.Namespace) -> int:
                        "early-stopped model's on rows it did not train on (--no-refit keeps "
                        "that model)")
         if refit is None:  # interrupted: the early-stopped model is kept rather than lost
-            trained.save(out, facts)
+            if is_main_process():
+                trained.save(out, facts)
             print(f"stir train: interrupted during the refit; saved the early-stopped model "
                   f"(epoch {stopper.best_epoch}) to {out}", file=sys.stderr)
             return EXIT_INTERRUPTED
         trained, facts = refit, {**facts, "epochs": stopper.best_epoch, "refit": True}
-    trained.save(out, facts)
+    if is_main_process():  # (rank 0 of a job writes; the others' models are the same)
+        trained.save(out, facts)
     print(f"saved the model to {out} (checkpoint: {saver.last_path})")
     return EXIT_OK
 
@@ -248,16 +290,16 @@ def _train_by_folds(data: CSVDataset, arguments: argparse.Namespace, folds: int,
                     checkpoint: Path, resume_from: str | None) -> int:
     """The epoch count chosen by cross-validation, then the model trained on all the rows
     for it, and saved; returns the exit status."""
-    loss_fn = F.cross_entropy if data.task == "classification" else F.mse_loss
+    loss_fn = loss_for(data.task)
 
     def build() -> tuple[Any, Any, Any]:
         manual_seed(arguments.seed)
-        model = _prepare(data, arguments)[0].model
+        model = prepare(data, arguments)[0].model
         return model, OPTIMIZERS[arguments.optimizer](model.parameters(), lr=lr), loss_fn
 
     try:
         result = cross_validate(data.X_train, y_train, data.task, folds, arguments, build,
-                                settings, checkpoint, resume_from)
+                                settings, private_checkpoint(checkpoint), resume_from)
     except FoldsInterrupted as stop:
         where = (_last_checkpoint(stop.checkpoint) if stop.checkpoint is not None else
                  "no step finished, so this run wrote no checkpoint")
@@ -271,9 +313,10 @@ def _train_by_folds(data: CSVDataset, arguments: argparse.Namespace, folds: int,
                  "no checkpoint was written")
         print(f"stir train: interrupted during the refit; {where}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    refit.save(out, {"epochs": result.epochs, "optimizer": arguments.optimizer, "lr": lr,
-                     "activation": arguments.activation, "source": str(arguments.csv),
-                     "refit": True, "folds": folds})
+    if is_main_process():
+        refit.save(out, {"epochs": result.epochs, "optimizer": arguments.optimizer, "lr": lr,
+                         "activation": arguments.activation, "source": str(arguments.csv),
+                         "refit": True, "folds": folds})
     print(f"saved the model to {out} (checkpoint: {result.checkpoint})")
     return EXIT_OK
 
@@ -286,9 +329,9 @@ def _refit(data: CSVDataset, arguments: argparse.Namespace, lr: float, epochs: i
     rows = len(data.X_train) + len(data.X_val)
     print(f"refit: a fresh network on all {rows} rows for {epochs} epochs, {why}")
     manual_seed(arguments.seed)
-    refit, _, _ = _prepare(data, arguments)
+    refit, _, _ = prepare(data, arguments)
     optimizer = OPTIMIZERS[arguments.optimizer](refit.model.parameters(), lr=lr)
-    loss_fn = F.cross_entropy if refit.task == "classification" else F.mse_loss
+    loss_fn = loss_for(refit.task)
     X = np.concatenate([data.X_train, data.X_val])
     y = np.concatenate([y_train, y_val])
     try:
@@ -315,27 +358,6 @@ def _last_checkpoint(path: Path) -> str:
             if isinstance(record, dict) and {"fold", "folds"} <= set(record) else "")
     return (f"the last complete checkpoint (step {step}, epoch {contents['epoch']}{fold}) is "
             f"{path}; stir train --resume {shlex.quote(str(path))} continues the run")
-
-
-def _prepare(data: CSVDataset, arguments: argparse.Namespace
-             ) -> tuple[TrainedModel, np.ndarray, np.ndarray]:
-    """The untrained model with its preprocessing, and the targets as the network sees them
-    (a regression target scaled by the training rows' mean and std)."""
-    classification = data.task == "classification"
-    outputs = len(data.classes) if classification else 1
-    architecture = [len(data.feature_names), *arguments.hidden, outputs]
-    model = nn.MLP(architecture, activation=arguments.activation)
-    trained = TrainedModel(model, data.feature_names, data.target, data.task,
-                           data.standardizer, list(data.classes), columns=data.columns,
-                           left_out=list(data.left_out))
-    if classification:
-        return trained, data.y_train, data.y_val
-    # float64: a target near float32's limit (3e38) would overflow its own statistics
-    trained.target_mean = float(data.y_train.astype(np.float64).mean())
-    trained.target_std = float(data.y_train.astype(np.float64).std()) or 1.0
-    scale = (lambda y: ((y.astype(np.float64) - trained.target_mean)
-                        / trained.target_std).astype(np.float32))
-    return trained, scale(data.y_train), scale(data.y_val)
 
 
 def _describe_data(data: CSVDataset, folds: int) -> str:
@@ -418,3 +440,10 @@ def _positive(kind: type, zero: bool = False, noun: str = "a number") -> Any:
         return value
     parse.__name__ = kind.__name__
     return parse
+
+
+#: How --sweep reads each setting's values: as the option itself does.
+SWEEP_TYPES: dict[str, Any] = {
+    "lr": _positive(float), "hidden": _widths, "activation": str, "optimizer": str,
+    "batch_size": _positive(int), "epochs": _positive(int), "patience": _positive(int),
+}
