@@ -1,7 +1,7 @@
 """Jobs of several processes, started with mpiexec as a user starts them: fit and
 DistributedDataParallel against the one-process run, DistributedSampler's cover of each
 epoch, the collectives, a rank that dies, raises or exits, resuming a job bit for bit, and
-`stir train --processes`. The programs each rank runs are in test_distributed_ranks.py.
+`stir train --processes`. The programs each rank runs are in distributed_rank_programs.py.
 Every job runs under a timeout; -n 3 and -n 4 oversubscribe this two-core machine."""
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ except RuntimeError:
     pytest.skip("no mpiexec to start jobs with (the MPICH wheel: pip install mpich)",
                 allow_module_level=True)
 
-RANKS = Path(__file__).with_name("test_distributed_ranks.py")
+RANKS = Path(__file__).with_name("distributed_rank_programs.py")
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
        "PYTHONUNBUFFERED": "1"}
 
 
 def job(processes: int, *arguments: str, timeout: float = 120, env: dict | None = None,
         cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """mpiexec -n PROCESSES python test_distributed_ranks.py ARGUMENTS."""
+    """mpiexec -n PROCESSES python distributed_rank_programs.py ARGUMENTS."""
     return subprocess.run([MPIEXEC, "-n", str(processes), sys.executable, str(RANKS),
                            *arguments], capture_output=True, text=True, timeout=timeout,
                           env=env or ENV, cwd=cwd)

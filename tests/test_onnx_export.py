@@ -328,9 +328,23 @@ def test_a_negative_embedding_index_is_refused_as_stir_refuses_it(tmp_path):
     np.testing.assert_array_equal(last[0, 0], table.weight.detach().numpy()[4])
 
 
+def test_a_distributed_wrapper_is_refused_with_what_to_export(tmp_path):
+    import stir.distributed as dist
+
+    dist.init_process_group()  # (a world of one: no launcher)
+    try:
+        wrapped = nn.parallel.DistributedDataParallel(nn.Linear(2, 1))
+        with pytest.raises(stir.onnx.graph.ExportError, match="export its .module"):
+            stir.onnx.export(wrapped, tmp_path / "x.onnx")
+        assert stir.onnx.export(wrapped.module, tmp_path / "x.onnx", input_shape=(None, 2))
+    finally:
+        dist.destroy_process_group()
+
+
 def test_every_module_class_of_stir_nn_is_covered():
     """A new layer in stir.nn must be added to the export tables (or refused on purpose)."""
     refused = {"Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+               "DistributedDataParallel",  # (a training wrapper: export its .module)
                "Parameter"}
     classes = {name for name in dir(nn) if isinstance(getattr(nn, name), type)
                and issubclass(getattr(nn, name), nn.Module)

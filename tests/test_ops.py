@@ -53,12 +53,20 @@ def graph_functions(output: stir.Tensor) -> set[type[stir.Function]]:
     return found
 
 
+#: Functions that are graph nodes but not maths, each with where it is tested instead.
+NOT_MATHS = {
+    "_AverageAfterBackward": "DistributedDataParallel's zero whose backward exchanges the "
+                             "gradients (tests/test_distributed*.py)",
+}
+
+
 def test_every_primitive_is_in_the_registry() -> None:
     covered: set[type[stir.Function]] = set()
     for op in REGISTRY:
         for sample in samples(op):
             covered |= graph_functions(op.stir_fn(*leaves(sample)))
-    missing = sorted(f.__name__ for f in primitives() - covered)
+    missing = sorted(f.__name__ for f in primitives() - covered
+                     if f.__name__ not in NOT_MATHS)
     assert not missing, f"primitives with no entry in tests/op_registry.py: {missing}"
 
 

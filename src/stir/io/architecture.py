@@ -228,6 +228,8 @@ UNSAVEABLE: dict[str, str] = {
                     "a loss scores a model's output; it is not part of a model's forward"),
     **dict.fromkeys(("ParameterList", "ParameterDict"),
                     "it holds bare tensors of any shape, not layers; load it with model="),
+    "DistributedDataParallel": "a wrapper for training on several processes: save its "
+                               ".module, as PyTorch programs do",
 }
 #: Ranges an annotation (int, float) is too loose to give.
 RANGES: dict[type, dict[str, Check]] = {

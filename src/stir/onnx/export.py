@@ -27,6 +27,7 @@ from ..io import read
 from ..io.atomic import write_atomic
 from ..io.model_files import model_from
 from ..nn.module import Module
+from ..nn.parallel import DistributedDataParallel
 from .graph import IR_VERSION, OPSET, ExportError, Graph
 from .network import network_graph
 from .preprocessing import trained_graph
@@ -74,6 +75,9 @@ def export(model: Module | TrainedModel | str | Path, path: str | Path,
             raise ValueError("export: input_shape and dtype are for a network; a stir train "
                              "model's inputs are its columns")
         graph = _in_evaluation(model.model, lambda: trained_graph(model))
+    elif isinstance(model, DistributedDataParallel):
+        raise ExportError("export: DistributedDataParallel is a wrapper for training on "
+                          "several processes; export its .module")
     elif isinstance(model, Module):
         graph = _in_evaluation(model, lambda: network_graph(model, input_shape, dtype))
     else:

@@ -1,12 +1,12 @@
-"""The programs that tests/test_distributed.py runs on every rank (under mpiexec) and, as
+"""The programs that tests/test_distributed_jobs.py runs on every rank (under mpiexec) and, as
 the oracle, in one process without a launcher. It holds no tests itself.
 
-    python test_distributed_ranks.py fit OUT [--epochs E] [--batch B] [--steps S]
+    python distributed_rank_programs.py fit OUT [--epochs E] [--batch B] [--steps S]
         [--checkpoint PATH --every-steps K] [--resume PATH] [--fail kill|raise|exit --at S]
         [--own-data]                                   (each rank given other rows: an error)
-    python test_distributed_ranks.py ddp OUT --batch G      (G: the global batch)
-    python test_distributed_ranks.py sampler OUT --samples N [--drop-last]
-    python test_distributed_ranks.py collectives OUT
+    python distributed_rank_programs.py ddp OUT --batch G      (G: the global batch)
+    python distributed_rank_programs.py sampler OUT --samples N [--drop-last]
+    python distributed_rank_programs.py collectives OUT
 
 Each rank writes OUT.RANK.npz: the parameters (fit, ddp), its sampler's indices, or the
 collectives' results; fit also writes the per-step losses and the History's columns.
