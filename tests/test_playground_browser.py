@@ -161,6 +161,17 @@ def _open(watched, fragment: str = ""):
     return page
 
 
+def _open_link_afresh(page, watched) -> None:
+    """Copy the page's link, start over on a plain page, then open the link in a new load
+    (a new session on the server: what it shows comes from the link alone)."""
+    link = page.evaluate("window.location.href")
+    page.goto(watched.server)
+    page.reload()
+    _first_frame(page)
+    page.goto(link)
+    page.reload()
+
+
 def _heatmap_place(page, x1: float, x2: float) -> tuple[float, float]:
     """Where the domain point (x1, x2) of [-6, 6]² is on the screen."""
     box = page.locator("#overlay").bounding_box()
@@ -234,12 +245,7 @@ def test_the_layer_buttons_and_the_new_settings_are_in_the_link(watched, tmp_pat
     assert page.locator(".output-node").count() == 3
     _first_frame(page)
     _screenshot(page, tmp_path, "three-classes")
-    link = page.evaluate("window.location.href")
-    page.goto(watched.server)
-    page.reload()
-    _first_frame(page)
-    page.goto(link)
-    page.reload()
+    _open_link_afresh(page, watched)
     _until(lambda: page.locator("#numClasses").input_value() == "3", "the link's classes")
     _until(lambda: _value(page, "state.frame && state.frame.output.classes") == 3,
            "a three-class frame")
@@ -283,12 +289,7 @@ def test_clicks_add_and_remove_points(watched, tmp_path):
     assert _value(page, "state.frame.step") > before
     assert _hash(page)["removed"] == "7" and _hash(page)["added"]
     # The link reproduces the edited data exactly.
-    link = page.evaluate("window.location.href")
-    page.goto(watched.server)
-    page.reload()
-    _first_frame(page)
-    page.goto(link)
-    page.reload()
+    _open_link_afresh(page, watched)
     _until(lambda: _value(page, "state.data.train") == now, "the link's edited points")
 
 
