@@ -130,8 +130,10 @@ def _until(condition, what: str, seconds: float = 20):
 
 
 def _value(page, expression: str):
-    """A value of the page's, as JSON (the page's state is one global, `state`)."""
-    return json.loads(page.evaluate(f"JSON.stringify({expression})"))
+    """A value of the page's, as JSON (the page's state is one global, `state`); None for
+    undefined (JSON.stringify gives no text for it: before the first frame, say)."""
+    text = page.evaluate(f"JSON.stringify({expression})")
+    return None if text is None else json.loads(text)
 
 
 def _first_frame(page, seconds: float = 20) -> None:
