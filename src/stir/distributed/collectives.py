@@ -147,15 +147,8 @@ def start_reduce(array: np.ndarray, op: ReduceOp, group: Group, what: str,
     if op is ReduceOp.AVG and array.dtype.kind not in "fc":
         raise TypeError(f"{what}: ReduceOp.AVG needs a floating tensor, got {array.dtype}")
     buffer = array if array.flags.c_contiguous else np.ascontiguousarray(array)
-
-    def done() -> None:
-        if op is ReduceOp.AVG and group.size > 1:
-            np.divide(buffer, group.size, out=buffer)
-        if buffer is not array:
-            array[...] = buffer
-        if on_done is not None:
-            on_done()
-
+    average = op is ReduceOp.AVG and group.size > 1
+    done = _copied_back(array, buffer, on_done, divide_by=group.size if average else None)
     if group.comm is None or group.size == 1:
         return Work(group, [], what, done)
     mpi = group.mpi
@@ -168,16 +161,24 @@ def start_broadcast(array: np.ndarray, src: int, group: Group, what: str,
                     on_done: Callable[[], None] | None = None) -> Work:
     """Start copying rank `src`'s `array` into every rank's, in place."""
     buffer = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    done = _copied_back(array, buffer, on_done)
+    if group.comm is None or group.size == 1:
+        return Work(group, [], what, done)
+    return Work(group, [group.comm.Ibcast(buffer, root=src)], what, done)
 
+
+def _copied_back(array: np.ndarray, buffer: np.ndarray, on_done: Callable[[], None] | None,
+                 divide_by: int | None = None) -> Callable[[], None]:
+    """What a Work does once its messages are in: divide the (contiguous) buffer, for an
+    average, copy it back into `array` when it is a copy, then call `on_done`."""
     def done() -> None:
+        if divide_by is not None:
+            np.divide(buffer, divide_by, out=buffer)
         if buffer is not array:
             array[...] = buffer
         if on_done is not None:
             on_done()
-
-    if group.comm is None or group.size == 1:
-        return Work(group, [], what, done)
-    return Work(group, [group.comm.Ibcast(buffer, root=src)], what, done)
+    return done
 
 
 def reduce_arrays(arrays: Sequence[np.ndarray], op: ReduceOp, group: Group, what: str) -> None:
