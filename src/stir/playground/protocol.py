@@ -35,11 +35,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import time
 from typing import Any, Callable
 
-from .settings import FIELDS, MAX_LAYERS, MAX_NEURONS, is_integer, shown
+from .settings import FIELDS, MAX_LAYERS, MAX_NEURONS, is_integer, is_number, shown
 
 __all__ = ["EXPORT_KINDS", "MAX_MESSAGE_BYTES", "MAX_UPLOAD_BYTES", "MAX_UPLOAD_MESSAGE_BYTES",
            "MESSAGES_PER_SECOND", "MESSAGE_BURST", "MESSAGE_TYPES", "Message", "MessageRate",
@@ -152,13 +151,13 @@ def _checked(kind: str, key: str, value: Any) -> Any:
     if key == "from":
         return None
     if key == "value":
-        if not _is_number(value) or abs(value) > WEIGHT_LIMIT:
+        if not is_number(value) or abs(value) > WEIGHT_LIMIT:
             raise ProtocolError(f"{where} must be a number in [-{WEIGHT_LIMIT:g}, "
                                 f"{WEIGHT_LIMIT:g}], got {shown(value)}")
         return float(value)
     if key == "point":
         if not isinstance(value, list) or len(value) not in (2, 3) or not all(
-                _is_number(number) for number in value):
+                is_number(number) for number in value):
             raise ProtocolError(f"{where} must be a list [x1, x2, label] (or [x, label]) of "
                                 f"finite numbers, got {shown(value)}")
         return [float(number) for number in value]
@@ -198,17 +197,6 @@ def limits() -> dict[str, Any]:
     return {"maxLayers": MAX_LAYERS, "maxNeurons": MAX_NEURONS,
             "maxMessageBytes": MAX_MESSAGE_BYTES, "maxUploadBytes": MAX_UPLOAD_BYTES,
             "choices": choices}
-
-
-def _is_number(value: Any) -> bool:
-    """A finite JSON number (1e999 reads as inf, and 10**400 does not fit a float: neither is
-    one)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
 
 
 def _no_constant(name: str) -> Any:

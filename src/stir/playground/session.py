@@ -38,7 +38,7 @@ from .network import (
     build_network, data_loss, input_features, optimizer_call, output_kind, penalty,
     schedule_call, targets,
 )
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, is_number, shown
 from .views import DOMAIN, Views, grid_points, rounded
 
 # (DOMAIN, grid_points and input_features live in views.py and network.py; they are named
@@ -147,9 +147,8 @@ class Session:
         if from_ is not None:
             from_ = _index("from", from_, linear.in_features,
                            f"an input of layer {layer} (or null for the bias)")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise SettingsError(f"value: must be a finite number, got {_shown(value)}")
+        if not is_number(value):
+            raise SettingsError(f"value: must be a finite number, got {shown(value, 40)}")
         value = float(value)
         with no_grad():
             if from_ is None:
@@ -202,7 +201,7 @@ class Session:
         dims = self.data.dims
         shape = "[x, label]" if dims == 1 else "[x1, x2, label]"
         if not isinstance(point, list) or len(point) != dims + 1:
-            raise SettingsError(f"point: must be {shape}, got {_shown(point)}")
+            raise SettingsError(f"point: must be {shape}, got {shown(point, 40)}")
         try:
             return point_added(self.settings, point)
         except SettingsError as error:
@@ -311,7 +310,7 @@ def _index(name: str, value: Any, count: int, what: str) -> int:
     """An index 0..count-1 from JSON (3 or 3.0), or a SettingsError naming the field."""
     whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
     if isinstance(value, bool) or not whole or not 0 <= value < count:
-        raise SettingsError(f"{name}: must be {what}, 0 to {count - 1}; got {_shown(value)}")
+        raise SettingsError(f"{name}: must be {what}, 0 to {count - 1}; got {shown(value, 40)}")
     return int(value)
 
 
@@ -330,7 +329,3 @@ def _significant(value: float) -> float | None:
 def _finite(value: float) -> float | None:
     return round(value, 6) if math.isfinite(value) else None
 
-
-def _shown(value: Any, width: int = 40) -> str:
-    text = " ".join(repr(value).split())
-    return text if len(text) <= width else text[:width - 3] + "..."

@@ -20,7 +20,8 @@ from typing import Any
 __all__ = [
     "ACTIVATIONS", "CLASSIFICATION_SETS", "CURVE_FEATURES", "DATA_FIELDS", "FEATURES", "FIELDS",
     "MAX_CLASSES", "MAX_EDITS", "MAX_LAYERS", "MAX_NEURONS", "OPTIMIZERS", "REGRESSION_SETS",
-    "SCHEDULES", "Settings", "SettingsError", "is_integer", "parse_settings", "shown",
+    "SCHEDULES", "Settings", "SettingsError", "is_integer", "is_number", "parse_settings",
+    "shown",
 ]
 
 #: The network's caps: hidden layers, and neurons in one layer (TF Playground: 6 and 8).
@@ -323,13 +324,21 @@ def _points(name: str, value: Any) -> tuple[Point, ...]:
 
 
 def _is_number(value: Any, integer: bool) -> bool:
-    if integer:
-        return is_integer(value)
+    return is_integer(value) if integer else is_number(value)
+
+
+def is_number(value: Any) -> bool:
+    """A finite JSON number; not a bool, and not 1e999 (read as inf) nor 10**400 (JSON allows
+    it; it does not fit a float).
+
+    >>> is_number(0.5), is_number(True), is_number(float("nan")), is_number(10**400)
+    (True, False, False, False)
+    """
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
     try:
         return math.isfinite(value)
-    except OverflowError:  # (an integer too large for a float: JSON allows 10**400)
+    except OverflowError:
         return False
 
 
