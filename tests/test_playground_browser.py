@@ -491,6 +491,53 @@ def test_a_click_on_a_link_edits_its_weight(watched, tmp_path):
     assert _value(page, "state.frame.weights[0][0][0]") != 2.5
 
 
+def _curve_middle(page, layer: int, to: int, from_: int, piece) -> tuple[float, float]:
+    """The middle of a drawn link (or of one piece of a maxout link), on the screen."""
+    where = page.evaluate(
+        f"bezierAt(diagram.curves.find(c => c.layer === {layer} && c.to === {to} && "
+        f"c.from === {from_} && c.piece === {json.dumps(piece)}).bezier, 0.5)")
+    box = page.locator("#network").bounding_box()
+    return box["x"] + where[0], box["y"] + where[1]
+
+
+def test_a_maxout_layer_draws_and_edits_each_piece(watched, tmp_path):
+    page = _open(watched, "#activations=maxout&activation=tanh")
+    options = page.locator(".layer-activation[data-layer='0'] option").all_inner_texts()
+    assert "maxout" in options
+    assert page.locator(".layer-activation[data-layer='0']").input_value() == "maxout"
+    # Two curves for each link into the maxout layer (2 × 4 links), one for the others.
+    assert _value(page, "diagram.curves.length") == 2 * 8 + 8 + 2
+    before = _value(page, "state.frame.weights")
+    assert len(before[0][0][0]) == 2 and isinstance(before[1][0][0], float)
+    page.mouse.click(*_curve_middle(page, 0, 0, 0, 1))
+    editor = page.locator(".weight-editor")
+    _until(lambda: editor.count() == 1, "the piece's field")
+    assert editor.get_attribute("title") == "weight from x₁ to layer 1 neuron 1, piece 2"
+    assert float(editor.input_value()) == before[0][0][0][1]
+    _screenshot(page, tmp_path, "maxout-piece-editor")
+    editor.fill("2.5")
+    editor.press("Enter")
+    _until(lambda: _value(page, "state.frame.weights[0][0][0][1]") == 2.5, "the piece's weight")
+    assert _value(page, "state.frame.weights[0][0][0][0]") == before[0][0][0][0]
+    # The bias corner: piece 1 first, and the choice beside the field picks piece 2.
+    biases = _value(page, "state.frame.biases[0][0]")
+    page.locator("#columns .layer").nth(1).locator(".bias").first.click()
+    _until(lambda: editor.count() == 1, "the bias's field")
+    assert editor.get_attribute("title") == "bias of layer 1 neuron 1, piece 1"
+    assert float(editor.input_value()) == biases[0]
+    page.locator(".weight-piece").select_option(label="piece 2")
+    assert editor.get_attribute("title") == "bias of layer 1 neuron 1, piece 2"
+    assert float(editor.input_value()) == biases[1] and editor.count() == 1
+    editor.fill("-1.25")
+    editor.press("Enter")
+    _until(lambda: _value(page, "state.frame.biases[0][0]") == [biases[0], -1.25], "the bias")
+    assert page.locator(".weight-piece").count() == 0  # (gone with its field)
+    first = _number(page, "test-loss")
+    _play_for(page, 3)
+    assert _number(page, "test-loss") < first
+    _screenshot(page, tmp_path, "maxout-trained")
+
+
 def test_the_backprop_step_draws_the_gradients(watched, tmp_path):
     page = _open(watched)
     links = "Array.from(document.querySelector('#links').getContext('2d').getImageData(" \

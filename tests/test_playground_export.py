@@ -145,6 +145,24 @@ def test_an_uploaded_files_script_reads_the_csv_beside_it(tmp_path) -> None:
     assert _run(text, tmp_path, cwd=elsewhere) == _expected(session)
 
 
+def test_a_maxout_networks_script_replays_its_piece_edits(tmp_path) -> None:
+    session = Session(parse_settings({"networkShape": [4, 3], "activations": ["maxout"],
+                                      "activation": "relu", "regularization": "L1",
+                                      "regularizationRate": 0.001, "optimizer": "adam",
+                                      "learningRate": 0.01}))
+    session.train(37)
+    session.set_weight(0, 2, 1, 0.625, piece=1)  # (unit 2's second affine map: row 5)
+    session.set_weight(0, 3, None, -0.5, piece=0)
+    session.set_weight(1, 1, 3, 0.25)  # (a Linear layer's edit, no piece)
+    session.train(21)
+    text = script(session)
+    assert "nn.Maxout(2, 4, pieces=2)," in text
+    assert "linears[0].weight[5, 1] = 0.625  # unit 2, piece 1" in text
+    assert "linears[0].bias[6] = -0.5  # unit 3, piece 0" in text
+    assert "linears[1].weight[1, 3] = 0.25\n" in text
+    assert _run(text, tmp_path) == _expected(session)
+
+
 # ---- the model file ----
 
 def test_the_model_file_predicts_what_the_frame_shows() -> None:
@@ -193,3 +211,14 @@ def test_a_regression_curve_model_file() -> None:
     assert (metadata["output"], metadata["classes"], metadata["features"]) == (
         "identity", None, ["x"])
     assert not math.isnan(float(re.sub("[^0-9.]", "", str(metadata["settings"]["noise"]))))
+
+
+def test_a_maxout_model_file_predicts_what_the_frame_shows() -> None:
+    session = Session(Settings(dataset="spiral", network_shape=(6, 4), activation="maxout"))
+    session.train(200)
+    model = stir.load(io.BytesIO(model_file(session))).eval()
+    assert [type(m).__name__ for m in model] == ["Maxout", "Maxout", "Linear", "Tanh"]
+    inputs = stir.from_numpy(input_features(grid_points(50), ("x", "y")))
+    with stir.no_grad():
+        predicted = model(inputs).numpy().ravel()
+    assert np.allclose(predicted, session.frame()["output"]["values"], atol=5e-4)

@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import struct
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -264,6 +265,26 @@ def test_set_a_weight_and_a_bias(client) -> None:
         assert frame["step"] == 0
 
 
+def test_a_maxout_layers_weights_have_a_piece_each(client) -> None:
+    with socket(client) as websocket:
+        opening(websocket)
+        websocket.send_json({"type": "settings", "settings": {"activations": ["maxout"]}})
+        settings, _, frame = opening(websocket)
+        assert "maxout" in settings["limits"]["choices"]["activation"]
+        assert [len(row[0]) for row in frame["weights"][0]] == [2] * 4  # (4 units, 2 pieces)
+        assert [len(bias) for bias in frame["biases"][0]] == [2] * 4
+        frame = answered(websocket, {"type": "weight", "layer": 0, "to": 2, "from": 1,
+                                     "value": 0.5, "piece": 1})
+        assert frame["weights"][0][2][1][1] == 0.5
+        answer = answered(websocket, {"type": "weight", "layer": 0, "to": 2, "from": 1,
+                                      "value": 0.5})
+        assert answer["type"] == "error" and answer["message"] == (
+            "piece: layer 0 is a maxout layer, with 2 weights on each link: say which, 0 to 1")
+        step = answered(websocket, {"type": "backprop"})
+        assert np.array(step["weights"][0]).shape == (4, 2, 2)
+        assert np.array(step["biases"][0]).shape == (4, 2)
+
+
 def test_the_backprop_step_shows_the_update_it_makes(client) -> None:
     with socket(client) as websocket:
         _, _, before = opening(websocket)
@@ -400,10 +421,16 @@ HOSTILE = [
     ('{"type": "weight", "layer": 0, "to": 0, "from": 0, "value": 1e999}', '"value" must be'),
     ({"type": "weight", "layer": 0, "to": 0, "from": 0, "value": 1e6}, "[-1000, 1000]"),
     ({"type": "weight", "layer": 0, "to": 0, "value": 1}, '"from" is missing'),
-    ({"type": "weight", "layer": 3, "to": 0, "from": 0, "value": 1}, "layer: must be a Linear"),
+    ({"type": "weight", "layer": 3, "to": 0, "from": 0, "value": 1}, "layer: must be a layer of"),
     ({"type": "weight", "layer": 0, "to": 4, "from": 0, "value": 1}, "to: must be a neuron"),
     ({"type": "weight", "layer": 0, "to": 0, "from": 2, "value": 1}, "from: must be an input"),
     ({"type": "weight", "layer": 10 ** 30, "to": 0, "from": 0, "value": 1}, "layer: must be"),
+    ({"type": "weight", "layer": 0, "to": 0, "from": 0, "value": 1, "piece": -1},
+     '"piece" must be an integer at least 0 or null (a Linear layer), got -1'),
+    ({"type": "weight", "layer": 0, "to": 0, "from": 0, "value": 1, "piece": "0"},
+     '"piece" must be an integer'),
+    ({"type": "weight", "layer": 0, "to": 0, "from": 0, "value": 1, "piece": 0},
+     "piece: layer 0 is a Linear layer"),
     ({"type": "backprop", "steps": 5}, "backprop message: unknown key 'steps'"),
     ({"type": "export", "kind": "pdf"}, '"kind" must be one of model, script'),
     ({"type": "export"}, '"kind" is missing'),
@@ -516,29 +543,53 @@ def _mutations():
             yield {"type": "settings", "settings": {name: value}}
 
 
-def test_an_adversarys_mutations_never_break_the_server(client, monkeypatch) -> None:
-    """Each mutation is followed by a sentinel (an exported script): everything the server
-    says in between must be a known answer, an error must be one line and never "the server
-    failed" (an unexpected exception), and after all of them the page still trains."""
-    monkeypatch.setattr(server, "MessageRate", lambda: MessageRate(rate=1e9, burst=1e9))
+def _survives(websocket, message) -> list[dict]:
+    """Send a mutation and then a sentinel (an exported script): everything the server says
+    in between must be a known answer, and an error one line and never "the server failed"
+    (an unexpected exception). Returns the answers before the sentinel's."""
     kinds = {"settings", "data", "frame", "error", "backprop", "export"}
+    websocket.send_json(message)
+    websocket.send_json({"type": "export", "kind": "script"})
+    answers = []
+    while True:
+        answer = websocket.receive_json()
+        assert answer["type"] in kinds, (message, answer)
+        if answer["type"] == "error":
+            text = answer["message"]
+            assert "the server failed" not in text and "\n" not in text, (message, text)
+        if answer["type"] == "export" and answer["kind"] == "script":
+            return answers
+        answers.append(answer)
+
+
+def test_an_adversarys_mutations_never_break_the_server(client, monkeypatch) -> None:
+    """Every mutation survives (`_survives`), and after all of them the page still trains."""
+    monkeypatch.setattr(server, "MessageRate", lambda: MessageRate(rate=1e9, burst=1e9))
     count = 0
     with socket(client) as websocket:
         opening(websocket)
         for message in _mutations():
-            websocket.send_json(message)
-            websocket.send_json({"type": "export", "kind": "script"})
-            while True:
-                answer = websocket.receive_json()
-                assert answer["type"] in kinds, (message, answer)
-                if answer["type"] == "error":
-                    text = answer["message"]
-                    assert "the server failed" not in text and "\n" not in text, (message, text)
-                if answer["type"] == "export" and answer["kind"] == "script":
-                    break
+            _survives(websocket, message)
             count += 1
         websocket.send_json({"type": "reset"})
         opening(websocket)
         websocket.send_json({"type": "step"})
         assert websocket.receive_json()["step"] > 0
     assert count > 1000
+
+
+def test_an_adversarys_mutations_of_a_maxout_pieces_edit(client, monkeypatch) -> None:
+    """The same against a maxout layer's weight edit: each of its keys, "piece" included."""
+    monkeypatch.setattr(server, "MessageRate", lambda: MessageRate(rate=1e9, burst=1e9))
+    template = {"type": "weight", "layer": 0, "to": 1, "from": 1, "value": 0.5, "piece": 1}
+    with socket(client) as websocket:
+        opening(websocket)
+        websocket.send_json({"type": "settings", "settings": {"activations": ["maxout"]}})
+        opening(websocket)
+        assert _survives(websocket, template)[0]["weights"][0][1][1] == [ANY, 0.5]
+        for key in [*template, "extra"]:
+            for value in HOSTILE_VALUES:
+                if key != "type":
+                    _survives(websocket, {**template, key: value})
+        frame = answered(websocket, {"type": "step"})
+        assert frame["type"] == "frame" and len(frame["weights"][0][0][0]) == 2

@@ -32,6 +32,27 @@ CURVE = {"problem": "regression", "regDataset": "curve", "y": False}
 THREE = {"numClasses": 3, "loss": "cross-entropy"}
 
 
+def _torch_linear(linear: stir.nn.Linear) -> "torch.nn.Linear":
+    copy = torch.nn.Linear(linear.in_features, linear.out_features)
+    with torch.no_grad():
+        copy.weight.copy_(torch.from_numpy(linear.weight.detach().numpy().copy()))
+        copy.bias.copy_(torch.from_numpy(linear.bias.detach().numpy().copy()))
+    return copy
+
+
+class _TorchMaxout(torch.nn.Module if torch is not None else object):
+    """Maxout written out in PyTorch, which has none: unit j is the largest of rows
+    j·pieces .. j·pieces + pieces - 1 of one affine map."""
+
+    def __init__(self, module: stir.nn.Maxout) -> None:
+        super().__init__()
+        self.affine, self.units, self.pieces = (_torch_linear(module.affine),
+                                                module.out_features, module.pieces)
+
+    def forward(self, x):
+        return self.affine(x).view(-1, self.units, self.pieces).amax(dim=-1)
+
+
 def _torch_copy(network: stir.nn.Sequential) -> "torch.nn.Sequential":
     """The same network in PyTorch (eval-mode Dropout aside), its weights copied."""
     simple = {"Tanh": torch.nn.Tanh, "ReLU": torch.nn.ReLU, "Sigmoid": torch.nn.Sigmoid,
@@ -41,11 +62,9 @@ def _torch_copy(network: stir.nn.Sequential) -> "torch.nn.Sequential":
     for module in network:
         name = type(module).__name__
         if isinstance(module, stir.nn.Linear):
-            copy = torch.nn.Linear(module.in_features, module.out_features)
-            with torch.no_grad():
-                copy.weight.copy_(torch.from_numpy(module.weight.detach().numpy().copy()))
-                copy.bias.copy_(torch.from_numpy(module.bias.detach().numpy().copy()))
-            layers.append(copy)
+            layers.append(_torch_linear(module))
+        elif isinstance(module, stir.nn.Maxout):
+            layers.append(_TorchMaxout(module))
         elif name == "LeakyReLU":
             layers.append(torch.nn.LeakyReLU(module.negative_slope))
         elif name == "Dropout":
@@ -56,7 +75,8 @@ def _torch_copy(network: stir.nn.Sequential) -> "torch.nn.Sequential":
 
 
 def _linears(session: Session) -> list[stir.nn.Linear]:
-    return [m for m in session.network if isinstance(m, stir.nn.Linear)]
+    """Every Linear map, a Maxout's own included."""
+    return [m for m in session.network.modules() if isinstance(m, stir.nn.Linear)]
 
 
 def _parameters(session: Session) -> list[np.ndarray]:
@@ -500,17 +520,18 @@ def test_a_weight_edit_sets_the_weight_and_is_logged() -> None:
     assert frame["weights"][1][0][3] == 0.75 and frame["biases"][2][0] == -1.5
     assert frame["weights"][0][3][1] == 2.0
     assert [tuple(event) for event in session.events] == [
-        (12, "weight", (1, 0, 3, 0.75)), (12, "weight", (2, 0, None, -1.5)),
-        (12, "weight", (0, 3, 1, 2.0))]
+        (12, "weight", (1, 0, 3, 0.75, None)), (12, "weight", (2, 0, None, -1.5, None)),
+        (12, "weight", (0, 3, 1, 2.0, None))]
     session.train(1)
     assert session.frame()["weights"][1][0][3] != 0.75  # training goes on from there
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ((3, 0, 0, 1.0), "layer: must be a Linear layer of the network, 0 to 2; got 3"),
-    ((-1, 0, 0, 1.0), "layer: must be a Linear layer of the network, 0 to 2; got -1"),
-    ((True, 0, 0, 1.0), "layer: must be a Linear layer"),
-    (("0", 0, 0, 1.0), "layer: must be a Linear layer"),
+    ((3, 0, 0, 1.0), "layer: must be a layer of the network with weights, 0 to 2; got 3"),
+    ((-1, 0, 0, 1.0), "layer: must be a layer of the network with weights, 0 to 2; got -1"),
+    ((True, 0, 0, 1.0), "layer: must be a layer of the network"),
+    (("0", 0, 0, 1.0), "layer: must be a layer of the network"),
+    ((1, 0, 0, 1.0, 0), "piece: layer 1 is a Linear layer, whose links have one weight each"),
     ((1, 2, 0, 1.0), "to: must be a neuron of layer 1, 0 to 1; got 2"),
     ((1, 0, 4, 1.0), "from: must be an input of layer 1 (or null for the bias), 0 to 3; got 4"),
     ((1, 0, 0.5, 1.0), "from: must be an input of layer 1"),
@@ -527,6 +548,76 @@ def test_a_bad_weight_edit_is_refused_naming_the_field(arguments, message) -> No
     assert str(caught.value) == message or str(caught.value).startswith(message)
     assert all(np.array_equal(a, b) for a, b in zip(before, _parameters(session)))
     assert session.events == []
+
+
+MAXOUT = Settings(network_shape=(4, 3), activations=("maxout", "tanh"), learning_rate=0.1)
+
+
+@needs_torch
+def test_a_maxout_layer_is_torchs_max_of_two_affine_maps() -> None:
+    session = Session(MAXOUT)
+    session.train(7)
+    assert [type(m).__name__ for m in session.network] == ["Maxout", "Linear", "Tanh",
+                                                          "Linear", "Tanh"]
+    copy = _torch_copy(session.network)
+    points, labels = session.data.train_points, session.data.train_labels
+    inputs = torch.from_numpy(input_features(points[70:80], ("x", "y")))
+    wanted = torch.from_numpy((2 * labels[70:80] - 1).astype(np.float32))[:, None]
+    loss = 0.5 * torch.nn.functional.mse_loss(copy(inputs), wanted)
+    loss.backward()
+    message = session.backprop_step()
+    assert message["batch"] == [70, 80] and message["loss"] == pytest.approx(loss.item(), 1e-5)
+    affine = copy[0].affine  # (page order: [unit j][input i][piece k] is row 2j + k, column i)
+    by_link = affine.weight.grad.numpy().reshape(4, 2, 2).transpose(0, 2, 1)
+    assert np.allclose(message["weights"][0], by_link, rtol=1e-4, atol=1e-8)
+    assert np.allclose(message["biases"][0], affine.bias.grad.numpy().reshape(4, 2),
+                       rtol=1e-4, atol=1e-8)
+    assert np.allclose(message["weights"][1], copy[1].weight.grad.numpy(), rtol=1e-4,
+                       atol=1e-8)
+    frame = session.frame()
+    with torch.no_grad():
+        weight = affine.weight - 0.1 * affine.weight.grad  # (SGD's step, as the session's)
+    assert np.allclose(frame["weights"][0], weight.numpy().reshape(4, 2, 2).transpose(0, 2, 1),
+                       atol=1e-4)
+    assert np.array(frame["weights"][0]).shape == (4, 2, 2)
+    assert np.array(frame["biases"][0]).shape == (4, 2)
+    assert len(frame["neurons"]["layers"][0]) == 4  # (one heatmap a unit, not a piece)
+
+
+def test_a_maxout_weight_edit_names_its_piece() -> None:
+    session = Session(MAXOUT)
+    session.train(3)
+    before = session.frame()
+    session.set_weight(0, 1, 0, 0.75, piece=1)
+    session.set_weight(0, 3, None, -2.0, piece=0)
+    frame = session.frame()
+    assert frame["weights"][0][1][0] == [before["weights"][0][1][0][0], 0.75]
+    assert frame["biases"][0][3] == [-2.0, before["biases"][0][3][1]]
+    assert session.network[0].affine.weight[3, 0].item() == 0.75  # (row 2·1 + 1)
+    assert [tuple(event) for event in session.events] == [
+        (3, "weight", (0, 1, 0, 0.75, 1)), (3, "weight", (0, 3, None, -2.0, 0))]
+    unchanged = _parameters(session)
+    for piece, message in ((None, "piece: layer 0 is a maxout layer, with 2 weights on each "
+                                  "link: say which, 0 to 1"),
+                           (2, "piece: must be a piece of maxout layer 0, 0 to 1; got 2"),
+                           (True, "piece: must be a piece of maxout layer 0"),
+                           (0.5, "piece: must be a piece of maxout layer 0")):
+        with pytest.raises(SettingsError) as caught:
+            session.set_weight(0, 0, 0, 1.0, piece=piece)
+        assert str(caught.value).startswith(message), caught.value
+    assert all(np.array_equal(a, b) for a, b in zip(unchanged, _parameters(session)))
+    assert len(session.events) == 2
+
+
+def test_a_maxout_network_learns_and_its_start_is_tf_playgrounds() -> None:
+    session = Session(Settings(dataset="xor", network_shape=(6, 4), activation="maxout",
+                               learning_rate=0.03))
+    weights = np.concatenate([m.weight.detach().numpy().ravel() for m in _linears(session)])
+    assert weights.min() >= -0.5 and weights.max() <= 0.5 and weights.size == 2 * 12 + 6 * 8 + 4
+    assert all(np.all(m.bias.detach().numpy() == np.float32(0.1)) for m in _linears(session))
+    first = session.losses()[1]
+    session.train(100 * session.epoch_steps)
+    assert session.losses()[1] < 0.25 * first
 
 
 def test_a_point_added_or_removed_gives_the_settings_of_the_new_data() -> None:

@@ -19,9 +19,10 @@ import pprint
 from pathlib import PurePath
 from typing import Any
 
+from .. import nn
 from ..io.model_files import save
 from .datasets import Upload
-from .network import layer_calls, optimizer_call, schedule_call
+from .network import layer_calls, optimizer_call, pieces, schedule_call
 from .session import Session
 
 __all__ = ["MODEL_FILENAME", "OUTPUTS", "SCRIPT_FILENAME", "model_file", "model_metadata",
@@ -169,7 +170,7 @@ def _network_code(session: Session) -> list[str]:
     settings = session.start_settings
     rows: list[list[str]] = []
     for call in layer_calls(settings, len(settings.features())):
-        if call.function.__name__ == "Linear" or not rows:
+        if call.function.__name__ in ("Linear", "Maxout") or not rows:
             rows.append([])
         rows[-1].append(call.code())
     layers = [f"    {', '.join(row)}," for row in rows]
@@ -177,7 +178,7 @@ def _network_code(session: Session) -> list[str]:
         layers = [f"    {call}," for row in rows for call in row]
     lines = [f"generator = stir.Generator().manual_seed({settings.seed})  # the page's seed",
              "model = nn.Sequential(", *layers, ")",
-             "linears = [layer for layer in model if isinstance(layer, nn.Linear)]",
+             *_linears_code(session),
              "for layer in linears:  # TF Playground's start: weights U(-0.5, 0.5), biases 0.1",
              "    nn.init.uniform_(layer.weight, -0.5, 0.5, generator=generator)",
              "    nn.init.constant_(layer.bias, 0.1)",
@@ -230,9 +231,11 @@ def _training_code(session: Session) -> list[str]:
         else:
             if not edits_open:
                 lines.append(f"with stir.no_grad():  # set on the page at step {done}")
-            layer, to, from_, value = event.values
-            where = f"bias[{to}]" if from_ is None else f"weight[{to}, {from_}]"
-            lines.append(f"    linears[{layer}].{where} = {value!r}")
+            layer, to, from_, value, piece = event.values
+            row = to if piece is None else to * pieces(session.layers()[layer]) + piece
+            where = f"bias[{row}]" if from_ is None else f"weight[{row}, {from_}]"
+            lines.append(f"    linears[{layer}].{where} = {value!r}" + (
+                "" if piece is None else f"  # unit {to}, piece {piece}"))
             edits_open = True
     lines += [
         f"train({done}, {session.steps})",
@@ -244,6 +247,16 @@ def _training_code(session: Session) -> list[str]:
         'print(f"train loss {train_loss:.6f}  test loss {test_loss:.6f}")',
     ]
     return lines
+
+
+def _linears_code(session: Session) -> list[str]:
+    """The script's list of the network's Linear maps, one per layer with weights (a
+    weight edit's "layer")."""
+    if not any(isinstance(layer, nn.Maxout) for layer in session.layers()):
+        return ["linears = [layer for layer in model if isinstance(layer, nn.Linear)]"]
+    return ["# (a maxout layer's affine map: its row j * pieces + k is unit j's piece k)",
+            "linears = [layer.affine if isinstance(layer, nn.Maxout) else layer",
+            "           for layer in model if isinstance(layer, (nn.Linear, nn.Maxout))]"]
 
 
 def _settings_code(fields: dict[str, Any], width: int = 92) -> list[str]:

@@ -7,8 +7,11 @@ exactly what the exported script (export.py) spells out. The network is TF Playg
 Linear layers from the features through the hidden widths, each hidden one followed by
 its activation (`activations`, else `activation`) and, when `dropout` > 0, a Dropout;
 then the output: one unit (tanh for a classification under the square loss, a logit under
-cross-entropy, linear for a regression) or K logits for K > 2 classes. Weights are drawn
-uniformly from [-0.5, 0.5] and biases are 0.1, as TF Playground's buildNetwork does,
+cross-entropy, linear for a regression) or K logits for K > 2 classes. A "maxout" layer is
+not an activation after a Linear but a layer of its own, stir.nn.Maxout (seed 004's
+y = max(W₁x + b₁, W₂x + b₂): MAXOUT_PIECES affine maps per unit), so each of its links
+has one weight per piece (`link_values`). Weights are drawn uniformly from [-0.5, 0.5]
+and biases are 0.1, as TF Playground's buildNetwork does (a maxout layer's pieces alike),
 from a `stir.Generator` seeded by `seed`, which also drives Dropout, RReLU and APL.
 """
 
@@ -24,10 +27,16 @@ from ..nn import functional as F
 from .settings import Settings
 
 __all__ = [
-    "GENERATOR", "Call", "activation_call", "build_network", "data_loss", "init_linears",
-    "input_features", "layer_calls", "optimizer_call", "output_kind", "penalty",
-    "schedule_call", "targets",
+    "GENERATOR", "MAXOUT_PIECES", "WEIGHTED_LAYERS", "Call", "activation_call", "affine",
+    "build_network", "data_loss", "init_linears", "input_features", "layer_calls",
+    "link_values", "linears", "optimizer_call", "output_kind", "penalty", "pieces",
+    "schedule_call", "targets", "weighted_layers",
 ]
+
+#: A maxout unit's affine maps: seed 004's two.
+MAXOUT_PIECES = 2
+#: The layers with weights: each is one "layer" of a weight edit and of a frame's weights.
+WEIGHTED_LAYERS = (nn.Linear, nn.Maxout)
 
 
 class _Generator:
@@ -90,6 +99,9 @@ def activation_call(name: str, width: int) -> Call:
     if name == "apl":
         return Call("nn", nn.APL, keywords=(("num_hinges", 2), ("num_features", width),
                                             ("generator", GENERATOR)))
+    if name == "maxout":  # (it holds its own affine maps: layer_calls makes it a layer)
+        raise ValueError("activation_call: maxout is a layer (nn.Maxout), not an activation "
+                         "after a Linear; layer_calls builds it")
     raise ValueError(f"activation_call: unknown activation {name!r}")
 
 
@@ -113,10 +125,16 @@ def layer_calls(settings: Settings, inputs: int) -> list[Call]:
 
     >>> [call.code() for call in layer_calls(Settings(network_shape=(3,)), 2)]
     ['nn.Linear(2, 3)', 'nn.Tanh()', 'nn.Linear(3, 1)', 'nn.Tanh()']
+    >>> maxout = Settings(network_shape=(3,), activation="maxout")
+    >>> [call.code() for call in layer_calls(maxout, 2)]
+    ['nn.Maxout(2, 3, pieces=2)', 'nn.Linear(3, 1)', 'nn.Tanh()']
     """
     calls, width = [], inputs
     for hidden, name in zip(settings.network_shape, settings.layer_activations()):
-        calls += [Call("nn", nn.Linear, (width, hidden)), activation_call(name, hidden)]
+        if name == "maxout":
+            calls.append(Call("nn", nn.Maxout, (width, hidden), (("pieces", MAXOUT_PIECES),)))
+        else:
+            calls += [Call("nn", nn.Linear, (width, hidden)), activation_call(name, hidden)]
         if settings.dropout > 0:
             calls.append(Call("nn", nn.Dropout, (settings.dropout,),
                               (("generator", GENERATOR),)))
@@ -128,12 +146,52 @@ def layer_calls(settings: Settings, inputs: int) -> list[Call]:
     return calls
 
 
+def weighted_layers(network: nn.Sequential) -> list[nn.Linear | nn.Maxout]:
+    """The network's layers with weights, the first first: its Linear and Maxout layers
+    (the "layer" of a weight edit and of a frame's "weights")."""
+    return [module for module in network if isinstance(module, WEIGHTED_LAYERS)]
+
+
+def affine(layer: nn.Linear | nn.Maxout) -> nn.Linear:
+    """The Linear map of a weighted layer: itself, or a Maxout's, whose row j·pieces + k is
+    piece k of unit j."""
+    return layer.affine if isinstance(layer, nn.Maxout) else layer
+
+
+def linears(network: nn.Sequential) -> list[nn.Linear]:
+    """Every Linear map of the network, a Maxout's included, in order: one per weighted
+    layer (what TF Playground's start and its L1/L2 penalty go over)."""
+    return [affine(layer) for layer in weighted_layers(network)]
+
+
+def pieces(layer: nn.Linear | nn.Maxout) -> int:
+    """The weights on each of the layer's links: a Maxout's pieces, else 1."""
+    return layer.pieces if isinstance(layer, nn.Maxout) else 1
+
+
+def link_values(layer: nn.Linear | nn.Maxout, weight: np.ndarray,
+                bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weight (or gradient) of a weighted layer's Linear map and its bias, by link as
+    the page draws them: (out, in) and (out,) for a Linear; for a Maxout, (out, in, pieces)
+    and (out, pieces), [j, i, k] being piece k's weight from input i to unit j.
+
+    >>> layer = nn.Maxout(3, 2, pieces=2)
+    >>> weight, bias = link_values(layer, np.arange(12).reshape(4, 3), np.arange(4))
+    >>> weight[1, 0].tolist(), bias[1].tolist()  # (unit 1's pieces: rows 2 and 3)
+    ([6, 9], [2, 3])
+    """
+    if not isinstance(layer, nn.Maxout):
+        return weight, bias
+    out, count = layer.out_features, layer.pieces
+    return (weight.reshape(out, count, layer.in_features).transpose(0, 2, 1),
+            bias.reshape(out, count))
+
+
 def init_linears(network: nn.Sequential, generator: Generator) -> None:
-    """TF Playground's start: each Linear's weights U(-0.5, 0.5) in order, biases 0.1."""
-    for layer in network:
-        if isinstance(layer, nn.Linear):
-            nn.init.uniform_(layer.weight, -0.5, 0.5, generator=generator)
-            nn.init.constant_(layer.bias, 0.1)
+    """TF Playground's start: each Linear map's weights U(-0.5, 0.5) in order, biases 0.1."""
+    for linear in linears(network):
+        nn.init.uniform_(linear.weight, -0.5, 0.5, generator=generator)
+        nn.init.constant_(linear.bias, 0.1)
 
 
 def build_network(settings: Settings, inputs: int) -> tuple[nn.Sequential, Generator]:
@@ -235,8 +293,8 @@ def data_loss(output: Tensor, target: Tensor, kind: str) -> Tensor:
 
 
 def penalty(settings: Settings, network: nn.Sequential) -> Tensor | None:
-    """TF Playground's regularization of the Linear weights (not the biases): rate·Σ|w|
-    (L1) or rate·Σ½w² (L2), or None.
+    """TF Playground's regularization of the weights (not the biases; a maxout layer's every
+    piece): rate·Σ|w| (L1) or rate·Σ½w² (L2), or None.
 
     >>> network, _ = build_network(Settings(network_shape=()), 2)
     >>> float(penalty(Settings(regularization="L1", regularization_rate=1.0), network)) > 0
@@ -245,5 +303,5 @@ def penalty(settings: Settings, network: nn.Sequential) -> Tensor | None:
     rate, kind = settings.regularization_rate, settings.regularization
     if kind == "none" or rate == 0:
         return None
-    weights = [layer.weight for layer in network if isinstance(layer, nn.Linear)]
+    weights = [linear.weight for linear in linears(network)]
     return nn.l1_penalty(weights, rate) if kind == "L1" else nn.l2_penalty(weights, rate / 2)

@@ -17,8 +17,10 @@ MAX_UPLOAD_MESSAGE_BYTES, room for a file of upload.MAX_UPLOAD_BYTES written as 
      "features": ["x", "y"] | null}           a CSV to train on (see upload.py); features:
                                               the one or two columns plotted (null: all);
                                               the page pauses on its data and a new network
-    {"type": "weight", "layer": l, "to": i, "from": j | null, "value": v}   set a weight
-                                              (or, from null, a bias) and train on from it
+    {"type": "weight", "layer": l, "to": i, "from": j | null, "value": v, "piece": k}
+                                              set a weight (or, from null, a bias) and train
+                                              on from it; "piece" (a maxout layer's only)
+                                              says which of its affine maps
     {"type": "backprop"}                      pause, then one minibatch step, shown
     {"type": "export", "kind": "model" | "script"}   the network as a stir model file, or a
                                               Python script that trains it again
@@ -56,7 +58,8 @@ MESSAGE_TYPES: dict[str, tuple[str, ...]] = {
     "settings": ("settings?",), "play": (), "pause": (), "step": (), "reset": (),
     "addPoint": ("point",), "removePoint": ("index",),
     "upload": ("name", "text", "target?", "task?", "features?"),
-    "weight": ("layer", "to", "from", "value"), "backprop": (), "export": ("kind",),
+    "weight": ("layer", "to", "from", "value", "piece?"), "backprop": (),
+    "export": ("kind",),
 }
 #: The tasks an upload may ask for (stir.data.load_csv's), and the kinds of export.
 UPLOAD_TASKS, EXPORT_KINDS = ("auto", "classification", "regression"), ("model", "script")
@@ -91,7 +94,8 @@ def parse_message(text: Any) -> Message:
     >>> parse_message('{"type": "play"}')
     Message(type='play', settings={}, values={})
     >>> parse_message('{"type": "weight", "layer": 0, "to": 1, "from": null, "value": 0.5}')
-    Message(type='weight', settings={}, values={'layer': 0, 'to': 1, 'from': None, 'value': 0.5})
+    Message(type='weight', settings={}, values={'layer': 0, 'to': 1, 'from': None, \
+'value': 0.5, 'piece': None})
     >>> parse_message('{"type": "jump"}')
     Traceback (most recent call last):
     ...
@@ -142,13 +146,13 @@ def _checked(kind: str, key: str, value: Any) -> Any:
     """One value of a message, checked for its type (and its range, where that does not
     depend on the session); the ProtocolError names the message and the key."""
     where = f"{kind} message: {json.dumps(key)}"
-    if key in ("index", "layer", "to") or (key == "from" and value is not None):
+    null_means = {"from": " or null (the bias)", "piece": " or null (a Linear layer)"}
+    if key in ("index", "layer", "to") or (key in null_means and value is not None):
         if not is_integer(value) or value < 0:
             raise ProtocolError(f"{where} must be an integer at least 0"
-                                + (" or null (the bias)" if key == "from" else "")
-                                + f", got {shown(value)}")
+                                f"{null_means.get(key, '')}, got {shown(value)}")
         return int(value)
-    if key == "from":
+    if key in ("from", "piece"):
         return None
     if key == "value":
         if not is_number(value) or abs(value) > WEIGHT_LIMIT:

@@ -308,7 +308,7 @@ class _Page:
     async def _on_weight(self, message: Message) -> None:
         values = message.values
         await self._in_session(lambda session: session.set_weight(
-            values["layer"], values["to"], values["from"], values["value"]))
+            values["layer"], values["to"], values["from"], values["value"], values["piece"]))
         await self._send_frame(0)
 
     async def _on_backprop(self, message: Message) -> None:

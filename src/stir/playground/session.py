@@ -35,8 +35,8 @@ from .. import from_numpy, nn, no_grad
 from ..training.callbacks import EarlyStopping
 from .datasets import Data, Upload, make_data, point_added, point_removed
 from .network import (
-    build_network, data_loss, input_features, optimizer_call, output_kind, penalty,
-    schedule_call, targets,
+    affine, build_network, data_loss, input_features, link_values, optimizer_call,
+    output_kind, penalty, pieces, schedule_call, targets, weighted_layers,
 )
 from .settings import Settings, SettingsError, is_number, shown
 from .views import DOMAIN, Views, grid_points, rounded
@@ -48,8 +48,8 @@ __all__ = ["DOMAIN", "Event", "Session", "grid_points", "input_features"]
 
 class Event(NamedTuple):
     """A change made while training, at `step` (the steps taken before it): kind
-    "learningRate" with values (rate,), or "weight" with values (layer, to, from_, value),
-    from_ None for the bias."""
+    "learningRate" with values (rate,), or "weight" with values (layer, to, from_, value,
+    piece), from_ None for the bias and piece None but in a maxout layer."""
 
     step: int
     kind: str
@@ -122,9 +122,10 @@ class Session:
         """The learning rate now (after the schedule)."""
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def linears(self) -> list[nn.Linear]:
-        """The network's Linear layers, the first first (the "layer" of a weight edit)."""
-        return [module for module in self.network if isinstance(module, nn.Linear)]
+    def layers(self) -> list[nn.Linear | nn.Maxout]:
+        """The network's layers with weights, Linear and Maxout, the first first (the
+        "layer" of a weight edit and of the frame's "weights")."""
+        return weighted_layers(self.network)
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Set the learning rate now and go on training (TF Playground does not reset);
@@ -137,25 +138,38 @@ class Session:
             self.events.pop()  # (a slider dragged between two steps: its last value counts)
         self.events.append(Event(self.steps, "learningRate", (self.settings.learning_rate,)))
 
-    def set_weight(self, layer: Any, to: Any, from_: Any, value: Any) -> None:
-        """Set weight [to, from_] of Linear layer `layer` (0 = the first), or its bias `to`
-        when `from_` is None, to `value`; training goes on from there."""
-        linears = self.linears()
-        layer = _index("layer", layer, len(linears), "a Linear layer of the network")
-        linear = linears[layer]
-        to = _index("to", to, linear.out_features, f"a neuron of layer {layer}")
+    def set_weight(self, layer: Any, to: Any, from_: Any, value: Any,
+                   piece: Any = None) -> None:
+        """Set weight [to, from_] of layer `layer` (0 = the first with weights), or its bias
+        `to` when `from_` is None, to `value`; in a maxout layer, that of piece `piece`
+        (0 = the first), which a Linear layer's edit leaves None. Training goes on."""
+        layers = self.layers()
+        layer = _index("layer", layer, len(layers), "a layer of the network with weights")
+        module = layers[layer]
+        to = _index("to", to, module.out_features, f"a neuron of layer {layer}")
         if from_ is not None:
-            from_ = _index("from", from_, linear.in_features,
+            from_ = _index("from", from_, module.in_features,
                            f"an input of layer {layer} (or null for the bias)")
+        count = pieces(module)
+        if count == 1 and piece is not None:
+            raise SettingsError(f"piece: layer {layer} is a Linear layer, whose links have one "
+                                f"weight each: leave piece out (or null), got {shown(piece, 40)}")
+        if count > 1:
+            if piece is None:
+                raise SettingsError(f"piece: layer {layer} is a maxout layer, with {count} "
+                                    f"weights on each link: say which, 0 to {count - 1}")
+            piece = _index("piece", piece, count, f"a piece of maxout layer {layer}")
         if not is_number(value):
             raise SettingsError(f"value: must be a finite number, got {shown(value, 40)}")
         value = float(value)
+        row = to * count + (piece or 0)  # (a Maxout's unit j, piece k: row j·pieces + k)
+        linear = affine(module)
         with no_grad():
             if from_ is None:
-                linear.bias[to] = value
+                linear.bias[row] = value
             else:
-                linear.weight[to, from_] = value
-        self.events.append(Event(self.steps, "weight", (layer, to, from_, value)))
+                linear.weight[row, from_] = value
+        self.events.append(Event(self.steps, "weight", (layer, to, from_, value, piece)))
 
     def train(self, steps: int) -> int:
         """Take `steps` minibatch steps; returns how many were taken (0 without data)."""
@@ -179,15 +193,20 @@ class Session:
         """One minibatch step, shown: the contract's "backprop" message. "step" is the
         steps taken after it, "batch" [first, last + 1] of the training points, "loss" and
         "lossAfter" the batch's loss (as the frame's: eval mode, no penalty) before and
-        after the step, "weights" and "biases" each Linear layer's gradient of the step's
-        loss, penalty included (out × in, and out); all to 6 significant digits."""
+        after the step, "weights" and "biases" each layer's gradient of the step's loss,
+        penalty included, shaped as the frame's weights and biases; all to 6 significant
+        digits."""
         if not self._batches:
             raise SettingsError("removed: there are no training points left to step on")
         index = self.steps % len(self._batches)
         inputs, wanted = self._batches[index]
         before = self._batch_loss(inputs, wanted)
         self._step(inputs, wanted)
-        gradients = [(_gradient(layer.weight), _gradient(layer.bias)) for layer in self.linears()]
+        gradients = []
+        for layer in self.layers():
+            linear = affine(layer)
+            gradients.append(_significant_lists(*link_values(
+                layer, _gradient(linear.weight), _gradient(linear.bias))))
         first = index * self.settings.batch_size
         return {"type": "backprop", "step": self.steps,
                 "batch": [first, first + len(wanted)], "loss": _significant(before),
@@ -224,20 +243,22 @@ class Session:
     def frame(self) -> dict[str, Any]:
         """What the page draws, as plain JSON (docs/playground.md): the step and epoch, the
         learning rate, the losses (and the accuracies of a classification), views.py's
-        pictures ("output" or "curve", "neurons", "warp") and each Linear layer's weights
-        (out × in) and biases; all in eval mode."""
+        pictures ("output" or "curve", "neurons", "warp") and each layer's weights and
+        biases (`network.link_values`: out × in and out, a maxout layer's out × in × pieces
+        and out × pieces); all in eval mode."""
         with self._evaluating():
             views = self._views.views(self.network, self.kind)
             (train_loss, train_output), (test_loss, test_output) = (
                 self._part_loss(part) for part in (self._train, self._test))
-        linears = self.linears()
+        links = [link_values(layer, affine(layer).weight.detach().numpy(),
+                             affine(layer).bias.detach().numpy()) for layer in self.layers()]
         frame: dict[str, Any] = {
             "type": "frame", "step": self.steps, "epoch": self.steps / self.epoch_steps,
             "learningRate": self.learning_rate,
             "trainLoss": _finite(train_loss), "testLoss": _finite(test_loss),
             "stopped": self.stopped, **views,
-            "weights": [rounded(layer.weight.detach().numpy(), 4) for layer in linears],
-            "biases": [rounded(layer.bias.detach().numpy(), 4) for layer in linears],
+            "weights": [rounded(weight, 4) for weight, _ in links],
+            "biases": [rounded(bias, 4) for _, bias in links],
         }
         if self.settings.problem == "classification":
             frame["trainAccuracy"] = self._accuracy(train_output, self._train.labels)
@@ -314,12 +335,18 @@ def _index(name: str, value: Any, count: int, what: str) -> int:
     return int(value)
 
 
-def _gradient(parameter: Any) -> list[Any]:
-    """A parameter's gradient (zeros when none reached it) to 6 significant digits."""
+def _gradient(parameter: Any) -> np.ndarray:
+    """A parameter's gradient as float64 (zeros when none reached it)."""
     grad = parameter.grad
-    values = np.zeros(parameter.shape) if grad is None else grad.numpy().astype(np.float64)
-    shown = [_significant(value) for value in values.ravel().tolist()]
-    return np.array(shown, dtype=object).reshape(values.shape).tolist()
+    return np.zeros(parameter.shape) if grad is None else grad.numpy().astype(np.float64)
+
+
+def _significant_lists(*arrays: np.ndarray) -> list[list[Any]]:
+    """Each array as nested lists of numbers to 6 significant digits (NaN and inf: None)."""
+    def listed(values: np.ndarray) -> list[Any]:
+        shown = [_significant(value) for value in values.ravel().tolist()]
+        return np.array(shown, dtype=object).reshape(values.shape).tolist()
+    return [listed(values) for values in arrays]
 
 
 def _significant(value: float) -> float | None:

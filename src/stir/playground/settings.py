@@ -38,7 +38,8 @@ FEATURES = (("x", "x1"), ("y", "x2"), ("xSquared", "x1_squared"), ("ySquared", "
 CURVE_FEATURES = ("x", "xSquared", "sinX")
 #: The hidden layers' activations: the seeds' (stir.playground.network builds them).
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "very_leaky_relu", "prelu",
-               "rrelu", "elu", "softplus", "centered_softplus", "apl", "gelu", "silu", "step")
+               "rrelu", "elu", "softplus", "centered_softplus", "maxout", "apl", "gelu", "silu",
+               "step")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup")
 #: The fields whose change draws other points: `added` and `removed` no longer apply then.

@@ -4,10 +4,11 @@ hidden layer of two units.
 
 `Views` holds, for one session, every fixed input a frame evaluates (the output grid, the
 neuron grid, the warp's grid lines, the training points) as one batch, so that a frame is
-one forward pass through the network, read layer by layer (the input of every Linear but
-the first is a hidden layer's output: after its activation and its Dropout, the identity
-in eval mode). The 2-D grids are row by row from the top (x2 = 6) and left to right (see
-`grid_points`); the 1-D task's are `CURVE_POINTS` and `NEURON_POINTS` points on [0, 1].
+one forward pass through the network, read layer by layer (the input of every layer with
+weights, Linear or Maxout, but the first is a hidden layer's output: after its activation
+and its Dropout, the identity in eval mode; a Maxout is its own activation). The 2-D grids
+are row by row from the top (x2 = 6) and left to right (see `grid_points`); the 1-D task's
+are `CURVE_POINTS` and `NEURON_POINTS` points on [0, 1].
 The output is shown on the page's scale: on [-1, 1] for two classes (a logit z as
 tanh(z / 2)), the value of a regression, and for K > 2 classes the argmax class with its
 softmax probability ("classes", "values", "confidence"; in a 1-D curve, "ys" holds the
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import analysis, from_numpy, nn, no_grad
-from .network import input_features
+from .network import WEIGHTED_LAYERS, input_features
 from .settings import Settings
 
 __all__ = ["CURVE_POINTS", "DOMAIN", "NEURON_POINTS", "PIECEWISE_LINEAR", "Views", "WARP_LINES",
@@ -78,7 +79,7 @@ def layer_outputs(network: nn.Sequential, inputs: Any) -> tuple[list[np.ndarray]
     hidden, value = [], inputs
     with no_grad():
         for position, module in enumerate(network):
-            if isinstance(module, nn.Linear) and position:
+            if isinstance(module, WEIGHTED_LAYERS) and position:
                 hidden.append(value.numpy())
             value = module(value)
     return hidden, value.numpy()

@@ -53,7 +53,9 @@ function showLegend(frame) {
       `positive, orange negative, wider for larger; the batch's loss ` +
       `${precise(gradients.loss)} before the step, ${precise(gradients.lossAfter)} after.`
     : "The links: blue positive, orange negative weights, wider for larger; click one to " +
-      "edit its weight, a neuron's corner for its bias.";
+      "edit its weight, a neuron's corner for its bias." + (hasMaxout()
+      ? " A maxout neuron is the largest of its two affine maps (pieces): its links are " +
+        "drawn once per piece, side by side." : "");
   byId("linkLegend").classList.toggle("gradients", Boolean(gradients));
 }
 

@@ -1,16 +1,19 @@
 // stir playground: the network as TF Playground draws it. The input features, each hidden
 // neuron's thumbnail, the outputs, and the links between consecutive layers on one canvas
-// (blue positive, orange negative, wider for a larger weight), which a click edits.
+// (blue positive, orange negative, wider for a larger weight), which a click edits. A
+// maxout layer's link has one weight per piece (its affine maps): one curve each, side by
+// side.
 "use strict";
 
 const THUMB = 48;           // a neuron's thumbnail, in CSS pixels
 const FEATURE_GRID = 12;    // the feature thumbnails' grid (the server's neurons use 12 too)
+const PIECE_SPREAD = 10;    // pixels between a maxout link's pieces at their middle control points
 
 const diagram = {
   key: "",           // what the DOM was built for; rebuilt when it changes
   columns: [],       // per column, each node's {left: [x, y], right: [x, y]} anchors
-  curves: [],        // per link, its layer, to, from and bezier, for hit tests
-  editor: null,
+  curves: [],        // per link (and piece), its layer, to, from, piece and bezier, for hit tests
+  editor: [],        // the open editor's elements: its field, and a maxout piece's choice
 };
 
 // The input features a task can use, and which are on.
@@ -29,6 +32,10 @@ function outputCount() {
 function layerActivation(index) {
   const list = state.settings.activations || [];
   return list[index] || state.settings.activation;
+}
+
+function hasMaxout() {
+  return state.settings.networkShape.some((_, index) => layerActivation(index) === "maxout");
 }
 
 function diagramKey() {
@@ -254,34 +261,48 @@ function drawLinks(frame) {
   let largest = 1e-12;
   if (gradients) {
     for (const layer of gradients) {
-      for (const row of layer) for (const g of row) largest = Math.max(largest, Math.abs(g));
+      for (const row of layer) {
+        for (const g of row.flat()) largest = Math.max(largest, Math.abs(g));
+      }
     }
   }
   frame.weights.forEach((layer, l) => {
     layer.forEach((row, i) => {
       row.forEach((weight, j) => {
-        const start = diagram.columns[l][j].right, end = diagram.columns[l + 1][i].left;
-        const middle = (start[0] + end[0]) / 2;
-        const bezier = [start, [middle, start[1]], [middle, end[1]], end];
-        diagram.curves.push({layer: l, to: i, from: j, bezier});
-        let stroke, width;
-        if (gradients) {
-          const g = gradients[l][i][j], size = Math.abs(g) / largest;
-          stroke = css(colour(g === 0 ? 0 : Math.sign(g) * (0.35 + 0.65 * size)));
-          width = 0.5 + 7 * size;
-        } else {
-          stroke = css(colour(weight));
-          width = Math.min(10, 1 + 1.8 * Math.abs(weight || 0));
-        }
-        context.beginPath();
-        context.moveTo(start[0], start[1]);
-        context.bezierCurveTo(middle, start[1], middle, end[1], end[0], end[1]);
-        context.strokeStyle = stroke;
-        context.lineWidth = width;
-        context.stroke();
+        const pieces = Array.isArray(weight) ? weight : [weight];
+        pieces.forEach((value, k) => {
+          const piece = Array.isArray(weight) ? k : null;
+          const gradient = gradients ? [gradients[l][i][j]].flat()[k] : null;
+          drawLink(context, l, i, j, piece, (k - (pieces.length - 1) / 2) * PIECE_SPREAD,
+            value, gradient, largest, pieces.length > 1 ? 5 : 10);
+        });
       });
     });
   });
+}
+
+// One link (or one piece of a maxout link, `shift` pixels aside at its middle), coloured
+// by its weight, or by its gradient when one is given.
+function drawLink(context, l, i, j, piece, shift, weight, gradient, largest, widest) {
+  const start = diagram.columns[l][j].right, end = diagram.columns[l + 1][i].left;
+  const middle = (start[0] + end[0]) / 2;
+  const bezier = [start, [middle, start[1] + shift], [middle, end[1] + shift], end];
+  diagram.curves.push({layer: l, to: i, from: j, piece, bezier});
+  let stroke, width;
+  if (gradient !== null) {
+    const size = Math.abs(gradient) / largest;
+    stroke = css(colour(gradient === 0 ? 0 : Math.sign(gradient) * (0.35 + 0.65 * size)));
+    width = 0.5 + (widest - 3) * size;
+  } else {
+    stroke = css(colour(weight));
+    width = Math.min(widest, 1 + 1.8 * Math.abs(weight || 0));
+  }
+  context.beginPath();
+  context.moveTo(start[0], start[1]);
+  context.bezierCurveTo(...bezier[1], ...bezier[2], ...end);
+  context.strokeStyle = stroke;
+  context.lineWidth = width;
+  context.stroke();
 }
 
 // ---- editing a weight or a bias ----
@@ -330,7 +351,8 @@ function networkClicked(event) {
   if (!link || !state.frame) return;
   const value = state.frame.weights[link.layer][link.to][link.from];
   openEditor(place, value, `weight from ${nodeName(link.layer, link.from)} to ` +
-    `${nodeName(link.layer + 1, link.to)}`, {layer: link.layer, to: link.to, from: link.from});
+    `${nodeName(link.layer + 1, link.to)}`,
+    {layer: link.layer, to: link.to, from: link.from, piece: link.piece});
 }
 
 function openBiasEditor(layer, index, event) {
@@ -338,46 +360,76 @@ function openBiasEditor(layer, index, event) {
   const origin = byId("network").getBoundingClientRect();
   openEditor([event.clientX - origin.left, event.clientY - origin.top],
     state.frame.biases[layer][index], `bias of ${nodeName(layer + 1, index)}`,
-    {layer, to: index, from: null});
+    {layer, to: index, from: null, piece: null});
 }
 
 // A small number field by the link: Enter sends the new value, Escape (or leaving it)
-// cancels.
-function openEditor([x, y], value, title, target) {
+// cancels. `values` is a number, or a maxout layer's list of one per piece: then a choice
+// beside the field says which piece is edited (`target.piece`, the clicked one or the
+// first).
+function openEditor([x, y], values, title, target) {
   closeEditor();
+  const several = Array.isArray(values);
+  const edited = {...target, piece: several ? target.piece || 0 : null};
   const input = element("input", "weight-editor");
   input.type = "number"; input.step = "0.1";
-  input.value = String(value);
-  input.title = title;
-  input.setAttribute("aria-label", title);
   input.style.left = `${Math.round(x + 8)}px`;
   input.style.top = `${Math.round(y - 12)}px`;
+  const named = () => several ? `${title}, piece ${edited.piece + 1}` : title;
+  const show = () => {
+    input.value = String(several ? values[edited.piece] : values);
+    input.title = named();
+    input.setAttribute("aria-label", named());
+  };
+  show();
   input.addEventListener("keydown", event => {
     if (event.key === "Escape") {
       closeEditor();
     } else if (event.key === "Enter") {
       const number = Number(input.value);
       if (input.value.trim() === "" || !Number.isFinite(number)) {
-        showError(`${title}: must be a number, got "${input.value}"`);
+        showError(`${named()}: must be a number, got "${input.value}"`);
         return;
       }
       closeEditor();
       state.gradients = null;
-      send({type: "weight", layer: target.layer, to: target.to, from: target.from,
-        value: number});
+      send({type: "weight", layer: edited.layer, to: edited.to, from: edited.from,
+        value: number, ...(several ? {piece: edited.piece} : {})});
     }
   });
-  input.addEventListener("blur", () => { if (diagram.editor === input) closeEditor(); });
-  byId("network").appendChild(input);
-  diagram.editor = input;
+  diagram.editor = [input];
+  if (several) {
+    const choice = element("select", "weight-piece");
+    choice.title = "which of the maxout unit's pieces (affine maps)";
+    values.forEach((_, k) => choice.appendChild(element("option", "", `piece ${k + 1}`)));
+    choice.selectedIndex = edited.piece;
+    choice.style.left = `${Math.round(x + 8)}px`;
+    choice.style.top = `${Math.round(y + 14)}px`;
+    choice.addEventListener("change", () => {
+      edited.piece = choice.selectedIndex;
+      show();
+      input.focus();
+      input.select();
+    });
+    diagram.editor.push(choice);
+  }
+  // (leaving the editor cancels it; moving between its field and its choice does not)
+  for (const part of diagram.editor) {
+    part.addEventListener("blur", event => {
+      if (diagram.editor.includes(part) && !diagram.editor.includes(event.relatedTarget)) {
+        closeEditor();
+      }
+    });
+    byId("network").appendChild(part);
+  }
   input.focus();
   input.select();
 }
 
 function closeEditor() {
-  const editor = diagram.editor;
-  diagram.editor = null;
-  if (editor && editor.parentNode) editor.parentNode.removeChild(editor);
+  const parts = diagram.editor;
+  diagram.editor = [];
+  for (const part of parts) if (part.parentNode) part.parentNode.removeChild(part);
 }
 
 function wireNetwork() {
