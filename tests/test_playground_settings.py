@@ -42,7 +42,7 @@ def test_json_round_trip_of_every_field() -> None:
 
 
 def test_every_activation_and_the_per_layer_list() -> None:
-    assert len(ACTIVATIONS) == 16 and {"step", "leaky_relu", "maxout"} <= set(ACTIVATIONS)
+    assert len(ACTIVATIONS) == 17 and {"step", "sign", "leaky_relu", "maxout"} <= set(ACTIVATIONS)
     for name in ACTIVATIONS:
         assert parse_settings({"activation": name}).activation == name
     settings = parse_settings({"networkShape": [4, 4, 2], "activations": ["relu", "apl"],

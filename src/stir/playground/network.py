@@ -89,7 +89,7 @@ def activation_call(name: str, width: int) -> Call:
     plain = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
              "very_leaky_relu": nn.VeryLeakyReLU, "prelu": nn.PReLU, "elu": nn.ELU,
              "softplus": nn.Softplus, "centered_softplus": nn.CenteredSoftplus,
-             "gelu": nn.GELU, "silu": nn.SiLU, "step": nn.Step}
+             "gelu": nn.GELU, "silu": nn.SiLU, "step": nn.Step, "sign": nn.Sign}
     if name in plain:
         return Call("nn", plain[name])
     if name == "leaky_relu":

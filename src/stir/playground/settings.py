@@ -39,7 +39,7 @@ CURVE_FEATURES = ("x", "xSquared", "sinX")
 #: The hidden layers' activations: the seeds' (stir.playground.network builds them).
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "very_leaky_relu", "prelu",
                "rrelu", "elu", "softplus", "centered_softplus", "maxout", "apl", "gelu", "silu",
-               "step")
+               "step", "sign")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup")
 #: The fields whose change draws other points: `added` and `removed` no longer apply then.
