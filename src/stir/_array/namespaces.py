@@ -29,12 +29,32 @@ def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.add.reduce(x, axis=axis, keepdims=keepdims)  # as x.sum, without its wrapper
 
 
+#: The longest last axis that `_max` and `_min` reduce slice by slice.
+SHORT_AXIS = 8
+
+
+def _extreme(ufunc: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """ufunc.reduce(x, axis), where ufunc is np.maximum or np.minimum. Over a short last
+    axis (a maxout's pieces, a pooling window's row) NumPy's reduce walks the axis one
+    element at a time, 20 to 60 times slower than comparing its slices whole (measured on
+    (3700, 32, 2) float32: 3.2 ms against 53 µs); the slices are compared in the same order,
+    first to last, so the result is the same to the bit."""
+    if type(x) is _ndarray and x.ndim > 1 and 1 < x.shape[-1] <= SHORT_AXIS:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if len(axes) == 1 and axes[0] in (-1, x.ndim - 1):
+            result = x[..., 0]
+            for k in range(1, x.shape[-1]):
+                result = ufunc(result, x[..., k])
+            return result[..., None] if keepdims else result
+    return ufunc.reduce(x, axis=axis, keepdims=keepdims)
+
+
 def _max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
+    return _extreme(np.maximum, x, axis, keepdims)
 
 
 def _min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
+    return _extreme(np.minimum, x, axis, keepdims)
 
 
 def _any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
