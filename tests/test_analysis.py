@@ -104,7 +104,7 @@ def test_float32_network_and_nested_sequential():
 
 @pytest.mark.parametrize("model, error, message", [
     (nn.Sequential(nn.Linear(1, 3), nn.Sigmoid(), nn.Linear(3, 1)), TypeError,
-     "layer 1 \\(Sigmoid\\) is not supported"),
+     "layer 1 \\(Sigmoid\\) is not supported; only Linear, ReLU and Maxout"),
     (nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)), ValueError, "1 input"),
     (nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 2)), ValueError, "gives 2"),
     (nn.Sequential(nn.ReLU()), ValueError, "no Linear layer"),
@@ -281,3 +281,84 @@ def test_loss_slice_refuses_bad_directions():
         A.loss_slice(net, F.cross_entropy, x, y, direction=wrong)
     with pytest.raises(ValueError, match="normalization"):
         A.loss_slice(net, F.cross_entropy, x, y, normalization="layer")
+
+
+# ---- maxout layers (seed 004): the largest of each unit's affine maps ----
+
+def _maxout(inputs, units, pieces, rng, spread=1.0):
+    layer = nn.Maxout(inputs, units, pieces=pieces, dtype=np.float64)
+    layer.affine.weight.array[...] = rng.standard_normal(layer.affine.weight.shape)
+    layer.affine.bias.array[...] = rng.uniform(-3, 3, layer.affine.bias.shape) * spread
+    return layer
+
+
+def _linear(inputs, outputs, rng):
+    layer = nn.Linear(inputs, outputs, dtype=np.float64)
+    layer.weight.array[...] = rng.standard_normal(layer.weight.shape)
+    layer.bias.array[...] = rng.uniform(-3, 3, layer.bias.shape)
+    return layer
+
+
+MAXOUT_NETS = {
+    "linear-maxout-relu-linear": lambda rng: nn.Sequential(
+        _linear(1, 8, rng), _maxout(8, 6, 3, rng), nn.ReLU(), _linear(6, 1, rng)),
+    "maxout-maxout": lambda rng: nn.Sequential(_maxout(1, 5, 2, rng), _maxout(5, 1, 3, rng)),
+    "linear-relu-maxout-linear": lambda rng: nn.Sequential(
+        _linear(1, 7, rng), nn.ReLU(), _maxout(7, 4, 2, rng), _linear(4, 1, rng)),
+}
+
+
+def test_a_maxout_unit_max_of_x_and_minus_x_is_the_absolute_value():
+    unit = nn.Maxout(1, 1, pieces=2, dtype=np.float64)
+    unit.affine.weight.array[...] = [[1.0], [-1.0]]
+    unit.affine.bias.array[...] = [0.0, 0.0]
+    np.testing.assert_array_equal(A.breakpoints(nn.Sequential(unit)), [0.0])
+    xs, ys = A.keypoints(nn.Sequential(unit), -2.0, 3.0)
+    assert xs.tolist() == [-2.0, 0.0, 3.0] and ys.tolist() == [2.0, 0.0, 3.0]
+
+
+def test_two_pieces_crossing_inside_the_range_are_split_there():
+    unit = nn.Maxout(1, 1, pieces=2, dtype=np.float64)  # max(2x, 0.3 + x): they cross at 0.3
+    unit.affine.weight.array[...] = [[2.0], [1.0]]
+    unit.affine.bias.array[...] = [0.0, 0.3]
+    np.testing.assert_allclose(A.breakpoints(unit), [0.3], rtol=1e-15)
+    # Three pieces of which the middle line is never the largest: one kink, where 1 and 3 meet.
+    three = nn.Maxout(1, 1, pieces=3, dtype=np.float64)  # max(x, 0.5 x - 5, -x)
+    three.affine.weight.array[...] = [[1.0], [0.5], [-1.0]]
+    three.affine.bias.array[...] = [0.0, -5.0, 0.0]
+    np.testing.assert_array_equal(A.breakpoints(three), [0.0])
+
+
+@pytest.mark.parametrize("name", sorted(MAXOUT_NETS))
+@pytest.mark.parametrize("seed", range(3))
+def test_keypoints_interpolate_a_maxout_network_exactly(name, seed):
+    net = MAXOUT_NETS[name](np.random.default_rng(seed))
+    kinks = A.breakpoints(net)
+    assert kinks.size >= 1 and np.all(np.diff(kinks) > 0)
+    xs, ys = A.keypoints(net, -3.0, 3.0)
+    dense = np.linspace(-3.0, 3.0, 2001)
+    np.testing.assert_allclose(np.interp(dense, xs, ys), evaluate(net, dense), atol=1e-9)
+    # Between consecutive keypoints the network is one line: no breakpoint was missed.
+    middles = (xs[:-1] + xs[1:]) / 2
+    np.testing.assert_allclose(evaluate(net, middles), (ys[:-1] + ys[1:]) / 2, atol=1e-9)
+    inside = kinks[(kinks > -3) & (kinks < 3)]
+    if inside.size:  # and each one reported is a real change of slope
+        left, right = piece_slopes(net, inside)
+        assert np.all(abs(right - left) > 1e-7 * np.maximum(1.0, abs(left)))
+
+
+def test_a_float32_maxout_network_from_the_playground():
+    generator = stir.Generator(3)
+    net = nn.Sequential(nn.Maxout(1, 6, pieces=2, generator=generator), nn.Maxout(
+        6, 4, pieces=2, generator=generator), nn.Linear(4, 1, generator=generator))
+    xs, ys = A.keypoints(net, 0.0, 1.0)
+    dense = np.linspace(0.0, 1.0, 2001)
+    np.testing.assert_allclose(np.interp(dense, xs, ys), evaluate(net, dense, np.float32),
+                               atol=1e-5)
+
+
+def test_a_maxout_of_two_inputs_is_refused_as_a_linear_would_be():
+    with pytest.raises(ValueError, match="takes 2 inputs"):
+        A.breakpoints(nn.Sequential(nn.Maxout(2, 3), nn.Linear(3, 1)))
+    with pytest.raises(ValueError, match="gives 3"):
+        A.breakpoints(nn.Sequential(nn.Linear(1, 4), nn.Maxout(4, 3, pieces=4)))

@@ -441,8 +441,18 @@ def test_the_curve_task_shows_its_linear_pieces(watched, tmp_path):
     # Each hidden neuron's thumbnail is its curve over x (eight of them per layer).
     assert page.locator("#columns .layer").nth(1).locator(".neuron canvas").count() == 8
     _screenshot(page, tmp_path, "curve-pieces")
+    # A maxout network's curve is piecewise linear too (max of two lines per unit).
+    page.select_option("#activation", "maxout")
+    _until(lambda: _value(page, "state.settings.activation") == "maxout", "maxout")
+    _play_for(page, 2)
+    pieces = _value(page, "state.frame.curve.pieces")
+    assert pieces is not None and len(pieces["xs"]) >= 3
+    assert f"its {len(pieces['xs']) - 1} exact linear piece" in page.locator(
+        "#legend").inner_text()
+    _screenshot(page, tmp_path, "curve-maxout-pieces")
     page.select_option("#activation", "tanh")  # (no exact pieces for a curved activation)
-    _until(lambda: "only for relu" in page.locator("#legend").inner_text(), "no pieces")
+    _until(lambda: "only for relu, linear and maxout" in page.locator("#legend").inner_text(),
+           "no pieces")
 
 
 def _link_middle(page, feature: int, neuron: int) -> tuple[float, float]:

@@ -404,6 +404,8 @@ def test_a_k_class_frame_shows_the_argmax_and_its_probability() -> None:
     {"networkShape": [8, 8], "activation": "relu"},
     {"networkShape": [6, 5, 4], "activations": ["relu", "linear"], "activation": "relu",
      "dropout": 0.3},
+    {"networkShape": [8, 6], "activations": ["maxout", "relu"]},
+    {"networkShape": [6, 4], "activation": "maxout", "dropout": 0.2},
 ])
 def test_the_curves_pieces_are_the_network_on_0_1(changes) -> None:
     session = Session(parse_settings({**CURVE, "optimizer": "adam", "learningRate": 0.02,

@@ -1,59 +1,86 @@
 """Looking inside small networks: kinks, keypoints, bumps and loss slices.
 
-A network of `Linear` and `ReLU` layers from ℝ to ℝ is a continuous piecewise-linear
-function (seed 000); this module finds its pieces exactly, builds such a network from
+A network of `Linear`, `ReLU` and `Maxout` layers from ℝ to ℝ is a continuous
+piecewise-linear function (seed 000; a maxout unit is the largest of affine maps, seed 004);
+this module finds its pieces exactly, builds such a network from
 keypoints (seed 000's widget) or from ReLU "bumps" (seed 003's universal approximation),
 and draws 1-D slices of a loss landscape (seed 003).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from . import random as _random
 from .grad_mode import no_grad
 from .nn.activations import ReLU
-from .nn.layers import Linear, Sequential
+from .nn.layers import Linear, Maxout, Sequential
 from .nn.module import Module
 from .tensor import Tensor
 
 # A linear piece on the open interval (left, right): every unit's value is slope·x + intercept.
 _Piece = tuple[float, float, np.ndarray, np.ndarray]
-_Layer = tuple[np.ndarray, np.ndarray] | None  # (W, b) of a Linear layer, or None for ReLU
+
+
+class _Maxout(NamedTuple):
+    """A Maxout layer: its affine map (W, b), whose rows j·pieces .. j·pieces + pieces - 1
+    are unit j's pieces."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    pieces: int
+
+
+# (W, b) of a Linear layer, a _Maxout, or None for ReLU
+_Layer = tuple[np.ndarray, np.ndarray] | _Maxout | None
+
+
+def _affine(module: Linear) -> tuple[np.ndarray, np.ndarray]:
+    """A Linear layer's (W, b) in float64."""
+    weight = np.asarray(module.weight.array, dtype=np.float64)
+    bias = (np.zeros(weight.shape[0]) if module.bias is None
+            else np.asarray(module.bias.array, dtype=np.float64))
+    return weight, bias
 
 
 def _layers(model: Module) -> list[_Layer]:
-    """The model as a list of float64 (W, b) pairs and None for ReLU, validated for ℝ → ℝ."""
+    """The model as a list of float64 (W, b) pairs, _Maxout layers and None for ReLU."""
     modules = list(model) if isinstance(model, Sequential) else [model]
     layers: list[_Layer] = []
     for index, module in enumerate(modules):
         if isinstance(module, Sequential):
             layers.extend(_layers(module))
         elif isinstance(module, Linear):
-            weight = np.asarray(module.weight.array, dtype=np.float64)
-            bias = (np.zeros(weight.shape[0]) if module.bias is None
-                    else np.asarray(module.bias.array, dtype=np.float64))
-            layers.append((weight, bias))
+            layers.append(_affine(module))
+        elif isinstance(module, Maxout):
+            layers.append(_Maxout(*_affine(module.affine), module.pieces))
         elif isinstance(module, ReLU):
             layers.append(None)
         else:
             raise TypeError(
                 f"stir.analysis: layer {index} ({type(module).__name__}) is not supported; "
-                f"only Linear and ReLU layers make an exactly piecewise-linear network"
+                f"only Linear, ReLU and Maxout layers make an exactly piecewise-linear network"
             )
     return layers
 
 
+def _widths(layer: tuple[np.ndarray, np.ndarray] | _Maxout) -> tuple[int, int]:
+    """(inputs, outputs) of a Linear or Maxout layer."""
+    outputs, inputs = layer[0].shape
+    return inputs, outputs // layer.pieces if isinstance(layer, _Maxout) else outputs
+
+
 def _check_one_to_one(layers: list[_Layer]) -> None:
-    linears = [layer for layer in layers if layer is not None]
-    if not linears:
+    weighted = [layer for layer in layers if layer is not None]
+    if not weighted:
         raise ValueError("stir.analysis: the model has no Linear layer")
-    if linears[0][0].shape[1] != 1 or linears[-1][0].shape[0] != 1:
+    inputs, outputs = _widths(weighted[0])[0], _widths(weighted[-1])[1]
+    if inputs != 1 or outputs != 1:
         raise ValueError(
-            f"stir.analysis: the model must map 1 input to 1 output; its first Linear takes "
-            f"{linears[0][0].shape[1]} inputs and its last gives {linears[-1][0].shape[0]}"
+            f"stir.analysis: the model must map 1 input to 1 output; its first layer with "
+            f"weights takes {inputs} inputs and its last gives {outputs}"
         )
 
 
@@ -83,12 +110,40 @@ def _relu_pieces(piece: _Piece) -> list[_Piece]:
     return result
 
 
+def _maxout_pieces(piece: _Piece, count: int) -> list[_Piece]:
+    """Split one piece where two lines of a unit cross, and keep each unit's largest line.
+
+    The rows of (slope, intercept) are the affine map's, `count` per unit. Lines k and l of
+    a unit cross at x = (βₗ − βₖ) / (αₖ − αₗ); on each part between such points, the order of
+    every unit's lines is fixed, so its largest at one interior point is its largest all
+    along (the first of equal lines, as NumPy's argmax). Cuts where the crossing lines are
+    not the largest are harmless: `breakpoints` drops neighbours of equal slope.
+    """
+    left, right, slope, intercept = piece
+    slopes, intercepts = slope.reshape(-1, count), intercept.reshape(-1, count)
+    k, l = np.triu_indices(count, 1)
+    moving = slopes[:, k] != slopes[:, l]
+    roots = (intercepts[:, l] - intercepts[:, k])[moving] / (slopes[:, k] - slopes[:, l])[moving]
+    cuts = np.unique(roots[(roots > left) & (roots < right)])
+    edges = [left, *cuts.tolist(), right]
+    units = np.arange(len(slopes))
+    result = []
+    for start, stop in zip(edges[:-1], edges[1:]):
+        best = (slopes * _interior_point(start, stop) + intercepts).argmax(axis=1)
+        result.append((start, stop, slopes[units, best], intercepts[units, best]))
+    return result
+
+
 def _output_pieces(layers: list[_Layer]) -> list[tuple[float, float, float, float]]:
     """The network's linear pieces (left, right, slope, intercept), covering ℝ in order."""
     pieces: list[_Piece] = [(-np.inf, np.inf, np.ones(1), np.zeros(1))]
     for layer in layers:
         if layer is None:
             pieces = [part for piece in pieces for part in _relu_pieces(piece)]
+        elif isinstance(layer, _Maxout):
+            pieces = [part for left, right, slope, intercept in pieces for part in
+                      _maxout_pieces((left, right, layer.weight @ slope,
+                                      layer.weight @ intercept + layer.bias), layer.pieces)]
         else:
             weight, bias = layer
             pieces = [(left, right, weight @ slope, weight @ intercept + bias)
@@ -104,10 +159,13 @@ def breakpoints(model: Module, rtol: float = 1e-9) -> np.ndarray:
     x = -bᵢ/aᵢ (when aᵢ ≠ 0) by wᵢ·|aᵢ|. For any depth the pieces are propagated exactly:
     start from the single piece x ↦ x on ℝ; a Linear layer maps each piece's slopes and
     intercepts by W (z = W(αx + β) + b); a ReLU splits each piece at every root x = -βⱼ/αⱼ
-    of a unit's pre-activation inside it and zeroes the units that are negative there.
+    of a unit's pre-activation inside it and zeroes the units that are negative there; a
+    Maxout maps each piece by its affine map, splits it where two of a unit's lines cross,
+    and keeps each unit's largest line on each part.
     Neighbouring pieces whose output slopes agree to `rtol` (relative) are not reported, so
     units with zero outgoing weight or kinks that cancel add no breakpoint.
-    The model must be a `Linear`/`ReLU` (or `Sequential`/`MLP` of them) from ℝ to ℝ.
+    The model must be made of `Linear`, `ReLU` and `Maxout` layers (or a `Sequential`/`MLP`
+    of them) from ℝ to ℝ.
 
     >>> import stir
     >>> net = stir.analysis.relu_network_from_keypoints([0.0, 1.0, 2.0], [0.0, 1.0, 0.0])

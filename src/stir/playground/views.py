@@ -34,8 +34,8 @@ DOMAIN = (-6.0, 6.0)
 CURVE_POINTS, NEURON_POINTS = 201, 51
 #: The warp: lines of the input square in each direction, and samples along each line.
 WARP_LINES, WARP_SAMPLES = 13, 41
-#: The activations with which a ReLU network is exactly piecewise linear.
-PIECEWISE_LINEAR = ("relu", "linear")
+#: The activations with which a network is exactly piecewise linear (stir.analysis's).
+PIECEWISE_LINEAR = ("relu", "linear", "maxout")
 
 
 def grid_points(size: int) -> np.ndarray:
@@ -156,9 +156,9 @@ class Views:
         curve["pieces"] = None
         if self.piecewise:
             # (eval mode: Dropout is the identity, and so is "linear"; keypoints takes only
-            # Linear and ReLU layers, so the rest are left out of the copy it reads)
+            # Linear, ReLU and Maxout layers, so the rest are left out of the copy it reads)
             exact = nn.Sequential(*(module for module in network
-                                    if isinstance(module, (nn.Linear, nn.ReLU))))
+                                    if isinstance(module, (nn.Linear, nn.ReLU, nn.Maxout))))
             xs, ys = analysis.keypoints(exact, 0.0, 1.0)
             curve["pieces"] = {"xs": rounded(xs, 6), "ys": rounded(ys, 6)}
         return curve

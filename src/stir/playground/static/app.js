@@ -40,7 +40,7 @@ function showLegend(frame) {
       const pieces = Math.max(0, frame.curve.pieces.xs.length - 1);
       parts.push(`red: its ${pieces} exact linear piece${pieces === 1 ? "" : "s"}`);
     } else if (frame.curve && !isClassification()) {
-      parts.push("(linear pieces only for relu and linear activations)");
+      parts.push("(linear pieces only for relu, linear and maxout activations)");
     }
   } else if (frame.output && frame.output.classes > 2) {
     parts.push("each cell: the most likely class, paler where the network is less sure");
