@@ -203,7 +203,7 @@ def test_play_trains_the_network_in_the_browser(watched, tmp_path):
     _screenshot(page, tmp_path, "trained")
     after = _number(page, "test-loss")
     assert after < before / 5, (before, after)
-    assert _number(page, "epoch") > 0
+    assert _number(page, "epoch") > 0 and _number(page, "test-accuracy") > 0.9
     assert page.evaluate(pixels) != heatmap_before
     # Drawing a frame of the default network takes well under 50 ms (20 frames/s); the
     # rate shown is the server's pace (at most 30 a second) as this machine's load allows.
@@ -449,6 +449,7 @@ def test_the_curve_task_shows_its_linear_pieces(watched, tmp_path):
     assert pieces is not None and len(pieces["xs"]) >= 3
     assert f"its {len(pieces['xs']) - 1} exact linear piece" in page.locator(
         "#legend").inner_text()
+    assert not page.locator("#accuracy").is_visible()  # (a regression has no accuracy)
     _screenshot(page, tmp_path, "curve-maxout-pieces")
     page.select_option("#activation", "tanh")  # (no exact pieces for a curved activation)
     _until(lambda: "only for relu, linear and maxout" in page.locator("#legend").inner_text(),

@@ -10,6 +10,7 @@ function showStatus(frame) {
   byId("train-loss").textContent = rounded(frame.trainLoss, 3);
   byId("test-loss").textContent = rounded(frame.testLoss, 3);
   byId("test-accuracy").textContent = rounded(frame.testAccuracy, 3);
+  byId("accuracy").hidden = frame.testAccuracy === undefined;  // (a regression has none)
   byId("stopped").textContent = frame.stopped || "";
   byId("play").textContent = frame.playing ? "pause" : "play";
   byId("play").classList.toggle("playing", frame.playing);
