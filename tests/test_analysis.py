@@ -107,7 +107,7 @@ def test_float32_network_and_nested_sequential():
      "layer 1 \\(Sigmoid\\) is not supported; only Linear, ReLU and Maxout"),
     (nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)), ValueError, "1 input"),
     (nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 2)), ValueError, "gives 2"),
-    (nn.Sequential(nn.ReLU()), ValueError, "no Linear layer"),
+    (nn.Sequential(nn.ReLU()), ValueError, "no Linear or Maxout layer"),
 ])
 def test_unsupported_models_are_refused(model, error, message):
     with pytest.raises(error, match=message):

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-try:  # PyTorch is the oracle of four tests; the rest need only NumPy
+try:  # PyTorch is the oracle of five tests; the rest need only NumPy
     import torch
 except ImportError:
     torch = None

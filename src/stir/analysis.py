@@ -2,9 +2,9 @@
 
 A network of `Linear`, `ReLU` and `Maxout` layers from ℝ to ℝ is a continuous
 piecewise-linear function (seed 000; a maxout unit is the largest of affine maps, seed 004);
-this module finds its pieces exactly, builds such a network from
-keypoints (seed 000's widget) or from ReLU "bumps" (seed 003's universal approximation),
-and draws 1-D slices of a loss landscape (seed 003).
+this module finds its pieces exactly, builds such a network from keypoints (seed 000's
+widget) or from ReLU "bumps" (seed 003's universal approximation), and draws 1-D slices
+of a loss landscape (seed 003).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _widths(layer: tuple[np.ndarray, np.ndarray] | _Maxout) -> tuple[int, int]:
 def _check_one_to_one(layers: list[_Layer]) -> None:
     weighted = [layer for layer in layers if layer is not None]
     if not weighted:
-        raise ValueError("stir.analysis: the model has no Linear layer")
+        raise ValueError("stir.analysis: the model has no Linear or Maxout layer")
     inputs, outputs = _widths(weighted[0])[0], _widths(weighted[-1])[1]
     if inputs != 1 or outputs != 1:
         raise ValueError(
@@ -121,9 +121,10 @@ def _maxout_pieces(piece: _Piece, count: int) -> list[_Piece]:
     """
     left, right, slope, intercept = piece
     slopes, intercepts = slope.reshape(-1, count), intercept.reshape(-1, count)
-    k, l = np.triu_indices(count, 1)
-    moving = slopes[:, k] != slopes[:, l]
-    roots = (intercepts[:, l] - intercepts[:, k])[moving] / (slopes[:, k] - slopes[:, l])[moving]
+    one, other = np.triu_indices(count, 1)  # (every pair of a unit's lines)
+    moving = slopes[:, one] != slopes[:, other]
+    roots = ((intercepts[:, other] - intercepts[:, one])[moving]
+             / (slopes[:, one] - slopes[:, other])[moving])
     cuts = np.unique(roots[(roots > left) & (roots < right)])
     edges = [left, *cuts.tolist(), right]
     units = np.arange(len(slopes))
