@@ -315,17 +315,22 @@ def test_a_csv_upload_is_drawn_and_trained(watched, tmp_path):
     page = _open(watched)
     csv = tmp_path / "insects.csv"
     _three_classes_csv(csv)
+    lines = csv.read_text().splitlines()
+    lines[4], lines[8] = "12.5,NA,ant", ",250,bee"  # (two rows the page must say it left out)
+    csv.write_text("\n".join(lines) + "\n")
     page.set_input_files("#uploadFile", str(csv))
     _until(lambda: page.locator("#dataset").input_value() == "upload", "the upload's data")
     _until(lambda: _value(page, "state.data.numClasses") == 3, "the upload's three classes")
     _first_frame(page)
     assert page.locator("#error").inner_text() == ""
-    assert "classes of kind: ant, bee, cat" in page.locator("#uploadNote").inner_text()
+    assert page.locator("#uploadNote").inner_text() == (
+        "classes of kind: ant, bee, cat; 2 rows of the file left out for a missing cell "
+        "(lines 5, 9)")
     axes = page.locator("#axes").inner_text()
     assert re.search(r"horizontal \(x₁\): width, [\d.]+ to [\d.]+", axes), axes
     assert re.search(r"vertical \(x₂\): height, [\d.]+ to [\d.]+", axes), axes
     train = _value(page, "state.data.train")
-    assert len(train) == 90 and {row[2] for row in train} == {0, 1, 2}
+    assert len(train) == 89 and {row[2] for row in train} == {0, 1, 2}
     assert page.locator(".output-node").count() == 3
     # Every class's points are drawn in its colour (at a point's centre, on the overlay).
     for label in range(3):

@@ -7,6 +7,7 @@ loss falling within a set number of steps; its frames plain JSON (the K-class ou
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -688,6 +689,13 @@ def test_an_uploaded_file_trains_and_frames() -> None:
     frame = one.frame()
     assert frame["curve"]["pieces"] is None and all(-1 <= y <= 1 for y in frame["curve"]["ys"])
     assert frame["testAccuracy"] > 0.9 and one.points()["dims"] == 1
+
+
+def test_the_data_message_says_which_rows_of_an_upload_were_left_out() -> None:
+    upload = dataclasses.replace(_upload(2, 3), left_out=tuple(range(10, 80, 10)))
+    message = Session(parse_settings({"dataset": "upload", **THREE}), upload).points()
+    assert message["leftOut"] == {"rows": 7, "lines": [10, 20, 30, 40, 50]}
+    assert Session(Settings()).points()["leftOut"] is None
 
 
 def test_upload_settings_without_the_upload_say_to_upload_it_again() -> None:

@@ -68,6 +68,16 @@ def test_a_text_target_with_semicolons_quotes_and_a_missing_cell() -> None:
     assert upload.axes == {"x1": {"name": "width", "low": -1.0, "high": 4.0},
                            "x2": {"name": "height", "low": 10.0, "high": 35.0},
                            "label": {"name": "kind", "classes": ["cat", "dog"]}}
+    assert upload.left_out == (4,)  # (its line, which the page shows)
+
+
+def test_the_rows_left_out_are_a_missing_target_or_plotted_feature_only() -> None:
+    text = ("a,b,unused,y\n1,2,,0.5\n3,,5,1.5\n4,5,6,2\nNA,1,1,3\n2,2,2,\n6,1,1,4\n"
+            + "".join(f"{i},{i},{i},{i}\n" for i in range(10)) + "7,?,1,1\n")
+    upload = parse_upload("gaps.csv", text, target="y", task="regression",
+                          features=["a", "b"])
+    assert upload.left_out == (3, 5, 6, 18)  # (line 2's gap is in a column left out)
+    assert len(upload.points) == 18 - 1 - 4
 
 
 def test_a_byte_order_mark_and_crlf_line_ends() -> None:
@@ -201,15 +211,22 @@ def test_scaled_maps_the_range_and_a_constant_to_the_middle() -> None:
 
 # ---- hostile files ----
 
-def test_the_temporary_folder_is_gone_afterwards() -> None:
-    def ours() -> set[str]:
-        return {name for name in os.listdir(tempfile.gettempdir())
-                if name.startswith("stir-playground-")}
+def test_the_temporary_folder_is_gone_afterwards(tmp_path, monkeypatch) -> None:
+    # (a folder of this test's own: other tests' uploads, in other workers, use the shared one)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made = []
+    real = tempfile.TemporaryDirectory
 
-    before = ours()
+    def recorded(*arguments, **options):
+        folder = real(*arguments, **options)
+        made.append(folder.name)
+        return folder
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
     parse_upload("ok.csv", "a,b,c\n1,2,0\n3,4,1\n")
     refused("a,b,c\n1,2\n")
-    assert ours() == before
+    assert len(made) == 2 and all(name.startswith(str(tmp_path)) for name in made)
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("text, expected", [

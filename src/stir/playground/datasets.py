@@ -186,7 +186,8 @@ class Upload:
     there is one), `labels` (n,) float64 (class indices, or targets scaled into [-1, 1]),
     the class names of a classification (num_classes of them; None and () for a
     regression), and `axes`, the "data" message's: {"x1": {"name", "low", "high"}, "x2": ...,
-    "label": {"name", "low", "high"} or {"name", "classes"}}, the file's own scales.
+    "label": {"name", "low", "high"} or {"name", "classes"}}, the file's own scales;
+    `left_out`, the file's line numbers of the rows left out for a missing cell.
 
     >>> upload = Upload("a.csv", "y", "regression", None, (), np.zeros((2, 1)), np.zeros(2),
     ...                 {}, 1)
@@ -203,6 +204,7 @@ class Upload:
     labels: np.ndarray
     axes: dict[str, Any]
     dims: int
+    left_out: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -43,7 +43,10 @@ from .views import DOMAIN, Views, grid_points, rounded
 
 # (DOMAIN, grid_points and input_features live in views.py and network.py; they are named
 # here too for the code that imported them from the session, as the browser test does.)
-__all__ = ["DOMAIN", "Event", "Session", "grid_points", "input_features"]
+__all__ = ["DOMAIN", "Event", "LEFT_OUT_LINES", "Session", "grid_points", "input_features"]
+
+#: The line numbers of an upload's left-out rows that the "data" message lists.
+LEFT_OUT_LINES = 5
 
 
 class Event(NamedTuple):
@@ -267,10 +270,14 @@ class Session:
 
     def points(self) -> dict[str, Any]:
         """The "data" message: each part's points as [x1, x2, label] rows ([x, label] for
-        one input), labels as class indices or targets, and the upload's axes (or null)."""
-        data = self.data
+        one input), labels as class indices or targets, the upload's axes (or null), and
+        "leftOut": how many of the upload's rows were left out for a missing cell, and the
+        first LEFT_OUT_LINES of their line numbers (or null)."""
+        data, left_out = self.data, self.upload.left_out if self.upload else ()
         return {"type": "data", "problem": self.settings.problem, "dims": data.dims,
                 "numClasses": data.num_classes, "axes": data.axes,
+                "leftOut": {"rows": len(left_out), "lines": list(left_out[:LEFT_OUT_LINES])}
+                if left_out else None,
                 "train": rounded(np.column_stack([data.train_points, data.train_labels]), 4),
                 "test": rounded(np.column_stack([data.test_points, data.test_labels]), 4)}
 

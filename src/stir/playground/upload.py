@@ -111,7 +111,8 @@ def read_upload(path: str | Path, target: str | None = None, task: str = "auto",
     but the target, which must then be one or two). The rows
     come in load_csv's seeded shuffle (a file sorted by class still splits into train and
     test evenly); a row whose target or a feature is missing is left out (a plotted point
-    must be where the file puts it, not at an imputed median).
+    must be where the file puts it, not at an imputed median), and its line is listed in
+    `left_out`, which the page shows.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "curve.csv")
@@ -182,7 +183,8 @@ def read_upload(path: str | Path, target: str | None = None, task: str = "auto",
     return Upload(name=os.path.basename(name), target=target, problem=data.task,
                   num_classes=len(classes) if data.task == "classification" else None,
                   class_names=classes, points=np.stack(columns, axis=1), labels=labels,
-                  axes=axes, dims=dims)
+                  axes=axes, dims=dims,
+                  left_out=tuple(sorted(data.dropped + data.dropped_missing)))
 
 
 def _check_features(name: str, features: list[str], header: list[str], target: str) -> None:

@@ -223,6 +223,12 @@ function showAxes() {
   if (label && label.classes) text = `classes of ${label.name}: ${label.classes.join(", ")}`;
   else if (label) text = `target ${label.name}: ${formatTick(label.low)} (\u22121) to ` +
     `${formatTick(label.high)} (+1)`;
+  const left = state.data.leftOut;
+  if (left) {
+    const lines = left.lines.join(", ") + (left.rows > left.lines.length ? ", \u2026" : "");
+    text += `; ${left.rows} row${left.rows === 1 ? "" : "s"} of the file left out for a ` +
+      `missing cell (line${left.rows === 1 ? "" : "s"} ${lines})`;
+  }
   byId("uploadNote").textContent = text;
 }
 
