@@ -34,7 +34,7 @@ def test_a_missing_starlette_names_the_extra(monkeypatch, capsys) -> None:
 
 
 def test_a_real_server_answers_its_page_only() -> None:
-    httpx = pytest.importorskip("httpx", reason="the check uses httpx")
+    http = pytest.importorskip("httpx2", reason="the check uses httpx2")
     pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
     process = subprocess.Popen([sys.executable, "-m", "stir.cli", "playground", "--port", "0",
                                 "--no-browser"], stdout=subprocess.PIPE, text=True)
@@ -44,14 +44,14 @@ def test_a_real_server_answers_its_page_only() -> None:
         url = line.split()[-1]
         base, token = url.split("/?token=")
         assert len(token) >= 43
-        page = httpx.get(url, timeout=10)
+        page = http.get(url, timeout=10)
         assert page.status_code == 200 and "stir playground" in page.text
-        assert httpx.get(base + "/", timeout=10).status_code == 403
+        assert http.get(base + "/", timeout=10).status_code == 403
         host = base.removeprefix("http://")
-        rebound = httpx.get(url, headers={"host": "attacker.example:" + host.split(":")[1]},
+        rebound = http.get(url, headers={"host": "attacker.example:" + host.split(":")[1]},
                             timeout=10)
         assert rebound.status_code == 403
-        assert httpx.get(base + "/static/../x?token=" + token, timeout=10).status_code == 404
+        assert http.get(base + "/static/../x?token=" + token, timeout=10).status_code == 404
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -18,7 +18,7 @@ import pytest
 import stir
 
 pytest.importorskip("starlette", reason="the playground server needs starlette")
-pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx")
+pytest.importorskip("httpx2", reason="Starlette's TestClient needs httpx2")
 
 from starlette.testclient import TestClient  # noqa: E402
 

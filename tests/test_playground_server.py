@@ -9,7 +9,7 @@ import json
 import pytest
 
 pytest.importorskip("starlette", reason="the playground server needs starlette")
-pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx")
+pytest.importorskip("httpx2", reason="Starlette's TestClient needs httpx2")
 
 from starlette.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
