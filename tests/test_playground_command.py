@@ -1,5 +1,6 @@
 """`stir playground`: its arguments, the message when Starlette is missing, and a real
-server (Uvicorn) started as a user would, answering the page and refusing what it must."""
+server (Uvicorn) started as a user would, answering the page, refusing what it must, and
+quiet when tabs close mid-play."""
 
 from __future__ import annotations
 
@@ -55,3 +56,41 @@ def test_a_real_server_answers_its_page_only() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_tabs_closed_mid_play_leave_no_traceback(tmp_path) -> None:
+    """Pages dropped (as a closed tab drops them) while frames stream and right after a
+    message: the server logs nothing and serves the next page."""
+    websockets = pytest.importorskip("websockets", reason="the check uses websockets")
+    pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
+    import asyncio
+    import json
+
+    log = tmp_path / "server.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "stir.cli", "playground", "--port",
+                                    "0", "--no-browser"], stdout=subprocess.PIPE,
+                                   stderr=stderr, text=True)
+    try:
+        base, token = process.stdout.readline().split()[-1].split("/?token=")
+        address = base.replace("http://", "ws://") + "/ws?token=" + token
+
+        async def drop_a_page(last: str) -> None:
+            page = await websockets.connect(address, origin=base, open_timeout=10)
+            await page.send(json.dumps({"type": "play"}))
+            await asyncio.sleep(0.2)
+            await page.send(json.dumps({"type": last}))
+            page.transport.abort()  # (no closing handshake: the TCP connection just ends)
+
+        async def pages() -> str:
+            for last in ["pause", "step", "backprop", "play"] * 2:
+                await drop_a_page(last)
+            await asyncio.sleep(0.5)
+            async with websockets.connect(address, origin=base, open_timeout=10) as page:
+                return json.loads(await page.recv())["type"]
+
+        assert asyncio.run(pages()) == "settings"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert "Traceback" not in log.read_text(), log.read_text()[-2000:]

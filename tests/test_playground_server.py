@@ -320,3 +320,35 @@ def test_json_text_is_what_the_server_sends(client) -> None:
     with socket(client) as websocket:
         text = websocket.receive_text()
     assert json.loads(text)["type"] == "settings"
+
+
+@pytest.mark.parametrize("last_message", ["pause", "step", "backprop", "play"])
+def test_a_page_that_goes_mid_send_ends_quietly(last_message) -> None:
+    """A browser tab closed while the server sends: Uvicorn's send raises OSError, and every
+    send after that would raise too. The page must end without raising (it did, and Uvicorn
+    logged "Exception in ASGI application" and a traceback for each closed tab)."""
+    import asyncio
+
+    from starlette.websockets import WebSocket
+
+    incoming = [{"type": "websocket.connect"},
+                {"type": "websocket.receive", "text": '{"type": "play"}'},
+                {"type": "websocket.receive", "text": json.dumps({"type": last_message})},
+                {"type": "websocket.disconnect", "code": 1006}]
+    sent: list[str] = []
+
+    async def receive() -> dict:
+        await asyncio.sleep(0.05)  # (the trainer's frames go out between messages)
+        return incoming.pop(0)
+
+    async def send(message: dict) -> None:
+        sent.append(message["type"])
+        if len(sent) > 4:  # accept, then the page's three opening messages; then it has gone
+            raise OSError("the client went away")  # (as Uvicorn's ClientDisconnected is)
+
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
+    pages = server._Pages()
+    asyncio.run(pages.serve(WebSocket(scope, receive, send)))  # (and does not raise)
+    assert sent == ["websocket.accept"] + ["websocket.send"] * 4  # nothing after the failure
+    assert pages.open == 0 and incoming in ([], [{"type": "websocket.disconnect",
+                                                  "code": 1006}])  # (all read)

@@ -47,7 +47,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request, cookie_parser
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketClose
+from starlette.websockets import (WebSocket, WebSocketClose, WebSocketDisconnect,
+                                  WebSocketState)
 
 from ..data.csv_table import CSVError
 from . import export
@@ -230,9 +231,12 @@ class _Page:
             "export": self._on_export}
 
     async def run(self) -> None:
-        await self._rebuild(Settings())
-        trainer = asyncio.create_task(self._play())
+        """Serve the page until it closes, even in the middle of a send (which raises
+        WebSocketDisconnect from _send_text: the page has gone, and that is no error)."""
+        trainer = None
         try:
+            await self._rebuild(Settings())
+            trainer = asyncio.create_task(self._play())
             while True:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
@@ -243,13 +247,18 @@ class _Page:
                     continue
                 raw = message.get("text")
                 await self._handle(raw if raw is not None else message.get("bytes"))
+        except WebSocketDisconnect:
+            pass
         finally:
-            trainer.cancel()
+            if trainer is not None:
+                trainer.cancel()
 
     async def _handle(self, raw: Any) -> None:
         try:
             message = parse_message(raw)
             await self.handlers[message.type](message)
+        except WebSocketDisconnect:
+            raise  # (the page has gone: nobody to tell)
         except (ProtocolError, SettingsError, CSVError) as error:
             await self._send_error(str(error))
         except Exception as error:  # a bug must not end the page: say so and go on
@@ -377,7 +386,10 @@ class _Page:
                 await self.wake.wait()
                 continue
             started = loop.time()
-            await self._send_frame(0, interval * TRAINING_SHARE)
+            try:
+                await self._send_frame(0, interval * TRAINING_SHARE)
+            except WebSocketDisconnect:
+                return  # (the page has gone; run() sees it too, and ends)
             await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
 
     async def _send_error(self, text: str) -> None:
@@ -391,8 +403,16 @@ class _Page:
         await self._send_text(json.dumps(data))
 
     async def _send_text(self, text: str) -> None:
+        """Send `text`, or raise WebSocketDisconnect if the page has gone. (Starlette
+        raises that on the first failed send, but a RuntimeError on the next, and older
+        Starlettes let the server's OSError through.)"""
         async with self.send_lock:
-            await self.websocket.send_text(text)
+            if self.websocket.application_state is not WebSocketState.CONNECTED:
+                raise WebSocketDisconnect(code=1006)
+            try:
+                await self.websocket.send_text(text)
+            except OSError as error:
+                raise WebSocketDisconnect(code=1006) from error
 
 
 def _computed(function: Callable[..., Any], *arguments: Any) -> Any:
