@@ -1,6 +1,6 @@
-"""`stir playground`: its arguments, the message when Starlette is missing, and a real
-server (Uvicorn) started as a user would, answering the page, refusing what it must, and
-quiet when tabs close mid-play."""
+"""`stir playground`: its arguments, the message when Starlette is missing, the ports and
+addresses it cannot listen on, and a real server (Uvicorn) started as a user would, answering
+the page, refusing what it must, and quiet when tabs close mid-play."""
 
 from __future__ import annotations
 
@@ -94,3 +94,33 @@ def test_tabs_closed_mid_play_leave_no_traceback(tmp_path) -> None:
         process.terminate()
         process.wait(timeout=10)
     assert "Traceback" not in log.read_text(), log.read_text()[-2000:]
+
+
+@pytest.mark.parametrize("host, reason", [("10.255.255.1", "Cannot assign requested address"),
+                                          ("nosuch.invalid", "")])  # (the resolver's words)
+def test_an_address_it_cannot_listen_on_is_a_usage_error(capsys, host, reason) -> None:
+    pytest.importorskip("starlette", reason="the playground server needs starlette")
+    pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
+    status = cli.main(["playground", "--no-browser", "--host", host])
+    error = capsys.readouterr().err
+    assert status == 2 and error.count("\n") == 1, error
+    assert error.startswith(f"stir playground: error: cannot listen on {host}:8765: ")
+    assert reason in error and "while attempting" not in error
+
+
+def test_a_busy_default_port_gives_a_free_one_and_a_busy_chosen_port_an_error(
+        monkeypatch, capsys) -> None:
+    pytest.importorskip("starlette", reason="the playground server needs starlette")
+    import socket
+
+    from stir.commands import UsageError, playground
+    from stir.playground import server
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = taken.getsockname()[1]
+        monkeypatch.setattr(playground, "DEFAULT_PORT", busy)
+        with playground._bind(server, "127.0.0.1", None) as listening:
+            assert listening.getsockname()[1] not in (busy, 0)
+        with pytest.raises(UsageError, match=f"cannot listen on 127.0.0.1:{busy}: "
+                           "Address already in use$"):
+            playground._bind(server, "127.0.0.1", busy)

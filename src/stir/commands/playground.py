@@ -9,6 +9,7 @@ Starlette and Uvicorn: pip install "stir[playground]".
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import webbrowser
 from typing import Any
@@ -78,13 +79,17 @@ def run(arguments: argparse.Namespace) -> int:
 
 
 def _bind(server: Any, host: str, port: int | None) -> Any:
+    """A listening socket on host:port; with no port, DEFAULT_PORT, or a free one when
+    another program has that. Any other failure (an address this machine does not have, a
+    name that does not resolve) is a UsageError naming host and port."""
+    tried = DEFAULT_PORT if port is None else port
     try:
-        return server.bind(host, DEFAULT_PORT if port is None else port)
+        return server.bind(host, tried)
     except OSError as error:
-        if port is None:
-            return server.bind(host, 0)
-        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") \
-            from None
+        if port is None and error.errno == errno.EADDRINUSE:
+            return _bind(server, host, 0)
+        reason = (error.strerror or str(error)).split(" (while attempting")[0]  # (socket's)
+        raise UsageError(f"cannot listen on {host}:{tried}: {reason}") from None
 
 
 def _port(text: str) -> int:
