@@ -4,6 +4,7 @@ the page, refusing what it must, and quiet when tabs close mid-play."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -34,13 +35,24 @@ def test_a_missing_starlette_names_the_extra(monkeypatch, capsys) -> None:
     assert error.count("\n") == 1
 
 
+@contextlib.contextmanager
+def _served(stderr=None):
+    """`stir playground --port 0 --no-browser` in a process of its own, as a user starts it
+    (its error output to `stderr`, a file, when given); yields the line it prints first."""
+    process = subprocess.Popen([sys.executable, "-m", "stir.cli", "playground", "--port", "0",
+                                "--no-browser"], stdout=subprocess.PIPE, stderr=stderr,
+                               text=True)
+    try:
+        yield process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_a_real_server_answers_its_page_only() -> None:
     http = pytest.importorskip("httpx2", reason="the check uses httpx2")
     pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
-    process = subprocess.Popen([sys.executable, "-m", "stir.cli", "playground", "--port", "0",
-                                "--no-browser"], stdout=subprocess.PIPE, text=True)
-    try:
-        line = process.stdout.readline()
+    with _served() as line:
         assert line.startswith("stir playground: serving at http://127.0.0.1:")
         url = line.split()[-1]
         base, token = url.split("/?token=")
@@ -53,9 +65,6 @@ def test_a_real_server_answers_its_page_only() -> None:
                             timeout=10)
         assert rebound.status_code == 403
         assert http.get(base + "/static/../x?token=" + token, timeout=10).status_code == 404
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_tabs_closed_mid_play_leave_no_traceback(tmp_path) -> None:
@@ -67,12 +76,8 @@ def test_tabs_closed_mid_play_leave_no_traceback(tmp_path) -> None:
     import json
 
     log = tmp_path / "server.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "stir.cli", "playground", "--port",
-                                    "0", "--no-browser"], stdout=subprocess.PIPE,
-                                   stderr=stderr, text=True)
-    try:
-        base, token = process.stdout.readline().split()[-1].split("/?token=")
+    with log.open("w") as stderr, _served(stderr) as line:
+        base, token = line.split()[-1].split("/?token=")
         address = base.replace("http://", "ws://") + "/ws?token=" + token
 
         async def drop_a_page(last: str) -> None:
@@ -90,9 +95,6 @@ def test_tabs_closed_mid_play_leave_no_traceback(tmp_path) -> None:
                 return json.loads(await page.recv())["type"]
 
         assert asyncio.run(pages()) == "settings"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     assert "Traceback" not in log.read_text(), log.read_text()[-2000:]
 
 
