@@ -10,6 +10,9 @@ must end in one of these ways, by where the signal landed:
   of the package `stir` (NumPy with it), which runs before `stir/__main__.py` and cannot be
   reached from it. Such output must show no frame of `stir/cli.py` or `stir/commands`, and
   no line of `_stir_entry.py` past the one that sets the handler;
+  Or a bare "KeyboardInterrupt" and status 1, no traceback: the signal landed after site
+  but before the first line of the script ran (CPython's pymain_run_file_obj runs pending
+  signal handlers, `Py_MakePendingCalls`, before it runs the file, with no frame to show);
   Or CPython's "Exception ignored in: ... KeyboardInterrupt" when the signal landed in a
   callback of the import system (a module lock's weakref callback): CPython reports and
   drops an exception raised there, and start-up goes on, so the command then runs to its
@@ -128,6 +131,8 @@ def classify(returncode, stderr, sent, command):
     if (sent and pythons_own and before_our_handler and returncode in (1, -2)
             and not any(line.startswith("stir") for line in lines)):
         return "Python start-up"
+    if sent and returncode == 1 and stderr == "KeyboardInterrupt\n":
+        return "Python start-up (before the script's first line)"
     frames = re.findall(r'File "([^"]+)"', stderr)
     if (sent and returncode == 0 and lines and lines[0].startswith("Exception ignored in")
             and lines[-1].startswith("KeyboardInterrupt") and frames
@@ -147,6 +152,17 @@ def start_up_seconds(folder):
         return time.monotonic() - began
     with ThreadPoolExecutor(max_workers=3) as pool:
         return max(pool.map(one, range(3)))
+
+
+@pytest.mark.parametrize("returncode, stderr, sent, where", [
+    (130, "stir predict: interrupted\n", True, "command"),
+    (1, "KeyboardInterrupt\n", True, "Python start-up (before the script's first line)"),
+    (1, "KeyboardInterrupt\n", False, "WRONG"),  # (no signal was sent: who raised it?)
+    (130, "KeyboardInterrupt\n", True, "WRONG"),
+    (1, "stir predict: error: KeyboardInterrupt\n", True, "WRONG"),
+])
+def test_where_a_signal_landed_is_read_from_status_and_output(returncode, stderr, sent, where):
+    assert classify(returncode, stderr, sent, "predict") == where
 
 
 def test_ctrl_c_at_random_moments_is_one_line_and_status_130(folder):
